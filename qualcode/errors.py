@@ -1,0 +1,65 @@
+"""Errors that qualcode raises, each with a sentence a user can act on.
+
+    QualcodeError                 base: catch this to catch everything of ours
+     ├── InputError               a file the user gave is unreadable or malformed
+     │    └── CodebookError       codebook.yaml has problems (all of them, at once)
+     ├── ProjectNotFound          no qualcode project where one was looked for
+     ├── NotFound                 an unknown document, segment or code name
+     └── ImportConflict           a changed file would lose codings on --replace
+
+The CLI prints ``str(error)`` as one line and exits with status 1.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class QualcodeError(Exception):
+    """Base class of every error qualcode raises on purpose."""
+
+
+class InputError(QualcodeError):
+    """A file is bad: the message names the file, the line where known, and the fix."""
+
+    def __init__(
+        self, path: str | Path, message: str, *, line: int | None = None, hint: str = ""
+    ) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        text = f"{where}: {self.message}"
+        if self.hint:
+            text += f". {self.hint}"
+        return text
+
+
+class CodebookError(InputError):
+    """Every problem of a codebook, so the user can fix them in one pass."""
+
+    def __init__(self, path: str | Path, problems: list[tuple[int | None, str]]) -> None:
+        self.problems = problems
+        super().__init__(path, f"{len(problems)} problem(s) in the codebook")
+
+    def __str__(self) -> str:
+        return "\n".join(
+            f"{self.path}:{line}: {msg}" if line else f"{self.path}: {msg}"
+            for line, msg in self.problems
+        )
+
+
+class ProjectNotFound(QualcodeError):
+    """No project database where one was expected."""
+
+
+class NotFound(QualcodeError):
+    """An unknown document, segment or code, with the nearest names as a hint."""
+
+
+class ImportConflict(QualcodeError):
+    """Replacing a document would drop codings that cannot be placed in the new text."""

@@ -1,0 +1,386 @@
+"""Import transcript files into a project: one file, one transaction.
+
+Files are read and checked first, then segmented in one streaming spaCy pass across
+all of them (``segment_transcripts``), and each is written in its own transaction. A bad
+file is reported and leaves nothing behind; the others still import.
+
+Attributes come, weakest first, from the file itself (front matter, document
+properties), the folder's ``manifest.csv``, and ``--attr key=value``. Speaker attributes
+come from front matter, then the folder's ``speakers.csv``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from .errors import ImportConflict, InputError, QualcodeError
+from .models import Coding, CodingLog, Document, Segment, Speaker, Suggestion
+from .nlp import load_pipeline
+from .project import Project
+from .readers import SUFFIXES, read_transcript
+from .readers.base import Transcript
+from .readers.manifest import read_manifest, read_speakers
+from .segment import SegmentSpan, segment_transcripts
+
+SIDE_FILES = {"manifest.csv", "speakers.csv"}
+
+
+@dataclass
+class FileResult:
+    """What happened to one file: imported, replaced, updated, skipped or failed."""
+
+    path: Path
+    status: str
+    document: str | None = None
+    segments: int = 0
+    message: str = ""
+
+
+@dataclass
+class ImportReport:
+    results: list[FileResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+
+def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileResult]]:
+    """Expand folders into the transcript files they hold (sorted); report missing paths.
+
+    Inside a folder, the side files (manifest.csv, speakers.csv), hidden files and other
+    ``.csv`` files are passed over; any other unknown extension is reported by the reader.
+    """
+    files: list[Path] = []
+    problems: list[FileResult] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden and child.suffix.lower() != ".csv":
+                    files.append(child)
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(
+                FileResult(path, "failed", message=f"{path}: no such file or folder")
+            )
+    return files, problems
+
+
+class _SideFiles:
+    """manifest.csv and speakers.csv of each folder, read once per folder."""
+
+    def __init__(self) -> None:
+        self._manifests: dict[Path, dict[str, dict[str, str]]] = {}
+        self._speakers: dict[Path, Any] = {}
+
+    def attributes(self, path: Path) -> dict[str, str]:
+        folder = path.parent
+        if folder not in self._manifests:
+            manifest = folder / "manifest.csv"
+            self._manifests[folder] = read_manifest(manifest) if manifest.exists() else {}
+        return self._manifests[folder].get(path.name, {})
+
+    def speakers(self, path: Path, labels: Iterable[str]) -> dict[str, dict[str, str]]:
+        folder = path.parent
+        if folder not in self._speakers:
+            table = folder / "speakers.csv"
+            self._speakers[folder] = read_speakers(table) if table.exists() else None
+        table = self._speakers[folder]
+        if table is None:
+            return {}
+        return {label: table.attributes(label, path.name) for label in labels}
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+def _prepare(
+    transcript: Transcript, side: _SideFiles, extra: dict[str, str]
+) -> Transcript:
+    """Fold manifest, speakers.csv and --attr into the transcript's attributes."""
+    transcript.attributes = {
+        **transcript.attributes,
+        **side.attributes(transcript.path),
+        **extra,
+    }
+    for label, attributes in side.speakers(transcript.path, transcript.speakers).items():
+        transcript.speakers[label] = {**transcript.speakers[label], **attributes}
+    return transcript
+
+
+def import_files(
+    project: Project,
+    paths: Iterable[str | Path],
+    *,
+    attributes: dict[str, str] | None = None,
+    replace: bool = False,
+    progress: Callable[[FileResult], None] | None = None,
+) -> ImportReport:
+    """Import every transcript under ``paths``; never raises for one bad file.
+
+    >>> report = import_files(project, ["transcripts/"])
+    >>> [r.message for r in report.failed]
+    """
+    files, missing = collect_files(paths)
+    files = list(dict.fromkeys(files))  # the same file named twice is imported once
+    report = ImportReport()
+    notify = progress or (lambda _result: None)
+
+    def record(result: FileResult) -> None:
+        report.results.append(result)
+        notify(result)
+
+    for result in missing:
+        record(result)
+    settings = project.settings()
+    nlp = load_pipeline(settings["pipeline"])
+    with project.sessionmaker() as session:
+        known = {
+            name: (doc_id, digest, attrs)
+            for doc_id, name, digest, attrs in session.execute(
+                select(Document.id, Document.name, Document.content_hash, Document.attributes)
+            )
+        }
+    by_hash = {digest: name for name, (_id, digest, _a) in known.items()}
+
+    def readable() -> Iterator[Transcript]:
+        side = _SideFiles()
+        this_run: set[str] = set()
+        for path in files:
+            if path.name in this_run:
+                record(
+                    FileResult(
+                        path, "failed", path.name,
+                        message=f"{path}: another file named {path.name!r} is in this import; "
+                        "rename one of them",
+                    )
+                )  # fmt: skip
+                continue
+            try:
+                transcript = _prepare(read_transcript(path), side, attributes or {})
+            except InputError as error:
+                record(FileResult(path, "failed", message=str(error)))
+                continue
+            digest = content_hash(transcript.text)
+            name = path.name
+            if name in known and known[name][1] == digest:
+                if known[name][2] == transcript.attributes:
+                    record(FileResult(path, "skipped", name, message="unchanged"))
+                    continue
+            elif name not in known and digest in by_hash:
+                record(
+                    FileResult(
+                        path, "skipped", by_hash[digest],
+                        message=f"same text as {by_hash[digest]!r}, already imported",
+                    )
+                )  # fmt: skip
+                continue
+            elif name in known and not replace:
+                record(
+                    FileResult(
+                        path, "failed", name,
+                        message=f"{path}: changed since it was imported as {name!r}; "
+                        "use --replace to import the new version",
+                    )
+                )  # fmt: skip
+                continue
+            this_run.add(name)
+            by_hash[digest] = name
+            yield transcript
+
+    for transcript, spans in segment_transcripts(readable(), nlp, settings["unit"]):
+        path = transcript.path
+        try:
+            with project.transaction() as session:
+                result = _write(session, transcript, spans, known.get(path.name))
+        except QualcodeError as error:
+            result = FileResult(path, "failed", path.name, message=str(error))
+        except SQLAlchemyError as error:
+            reason = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
+            result = FileResult(
+                path, "failed", path.name,
+                message=f"{path}: the database refused it ({reason}); nothing was written",
+            )  # fmt: skip
+        record(result)
+    return report
+
+
+def _write(
+    session: Session,
+    transcript: Transcript,
+    spans: list[SegmentSpan],
+    existing: tuple[uuid.UUID, str, Any] | None,
+) -> FileResult:
+    path = transcript.path
+    digest = content_hash(transcript.text)
+    if existing is None:
+        document = Document(
+            name=path.name,
+            source_path=str(path),
+            format=path.suffix.lower().lstrip("."),
+            content_hash=digest,
+            text=transcript.text,
+            word_count=word_count(transcript.text),
+            attributes=transcript.attributes,
+        )
+        session.add(document)
+        session.flush()
+        count = _write_segments(session, document, transcript, spans)
+        return FileResult(path, "imported", document.name, count, _notes(transcript))
+    document = session.get_one(Document, existing[0])
+    if existing[1] == digest:
+        document.attributes = transcript.attributes
+        _write_speakers(session, document, transcript.speakers)
+        return FileResult(path, "updated", document.name, message="attributes updated")
+    moved = _relocate_codings(session, document, transcript.text)
+    session.execute(delete(Segment).where(Segment.document_id == document.id))
+    document.text = transcript.text
+    document.content_hash = digest
+    document.word_count = word_count(transcript.text)
+    document.source_path = str(path)
+    document.attributes = transcript.attributes
+    session.flush()
+    count = _write_segments(session, document, transcript, spans)
+    _realign_codings(session, document)
+    message = f"replaced; {moved} coding(s) kept" + (f"; {_notes(transcript)}" if transcript.notes else "")
+    return FileResult(path, "replaced", document.name, count, message)
+
+
+def _notes(transcript: Transcript) -> str:
+    return "; ".join(transcript.notes)
+
+
+def _write_speakers(
+    session: Session, document: Document, speakers: dict[str, dict[str, Any]]
+) -> dict[str, int]:
+    """Insert or update the document's speakers; return label -> speaker id."""
+    rows = {s.label: s for s in document.speakers}
+    for label, attributes in speakers.items():
+        if label in rows:
+            rows[label].attributes = attributes
+        else:
+            rows[label] = Speaker(label=label, attributes=attributes)
+            document.speakers.append(rows[label])
+    session.flush()
+    return {label: row.id for label, row in rows.items()}
+
+
+def _write_segments(
+    session: Session, document: Document, transcript: Transcript, spans: list[SegmentSpan]
+) -> int:
+    speaker_ids = _write_speakers(session, document, transcript.speakers)
+    if spans:
+        session.execute(
+            insert(Segment),
+            [
+                {
+                    "document_id": document.id,
+                    "ordinal": ordinal,
+                    "speaker_id": speaker_ids.get(span.speaker) if span.speaker else None,
+                    "start": span.start,
+                    "end": span.end,
+                    "time_start": span.time_start,
+                    "time_end": span.time_end,
+                }
+                for ordinal, span in enumerate(spans, start=1)
+            ],
+        )
+    return len(spans)
+
+
+def place_span(old: str, new: str, start: int, end: int) -> int | None:
+    """Where ``old[start:end]`` stands in ``new`` without doubt, or None.
+
+    Exact placement only: inside the unchanged beginning, inside the unchanged end,
+    or the only occurrence of the same text. Anything else is left to the user.
+    """
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    if end <= prefix:
+        return start
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    if start >= len(old) - suffix:
+        return start + len(new) - len(old)
+    quote = old[start:end]
+    first = new.find(quote)
+    if first >= 0 and new.find(quote, first + 1) < 0:
+        return first
+    return None
+
+
+def _relocate_codings(session: Session, document: Document, new_text: str) -> int:
+    """Move every coding of ``document`` into ``new_text`` or raise ImportConflict."""
+    codings = list(session.scalars(select(Coding).where(Coding.document_id == document.id)))
+    placed: list[tuple[Coding, int]] = []
+    lost: list[str] = []
+    for coding in codings:
+        where = place_span(document.text, new_text, coding.start, coding.end)
+        if where is None:
+            quote = document.text[coding.start : coding.end]
+            lost.append(f"[{coding.start}:{coding.end}] {quote[:60]!r}")
+        else:
+            placed.append((coding, where))
+    if lost:
+        raise ImportConflict(
+            f"{document.name}: {len(lost)} coding(s) cannot be placed exactly in the new "
+            f"version, so it was not replaced: {'; '.join(lost[:5])}"
+            + (f" (and {len(lost) - 5} more)" if len(lost) > 5 else "")
+            + ". Keep the old version, or remove those codings first"
+        )
+    session.execute(delete(Suggestion).where(Suggestion.segment_id.in_(
+        select(Segment.id).where(Segment.document_id == document.id))))  # fmt: skip
+    for coding, where in placed:
+        if where != coding.start:
+            length = coding.end - coding.start
+            session.add(
+                CodingLog(
+                    coder_id=None,
+                    action="move",
+                    coding_id=coding.id,
+                    data={"from": [coding.start, coding.end], "to": [where, where + length],
+                          "reason": "document replaced"},
+                )
+            )  # fmt: skip
+            coding.start, coding.end = where, where + length
+        coding.segment_id = None
+    return len(placed)
+
+
+def _realign_codings(session: Session, document: Document) -> None:
+    """Point each coding at the segment that holds it, where one does."""
+    segments = session.execute(
+        select(Segment.id, Segment.start, Segment.end)
+        .where(Segment.document_id == document.id)
+        .order_by(Segment.start)
+    ).all()
+    for coding in session.scalars(select(Coding).where(Coding.document_id == document.id)):
+        coding.segment_id = next(
+            (sid for sid, s, e in segments if s <= coding.start and coding.end <= e), None
+        )
+
+
+__all__ = ["FileResult", "ImportReport", "SUFFIXES", "collect_files", "import_files", "place_span"]

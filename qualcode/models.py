@@ -1,0 +1,217 @@
+"""The tables of a qualcode project (see DESIGN.md, "Data model").
+
+Offsets (``start``/``end``) are Python str indices into ``Document.text``. Stable ids
+(documents, codes, coders, codings, memos) are UUIDs because REFI-QDA exchange needs
+GUIDs; rows that are many and local (segments, speakers, suggestions, log) use integers.
+Schema changes go through ``qualcode/migrations``, never through ``create_all``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base
+
+CODER_ROLES = ("coder", "lead")
+CODING_ORIGINS = ("manual", "suggestion", "import", "consensus")
+SUGGESTION_STATUSES = ("pending", "accepted", "rejected")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Setting(Base):
+    """Project-wide settings and facts (segmentation unit, codebook version...)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<Setting {self.key}={self.value!r}>"
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    source_path: Mapped[str] = mapped_column(String(1024))
+    format: Mapped[str] = mapped_column(String(16))
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    speakers: Mapped[list[Speaker]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="Speaker.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Document {self.name!r}>"
+
+
+class Speaker(Base):
+    __tablename__ = "speakers"
+    __table_args__ = (UniqueConstraint("document_id", "label"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(255))
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    document: Mapped[Document] = relationship(back_populates="speakers")
+
+    def __repr__(self) -> str:
+        return f"<Speaker {self.label!r}>"
+
+
+class Segment(Base):
+    __tablename__ = "segments"
+    __table_args__ = (UniqueConstraint("document_id", "ordinal"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE")
+    )
+    ordinal: Mapped[int] = mapped_column(Integer)
+    speaker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("speakers.id", ondelete="SET NULL"), index=True
+    )
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    time_start: Mapped[float | None] = mapped_column(Float)
+    time_end: Mapped[float | None] = mapped_column(Float)
+
+    def __repr__(self) -> str:
+        return f"<Segment {self.ordinal} [{self.start}:{self.end}]>"
+
+
+class Code(Base):
+    """A code or a theme (a theme is a code with children)."""
+
+    __tablename__ = "codes"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(255))
+    slug: Mapped[str] = mapped_column(String(255), index=True)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("codes.id", ondelete="RESTRICT"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    description: Mapped[str] = mapped_column(Text, default="")
+    definition: Mapped[str] = mapped_column(Text, default="")
+    use_when: Mapped[str] = mapped_column(Text, default="")
+    not_when: Mapped[str] = mapped_column(Text, default="")
+    examples: Mapped[list[Any]] = mapped_column(default=list)
+    patterns: Mapped[list[Any]] = mapped_column(default=list)
+    colour: Mapped[str | None] = mapped_column(String(32))
+    exclusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    def __repr__(self) -> str:
+        return f"<Code {self.name!r}>"
+
+
+class Coder(Base):
+    __tablename__ = "coders"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="coder")
+
+    def __repr__(self) -> str:
+        return f"<Coder {self.name!r} ({self.role})>"
+
+
+class Coding(Base):
+    __tablename__ = "codings"
+    __table_args__ = (Index("ix_codings_document_span", "document_id", "start", "end"),)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("documents.id", ondelete="RESTRICT")
+    )
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    segment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("segments.id", ondelete="SET NULL"), index=True
+    )
+    code_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("codes.id", ondelete="RESTRICT"), index=True
+    )
+    coder_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("coders.id", ondelete="RESTRICT"), index=True
+    )
+    origin: Mapped[str] = mapped_column(String(16), default="manual")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    memo: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"<Coding [{self.start}:{self.end}] {self.code_id}>"
+
+
+class Suggestion(Base):
+    __tablename__ = "suggestions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(
+        ForeignKey("segments.id", ondelete="CASCADE"), index=True
+    )
+    code_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("codes.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(16))
+    evidence: Mapped[Any] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Memo(Base):
+    """A note on a document, segment, code or coding (``target_type`` says which)."""
+
+    __tablename__ = "memos"
+    __table_args__ = (Index("ix_memos_target", "target_type", "target_id"),)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    target_type: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[str] = mapped_column(String(64))
+    coder_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("coders.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class CodingLog(Base):
+    """Append-only record of every change to codings: who, what, when."""
+
+    __tablename__ = "coding_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    coder_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("coders.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(16))
+    coding_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

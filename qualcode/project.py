@@ -1,0 +1,183 @@
+"""A qualcode project: a folder (codebook.yaml, transcripts/, exports/) and a database.
+
+``open_project`` finds the database, brings its schema up to date and hands back a
+:class:`Project`, which owns transactions: one user action is one ``transaction()``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import migrations
+from .db import make_engine
+from .errors import ProjectNotFound, QualcodeError
+from .models import Code, Coder, Coding, Document, Segment, Setting, Suggestion
+from .segment import UNITS
+
+DEFAULT_DB_NAME = "qualcode.db"
+DB_ENV = "QUALCODE_DB"
+
+# Settings kept in the database, with their defaults; `qualcode init` may set them.
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "unit": "sentence",  # segmentation unit: sentence | turn | paragraph
+    "pipeline": "blank",  # spaCy pipeline: "blank" or an installed package name
+}
+
+
+def resolve_db_url(root: Path, db: str | None = None) -> str:
+    """``--db`` (a URL or a file path), else ``$QUALCODE_DB``, else ``root/qualcode.db``."""
+    db = db or os.environ.get(DB_ENV)
+    if not db:
+        return f"sqlite:///{(root / DEFAULT_DB_NAME).resolve()}"
+    if "://" in db:
+        return db
+    path = Path(db)
+    if not path.is_absolute():
+        path = root / path
+    return f"sqlite:///{path.resolve()}"
+
+
+def _sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database)
+
+
+@dataclass
+class Project:
+    """An open project. Build it with :func:`open_project` or :func:`init_project`."""
+
+    root: Path
+    url: str
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session inside one transaction: committed on success, rolled back on error."""
+        with self.sessionmaker() as session, session.begin():
+            yield session
+
+    def settings(self) -> dict[str, Any]:
+        """Every stored setting, defaults filled in."""
+        with self.sessionmaker() as session:
+            stored = {row.key: row.value for row in session.scalars(select(Setting))}
+        return {**DEFAULT_SETTINGS, **stored}
+
+    def set_settings(self, **values: Any) -> None:
+        with self.transaction() as session:
+            for key, value in values.items():
+                session.merge(Setting(key=key, value=value))
+
+    @property
+    def location(self) -> str:
+        """The database as a user would name it: a file path, or the URL without password."""
+        path = _sqlite_path(self.url)
+        return str(path) if path else make_url(self.url).render_as_string(hide_password=True)
+
+    def status(self) -> dict[str, Any]:
+        """Counts and facts for ``qualcode status``."""
+        with self.sessionmaker() as session:
+            counts = {
+                name: session.scalar(select(func.count()).select_from(model)) or 0
+                for name, model in [
+                    ("documents", Document),
+                    ("segments", Segment),
+                    ("codes", Code),
+                    ("coders", Coder),
+                    ("codings", Coding),
+                    ("suggestions", Suggestion),
+                ]
+            }
+            archived = session.scalar(select(func.count()).where(Code.archived)) or 0
+        counts["codes"] -= archived
+        counts["archived_codes"] = archived
+        settings = self.settings()
+        return {
+            "root": str(self.root),
+            "database": self.location,
+            "schema_revision": migrations.current_revision(self.engine),
+            "unit": settings["unit"],
+            "pipeline": settings["pipeline"],
+            "codebook": settings.get("codebook"),
+            "counts": counts,
+        }
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _connect(root: Path, url: str) -> Project:
+    engine = make_engine(url)
+    migrations.upgrade(engine)
+    return Project(root=root, url=url, engine=engine, sessionmaker=sessionmaker(engine))
+
+
+def open_project(root: str | Path = ".", db: str | None = None) -> Project:
+    """Open the project in ``root`` (or the database ``db``), migrating an old schema.
+
+    >>> project = open_project("my-study")                     # my-study/qualcode.db
+    >>> project = open_project(db="postgresql://host/study")   # a shared server
+    """
+    root = Path(root).resolve()
+    url = resolve_db_url(root, db)
+    path = _sqlite_path(url)
+    if path is not None and not path.exists():
+        raise ProjectNotFound(
+            f"no qualcode project at {path}: run `qualcode init` in {root}, "
+            f"or point --db (or ${DB_ENV}) at an existing project database"
+        )
+    return _connect(root, url)
+
+
+def init_project(
+    root: str | Path = ".",
+    db: str | None = None,
+    *,
+    unit: str | None = None,
+    pipeline: str | None = None,
+) -> Project:
+    """Create (or upgrade) the project database and record its settings.
+
+    Running it again on an existing project is safe: it migrates and keeps the data.
+    ``unit`` cannot change once documents are imported, since their segments depend on it.
+    """
+    if unit is not None and unit not in UNITS:
+        raise QualcodeError(
+            f"unknown segmentation unit {unit!r}: choose one of {', '.join(UNITS)}"
+        )
+    root = Path(root).resolve()
+    url = resolve_db_url(root, db)
+    path = _sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    project = _connect(root, url)
+    with project.transaction() as session:
+        stored = {row.key: row.value for row in session.scalars(select(Setting))}
+        has_documents = session.scalar(select(func.count()).select_from(Document))
+        if unit is not None and has_documents and stored.get("unit", unit) != unit:
+            project.close()
+            raise QualcodeError(
+                f"this project segments by {stored['unit']!r} and already has documents; "
+                f"to segment by {unit!r}, start a new project (another folder, or --db)"
+            )
+        wanted = {"unit": unit, "pipeline": pipeline}
+        for key, default in DEFAULT_SETTINGS.items():
+            session.merge(Setting(key=key, value=wanted.get(key) or stored.get(key, default)))
+    return project
