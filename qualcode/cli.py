@@ -15,7 +15,7 @@ import click
 import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.tree import Tree
 
 from . import queries
@@ -133,7 +133,8 @@ def import_(obj: _Context, paths: tuple[Path, ...], attrs: tuple[str, ...], repl
         def advance(result: FileResult) -> None:
             progress.advance(task)
             if result.status == "failed":
-                progress.console.print(f"[red]error[/red] {result.message}", markup=True)
+                progress.console.print(f"error: {result.message}", style="red", markup=False,
+                                       soft_wrap=True)  # one line, however long
 
         report = import_files(project, paths, attributes=attributes, replace=replace,
                               progress=advance)  # fmt: skip
@@ -177,19 +178,18 @@ def codebook() -> None:
     """Check, sync and show the codebook (codebook.yaml)."""
 
 
-codebook_path = click.argument(
-    "path", type=click.Path(path_type=Path), default=DEFAULT_CODEBOOK, required=False
-)
+codebook_path = click.argument("path", type=click.Path(path_type=Path), required=False)
 
 
-def _in_root(obj: _Context, path: Path) -> Path:
-    return path if path.is_absolute() or path.exists() else obj.root / path
+def _in_root(obj: _Context, path: Path | None) -> Path:
+    """The codebook named on the command line, else the project's codebook.yaml."""
+    return path if path is not None else obj.root / DEFAULT_CODEBOOK
 
 
 @codebook.command("check")
 @codebook_path
 @pass_context
-def codebook_check(obj: _Context, path: Path) -> None:
+def codebook_check(obj: _Context, path: Path | None) -> None:
     """Report every problem of a codebook file, with its line."""
     book = load_codebook(_in_root(obj, path))
     themes = len(book.themes())
@@ -200,7 +200,7 @@ def codebook_check(obj: _Context, path: Path) -> None:
 @codebook_path
 @json_option
 @pass_context
-def codebook_sync(obj: _Context, path: Path, as_json: bool) -> None:
+def codebook_sync(obj: _Context, path: Path | None, as_json: bool) -> None:
     """Make the project's codes match the file: add, update, rename (by id), archive."""
     book = load_codebook(_in_root(obj, path))
     with obj.open() as project:
@@ -274,6 +274,17 @@ def codebook_show(obj: _Context, archived: bool, as_json: bool) -> None:
     _console().print(root)
 
 
+def _short_attributes(frame: pd.DataFrame, width: int = 24) -> list[str]:
+    """Attribute keys worth a table column: shared by half the documents, values short."""
+    counts: dict[str, int] = {}
+    longest: dict[str, int] = {}
+    for attributes in frame["attributes"]:
+        for key, value in attributes.items():
+            counts[key] = counts.get(key, 0) + 1
+            longest[key] = max(longest.get(key, 0), len(str(value)))
+    return [k for k, n in counts.items() if n * 2 >= len(frame) and longest[k] <= width]
+
+
 @cli.command()
 @json_option
 @pass_context
@@ -284,11 +295,11 @@ def documents(obj: _Context, as_json: bool) -> None:
     if as_json:
         _print_json(_records(frame, queries.DOCUMENT_COLUMNS))
         return
-    table = Table("name", "attributes", "speakers", "segments", "words")
+    keys = _short_attributes(frame)
+    table = Table(Column("name", overflow="fold"), *keys, "speakers", "segments", "words")
     for row in frame.itertuples(index=False):
-        attributes = ", ".join(f"{k}={v}" for k, v in row.attributes.items())
-        speakers = ", ".join(s["label"] for s in row.speakers)
-        table.add_row(row.name, attributes, speakers, str(row.segments), str(row.words))
+        values = [str(row.attributes.get(key, "")) for key in keys]
+        table.add_row(row.name, *values, str(len(row.speakers)), str(row.segments), str(row.words))
     _console().print(table)
     click.echo(f"{len(frame)} documents")
 

@@ -385,12 +385,15 @@ def _fields(spec: CodeSpec, parent_id: uuid.UUID | None, position: int) -> dict[
 def sync_codebook(session: Session, codebook: Codebook) -> SyncReport:
     """Make the Code rows match ``codebook``; the caller owns the transaction.
 
-    A code without an ``id`` in the file is matched to a live code of the same name,
-    so that it keeps its codings; renaming it then needs the id in the file.
+    A code without an ``id`` in the file is matched to a code of the same name (a live
+    one before an archived one), so that it keeps its codings; renaming it then needs
+    the id in the file.
     """
     report = SyncReport()
     existing = {code.id: code for code in session.scalars(select(Code))}
-    by_name = {code.name.casefold(): code for code in existing.values() if not code.archived}
+    # Without an id, a code is matched by name: a live code first, else an archived one.
+    by_name = {code.name.casefold(): code for code in existing.values() if code.archived}
+    by_name |= {code.name.casefold(): code for code in existing.values() if not code.archived}
     matched: dict[str, Code] = {}
     for position, spec in enumerate(codebook.codes):
         row = existing.get(spec.id) if spec.id else by_name.get(spec.name.casefold())

@@ -126,7 +126,7 @@ class Project:
 def _connect(root: Path, url: str) -> Project:
     engine = make_engine(url)
     migrations.upgrade(engine)
-    return Project(root=root, url=url, engine=engine, sessionmaker=sessionmaker(engine))
+    return Project(root=root, url=url, engine=engine, sessionmaker=sessionmaker(engine, expire_on_commit=False))
 
 
 def open_project(root: str | Path = ".", db: str | None = None) -> Project:

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from sqlalchemy import Engine
 
 from ..errors import QualcodeError
@@ -33,6 +35,13 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except (CommandError, RevisionError):
+        return False
+
+
 def upgrade(engine: Engine) -> bool:
     """Bring the schema to the head revision; True if anything was run.
 
@@ -44,7 +53,7 @@ def upgrade(engine: Engine) -> bool:
     head = script.get_current_head()
     if current == head:
         return False
-    if current is not None and script.get_revision(current) is None:
+    if current is not None and not _known(script, current):
         raise QualcodeError(
             f"the database is at schema revision {current}, which this qualcode does not "
             "know: it was made by a newer version. Upgrade qualcode (pip install -U qualcode)"
