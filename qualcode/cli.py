@@ -71,18 +71,27 @@ def _print_json(data: Any) -> None:
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
-    return [_clean(dict(zip(columns, row, strict=True))) for row in frame[columns].itertuples(index=False)]
+    return [
+        _clean(dict(zip(columns, row, strict=True)))
+        for row in frame[columns].itertuples(index=False)
+    ]
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--project", "root", type=click.Path(file_okay=False, path_type=Path), default=".",
-    show_default=True, help="The project folder (codebook.yaml, transcripts/, exports/).",
-)  # fmt: skip
+    "--project",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (codebook.yaml, transcripts/, exports/).",
+)
 @click.option(
-    "--db", envvar=DB_ENV, metavar="URL",
+    "--db",
+    envvar=DB_ENV,
+    metavar="URL",
     help=f"Database URL or SQLite file [default: PROJECT/qualcode.db; env {DB_ENV}].",
-)  # fmt: skip
+)
 @click.version_option(package_name="qualcode")
 @click.pass_context
 def cli(ctx: click.Context, root: Path, db: str | None) -> None:
@@ -116,13 +125,19 @@ def _parse_attrs(values: tuple[str, ...]) -> dict[str, str]:
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE",
-              help="An attribute for every imported document (repeatable).")  # fmt: skip
+@click.option(
+    "--attr",
+    "attrs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An attribute for every imported document (repeatable).",
+)
 @click.option("--replace", is_flag=True, help="Import new versions of changed files.")
 @json_option
 @pass_context
-def import_(obj: _Context, paths: tuple[Path, ...], attrs: tuple[str, ...], replace: bool,
-            as_json: bool) -> None:  # fmt: skip
+def import_(
+    obj: _Context, paths: tuple[Path, ...], attrs: tuple[str, ...], replace: bool, as_json: bool
+) -> None:
     """Import transcript files and folders (.txt .md .docx .odt .vtt .srt)."""
     attributes = _parse_attrs(attrs)
     err = Console(stderr=True, highlight=False)
@@ -133,14 +148,26 @@ def import_(obj: _Context, paths: tuple[Path, ...], attrs: tuple[str, ...], repl
         def advance(result: FileResult) -> None:
             progress.advance(task)
             if result.status == "failed":
-                progress.console.print(f"error: {result.message}", style="red", markup=False,
-                                       soft_wrap=True)  # one line, however long
+                progress.console.print(
+                    f"error: {result.message}", style="red", markup=False, soft_wrap=True
+                )  # one line, however long
 
-        report = import_files(project, paths, attributes=attributes, replace=replace,
-                              progress=advance)  # fmt: skip
+        report = import_files(
+            project, paths, attributes=attributes, replace=replace, progress=advance
+        )
     if as_json:
-        _print_json([{"file": str(r.path), "status": r.status, "document": r.document,
-                      "segments": r.segments, "message": r.message} for r in report.results])  # fmt: skip
+        _print_json(
+            [
+                {
+                    "file": str(r.path),
+                    "status": r.status,
+                    "document": r.document,
+                    "segments": r.segments,
+                    "message": r.message,
+                }
+                for r in report.results
+            ]
+        )
     else:
         for result in report.results:
             if result.status in ("skipped", "updated", "replaced"):
@@ -150,8 +177,10 @@ def import_(obj: _Context, paths: tuple[Path, ...], attrs: tuple[str, ...], repl
         counts = {s: report.count(s) for s in ("imported", "replaced", "updated", "skipped")}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         segments = sum(r.segments for r in report.results)
-        click.echo(f"{summary or 'nothing imported'}; {segments} segments"
-                   + (f"; {len(report.failed)} failed" if report.failed else ""))  # fmt: skip
+        click.echo(
+            f"{summary or 'nothing imported'}; {segments} segments"
+            + (f"; {len(report.failed)} failed" if report.failed else "")
+        )
     if report.failed:
         raise SystemExit(1)
 
@@ -161,9 +190,14 @@ class _progress:
 
     def __init__(self, console: Console, quiet: bool) -> None:
         self.progress = Progress(
-            TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=console, disable=quiet or not console.is_terminal, transient=False,
-        )  # fmt: skip
+            TextColumn("importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=quiet or not console.is_terminal,
+            transient=False,
+        )
 
     def __enter__(self) -> tuple[Progress, Any]:
         self.progress.start()
@@ -203,9 +237,8 @@ def codebook_check(obj: _Context, path: Path | None) -> None:
 def codebook_sync(obj: _Context, path: Path | None, as_json: bool) -> None:
     """Make the project's codes match the file: add, update, rename (by id), archive."""
     book = load_codebook(_in_root(obj, path))
-    with obj.open() as project:
-        with project.transaction() as session:
-            report = sync_codebook(session, book)
+    with obj.open() as project, project.transaction() as session:
+        report = sync_codebook(session, book)
     if as_json:
         _print_json(report.__dict__ | {"renamed": [list(pair) for pair in report.renamed]})
         return
@@ -213,15 +246,21 @@ def codebook_sync(obj: _Context, path: Path | None, as_json: bool) -> None:
 
 
 def _print_sync(report: SyncReport, path: Path) -> None:
-    for label, names in [("added", report.added), ("updated", report.updated),
-                         ("restored", report.restored), ("archived", report.archived)]:  # fmt: skip
+    for label, names in [
+        ("added", report.added),
+        ("updated", report.updated),
+        ("restored", report.restored),
+        ("archived", report.archived),
+    ]:
         for name in names:
             click.echo(f"{label}: {name}")
     for old, new in report.renamed:
         click.echo(f"renamed: {old} -> {new}")
     if report.ids_missing:
-        click.echo(f"note: {len(report.ids_missing)} code(s) have no `id:` in {path}; "
-                   "they are matched by name, so renaming them would start a new code")  # fmt: skip
+        click.echo(
+            f"note: {len(report.ids_missing)} code(s) have no `id:` in {path}; "
+            "they are matched by name, so renaming them would start a new code"
+        )
     click.echo(
         f"{len(report.added)} added, {len(report.updated)} updated, {len(report.renamed)} "
         f"renamed, {len(report.restored)} restored, {len(report.archived)} archived, "
@@ -263,8 +302,10 @@ def codebook_show(obj: _Context, archived: bool, as_json: bool) -> None:
         flags = " [exclusive]" if node["exclusive"] else ""
         flags += " [archived]" if node["archived"] else ""
         text = node["definition"] or node["description"]
-        label = (f"[bold]{node['name']}[/bold]{flags}  [dim]{node['slug']} · {node['id']} · "
-                 f"{node['codings_total']} codings[/dim]\n{text}")  # fmt: skip
+        label = (
+            f"[bold]{node['name']}[/bold]{flags}  [dim]{node['slug']} · {node['id']} · "
+            f"{node['codings_total']} codings[/dim]\n{text}"
+        )
         child = branch.add(label)
         for sub in node["codes"]:
             add(child, sub)
@@ -324,8 +365,13 @@ def segments(obj: _Context, document: str, as_json: bool) -> None:
         return
     table = Table("#", "speaker", "time", "span", "text")
     for row in frame.itertuples(index=False):
-        table.add_row(str(row.ordinal), row.speaker or "", _clock(row.time_start),
-                      f"{row.start}-{row.end}", row.text)  # fmt: skip
+        table.add_row(
+            str(row.ordinal),
+            row.speaker or "",
+            _clock(row.time_start),
+            f"{row.start}-{row.end}",
+            row.text,
+        )
     _console().print(table)
 
 
@@ -340,8 +386,12 @@ def status(obj: _Context, as_json: bool) -> None:
         _print_json(info)
         return
     book = info["codebook"] or {}
-    synced = (f"{book.get('title')} (version {book.get('version') or '-'}, "
-              f"synced {book.get('synced_at')})" if book else "not synced")  # fmt: skip
+    synced = (
+        f"{book.get('title')} (version {book.get('version') or '-'}, "
+        f"synced {book.get('synced_at')})"
+        if book
+        else "not synced"
+    )
     lines = [
         ("project", info["root"]),
         ("database", info["database"]),

@@ -29,9 +29,21 @@ from .models import Code, Setting
 
 TOP_KEYS = {"title", "version", "description", "themes", "codes"}
 CODE_KEYS = {
-    "id", "name", "parent", "description", "definition", "use_when", "not_when",
-    "example", "examples", "patterns", "colour", "color", "exclusive", "codes",
-}  # fmt: skip
+    "id",
+    "name",
+    "parent",
+    "description",
+    "definition",
+    "use_when",
+    "not_when",
+    "example",
+    "examples",
+    "patterns",
+    "colour",
+    "color",
+    "exclusive",
+    "codes",
+}
 TEXT_FIELDS = ("description", "definition", "use_when", "not_when")
 COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
@@ -90,9 +102,7 @@ class _LineDict(dict):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
     mapping = _LineDict(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {
-        str(key.value): key.start_mark.line + 1 for key, _value in node.value
-    }
+    mapping.key_lines = {str(key.value): key.start_mark.line + 1 for key, _value in node.value}
     return mapping
 
 
@@ -176,7 +186,7 @@ class _Checker:
         if colour is not None and not COLOUR.match(str(colour)):
             self.problem(
                 line("colour") or line("color"),
-                f"colour {colour!r} of {spec.name!r} is not a hex colour such as \"#1f77b4\"",
+                f'colour {colour!r} of {spec.name!r} is not a hex colour such as "#1f77b4"',
             )
         spec.colour = str(colour) if colour is not None else None
         exclusive = mapping.get("exclusive", False)
@@ -248,7 +258,11 @@ def pattern_problem(pattern: Any) -> str | None:
     """Why ``pattern`` cannot be used for suggestions, or None when it is fine."""
     if isinstance(pattern, str):
         return None if pattern.strip() else "a phrase pattern must not be empty"
-    if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
+    if (
+        not isinstance(pattern, list)
+        or not pattern
+        or not all(isinstance(t, dict) for t in pattern)
+    ):
         return "write a phrase, or a list of token attributes such as [{LOWER: our}, {LOWER: own}]"
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
@@ -282,8 +296,12 @@ def _flat_entries(checker: _Checker, flat: Any, line: int) -> None:
         return
     for entry in flat:
         parent = entry.get("parent") if isinstance(entry, dict) else None
-        checker.entry(entry, str(parent) if parent else None, getattr(entry, "line", line),
-                      is_theme=parent is None)  # fmt: skip
+        checker.entry(
+            entry,
+            str(parent) if parent else None,
+            getattr(entry, "line", line),
+            is_theme=parent is None,
+        )
 
 
 def load_codebook(path: str | Path) -> Codebook:

@@ -75,9 +75,7 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileRes
         elif path.is_file():
             files.append(path)
         else:
-            problems.append(
-                FileResult(path, "failed", message=f"{path}: no such file or folder")
-            )
+            problems.append(FileResult(path, "failed", message=f"{path}: no such file or folder"))
     return files, problems
 
 
@@ -114,9 +112,7 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
-def _prepare(
-    transcript: Transcript, side: _SideFiles, extra: dict[str, str]
-) -> Transcript:
+def _prepare(transcript: Transcript, side: _SideFiles, extra: dict[str, str]) -> Transcript:
     """Fold manifest, speakers.csv and --attr into the transcript's attributes."""
     transcript.attributes = {
         **transcript.attributes,
@@ -170,11 +166,13 @@ def import_files(
             if path.name in this_run:
                 record(
                     FileResult(
-                        path, "failed", path.name,
+                        path,
+                        "failed",
+                        path.name,
                         message=f"{path}: another file named {path.name!r} is in this import; "
                         "rename one of them",
                     )
-                )  # fmt: skip
+                )
                 continue
             try:
                 transcript = _prepare(read_transcript(path), side, attributes or {})
@@ -190,19 +188,23 @@ def import_files(
             elif name not in known and digest in by_hash:
                 record(
                     FileResult(
-                        path, "skipped", by_hash[digest],
+                        path,
+                        "skipped",
+                        by_hash[digest],
                         message=f"same text as {by_hash[digest]!r}, already imported",
                     )
-                )  # fmt: skip
+                )
                 continue
             elif name in known and not replace:
                 record(
                     FileResult(
-                        path, "failed", name,
+                        path,
+                        "failed",
+                        name,
                         message=f"{path}: changed since it was imported as {name!r}; "
                         "use --replace to import the new version",
                     )
-                )  # fmt: skip
+                )
                 continue
             this_run.add(name)
             by_hash[digest] = name
@@ -218,9 +220,11 @@ def import_files(
         except SQLAlchemyError as error:
             reason = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
             result = FileResult(
-                path, "failed", path.name,
+                path,
+                "failed",
+                path.name,
                 message=f"{path}: the database refused it ({reason}); nothing was written",
-            )  # fmt: skip
+            )
         record(result)
     return report
 
@@ -262,7 +266,9 @@ def _write(
     session.flush()
     count = _write_segments(session, document, transcript, spans)
     _realign_codings(session, document)
-    message = f"replaced; {moved} coding(s) kept" + (f"; {_notes(transcript)}" if transcript.notes else "")
+    message = f"replaced; {moved} coding(s) kept" + (
+        f"; {_notes(transcript)}" if transcript.notes else ""
+    )
     return FileResult(path, "replaced", document.name, count, message)
 
 
@@ -351,8 +357,11 @@ def _relocate_codings(session: Session, document: Document, new_text: str) -> in
             + (f" (and {len(lost) - 5} more)" if len(lost) > 5 else "")
             + ". Keep the old version, or remove those codings first"
         )
-    session.execute(delete(Suggestion).where(Suggestion.segment_id.in_(
-        select(Segment.id).where(Segment.document_id == document.id))))  # fmt: skip
+    session.execute(
+        delete(Suggestion).where(
+            Suggestion.segment_id.in_(select(Segment.id).where(Segment.document_id == document.id))
+        )
+    )
     for coding, where in placed:
         if where != coding.start:
             length = coding.end - coding.start
@@ -361,10 +370,13 @@ def _relocate_codings(session: Session, document: Document, new_text: str) -> in
                     coder_id=None,
                     action="move",
                     coding_id=coding.id,
-                    data={"from": [coding.start, coding.end], "to": [where, where + length],
-                          "reason": "document replaced"},
+                    data={
+                        "from": [coding.start, coding.end],
+                        "to": [where, where + length],
+                        "reason": "document replaced",
+                    },
                 )
-            )  # fmt: skip
+            )
             coding.start, coding.end = where, where + length
         coding.segment_id = None
     return len(placed)

@@ -89,9 +89,7 @@ class Segment(Base):
     __tablename__ = "segments"
     __table_args__ = (UniqueConstraint("document_id", "ordinal"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE")
-    )
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     ordinal: Mapped[int] = mapped_column(Integer)
     speaker_id: Mapped[int | None] = mapped_column(
         ForeignKey("speakers.id", ondelete="SET NULL"), index=True
@@ -147,9 +145,7 @@ class Coding(Base):
     __tablename__ = "codings"
     __table_args__ = (Index("ix_codings_document_span", "document_id", "start", "end"),)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    document_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("documents.id", ondelete="RESTRICT")
-    )
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id", ondelete="RESTRICT"))
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     segment_id: Mapped[int | None] = mapped_column(
@@ -193,9 +189,7 @@ class Memo(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     target_type: Mapped[str] = mapped_column(String(16))
     target_id: Mapped[str] = mapped_column(String(64))
-    coder_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("coders.id", ondelete="SET NULL")
-    )
+    coder_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("coders.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

@@ -126,7 +126,9 @@ class Project:
 def _connect(root: Path, url: str) -> Project:
     engine = make_engine(url)
     migrations.upgrade(engine)
-    return Project(root=root, url=url, engine=engine, sessionmaker=sessionmaker(engine, expire_on_commit=False))
+    return Project(
+        root=root, url=url, engine=engine, sessionmaker=sessionmaker(engine, expire_on_commit=False)
+    )
 
 
 def open_project(root: str | Path = ".", db: str | None = None) -> Project:
@@ -159,9 +161,7 @@ def init_project(
     ``unit`` cannot change once documents are imported, since their segments depend on it.
     """
     if unit is not None and unit not in UNITS:
-        raise QualcodeError(
-            f"unknown segmentation unit {unit!r}: choose one of {', '.join(UNITS)}"
-        )
+        raise QualcodeError(f"unknown segmentation unit {unit!r}: choose one of {', '.join(UNITS)}")
     root = Path(root).resolve()
     url = resolve_db_url(root, db)
     path = _sqlite_path(url)

@@ -21,10 +21,24 @@ from .project import Project
 DOCUMENT_COLUMNS = ["id", "name", "format", "words", "segments", "speakers", "attributes"]
 SEGMENT_COLUMNS = ["ordinal", "id", "speaker", "start", "end", "time_start", "time_end", "text"]
 CODE_COLUMNS = [
-    "id", "name", "slug", "parent", "theme", "depth", "description", "definition",
-    "use_when", "not_when", "examples", "patterns", "colour", "exclusive", "archived",
-    "codings", "codings_total",
-]  # fmt: skip
+    "id",
+    "name",
+    "slug",
+    "parent",
+    "theme",
+    "depth",
+    "description",
+    "definition",
+    "use_when",
+    "not_when",
+    "examples",
+    "patterns",
+    "colour",
+    "exclusive",
+    "archived",
+    "codings",
+    "codings_total",
+]
 
 
 def find_document(session: Session, ref: str) -> Document:
@@ -70,10 +84,13 @@ def documents(project: Project) -> pd.DataFrame:
             }
             for doc in session.execute(
                 select(
-                    Document.id, Document.name, Document.format,
-                    Document.word_count, Document.attributes,
+                    Document.id,
+                    Document.name,
+                    Document.format,
+                    Document.word_count,
+                    Document.attributes,
                 ).order_by(Document.name)
-            )  # fmt: skip
+            )
         ]
     frame = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
     for key in sorted({k for row in rows for k in row["attributes"]}):
@@ -88,13 +105,18 @@ def segments(project: Project, document: str) -> pd.DataFrame:
         doc = find_document(session, document)
         rows = session.execute(
             select(
-                Segment.ordinal, Segment.id, Speaker.label, Segment.start, Segment.end,
-                Segment.time_start, Segment.time_end,
+                Segment.ordinal,
+                Segment.id,
+                Speaker.label,
+                Segment.start,
+                Segment.end,
+                Segment.time_start,
+                Segment.time_end,
             )
             .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
             .where(Segment.document_id == doc.id)
             .order_by(Segment.ordinal)
-        ).all()  # fmt: skip
+        ).all()
         text = doc.text
     return pd.DataFrame(
         [(*row, text[row.start : row.end]) for row in rows], columns=SEGMENT_COLUMNS
@@ -131,14 +153,23 @@ def codes(project: Project, include_archived: bool = False) -> pd.DataFrame:
         parent = by_id.get(code.parent_id) if code.parent_id else None
         rows.append(
             {
-                "id": str(code.id), "name": code.name, "slug": code.slug,
-                "parent": parent.name if parent else None, "theme": chain[-1].name,
-                "depth": len(chain) - 1, "description": code.description,
-                "definition": code.definition, "use_when": code.use_when,
-                "not_when": code.not_when, "examples": code.examples,
-                "patterns": code.patterns, "colour": code.colour,
-                "exclusive": code.exclusive, "archived": code.archived,
-                "codings": used.get(code.id, 0), "codings_total": totals.get(code.id, 0),
+                "id": str(code.id),
+                "name": code.name,
+                "slug": code.slug,
+                "parent": parent.name if parent else None,
+                "theme": chain[-1].name,
+                "depth": len(chain) - 1,
+                "description": code.description,
+                "definition": code.definition,
+                "use_when": code.use_when,
+                "not_when": code.not_when,
+                "examples": code.examples,
+                "patterns": code.patterns,
+                "colour": code.colour,
+                "exclusive": code.exclusive,
+                "archived": code.archived,
+                "codings": used.get(code.id, 0),
+                "codings_total": totals.get(code.id, 0),
             }
-        )  # fmt: skip
+        )
     return pd.DataFrame(rows, columns=CODE_COLUMNS)

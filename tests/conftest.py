@@ -47,4 +47,3 @@ def example_project(example_root: Path) -> Project:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
-

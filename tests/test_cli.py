@@ -32,11 +32,15 @@ def test_init_import_and_list_documents(runner, tmp_path):
     docs = json.loads(run(runner, tmp_path, "documents", "--json").output)
     assert docs == [
         {
-            "id": docs[0]["id"], "name": "talk.md", "format": "md", "words": 11,
-            "segments": 2, "speakers": [{"label": "Jo", "attributes": {"agency_type": "community"}}],
+            "id": docs[0]["id"],
+            "name": "talk.md",
+            "format": "md",
+            "words": 11,
+            "segments": 2,
+            "speakers": [{"label": "Jo", "attributes": {"agency_type": "community"}}],
             "attributes": {"area": "Area 2"},
         }
-    ]  # fmt: skip
+    ]
     again = run(runner, tmp_path, "import", str(tmp_path / "transcripts"))
     assert "skipped:" in again.output and "1 skipped" in again.output
 
@@ -50,8 +54,16 @@ def test_segments_json_gives_exact_text_and_offsets(runner, tmp_path):
         (1, "Jo", "We learnt to speak the council's language."),
         (2, "Jo", "It took years."),
     ]
-    assert set(rows[0]) == {"ordinal", "id", "speaker", "start", "end", "time_start",
-                            "time_end", "text"}  # fmt: skip
+    assert set(rows[0]) == {
+        "ordinal",
+        "id",
+        "speaker",
+        "start",
+        "end",
+        "time_start",
+        "time_end",
+        "text",
+    }
     assert rows[0]["time_start"] is None
 
 

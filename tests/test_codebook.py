@@ -142,13 +142,18 @@ def test_sync_adds_then_renames_by_id_and_archives(project, tmp_path):
     with project.transaction() as session:
         report = sync_codebook(session, load_codebook(path))
     assert len(report.added) == 5 and report.ids_missing == [
-        "Independent funding", "Relationship types", "Powerful allies"]  # fmt: skip
+        "Independent funding",
+        "Relationship types",
+        "Powerful allies",
+    ]
 
     renamed = GOOD.replace("name: Speaking the language", "name: Speaking their language")
     renamed = renamed.replace(
-        '      - name: Independent funding\n        definition: Money of our own.\n'
-        '        use_when: Own budget.\n        not_when: Grants from the agency.\n'
-        '        example: "We had our own pot."\n', "")  # fmt: skip
+        "      - name: Independent funding\n        definition: Money of our own.\n"
+        "        use_when: Own budget.\n        not_when: Grants from the agency.\n"
+        '        example: "We had our own pot."\n',
+        "",
+    )
     write(path, renamed)
     with project.transaction() as session:
         report = sync_codebook(session, load_codebook(path))

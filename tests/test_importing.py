@@ -45,7 +45,7 @@ def assert_segments_are_exact(project) -> None:
                 .where(Segment.document_id == doc.id)
                 .order_by(Segment.ordinal)
             ).all()
-            for (start, end), (next_start, _) in zip(spans, spans[1:], strict=False):
+            for (_start, end), (next_start, _) in zip(spans, spans[1:], strict=False):
                 assert end <= next_start
             for start, end in spans:
                 piece = doc.text[start:end]
@@ -111,8 +111,13 @@ def add_coding(project, quote: str) -> uuid.UUID:
         session.add(code)
         session.flush()
         start = doc.text.index(quote)
-        coding = Coding(document_id=doc.id, start=start, end=start + len(quote),
-                        code_id=code.id, coder_id=coder.id)  # fmt: skip
+        coding = Coding(
+            document_id=doc.id,
+            start=start,
+            end=start + len(quote),
+            code_id=code.id,
+            coder_id=coder.id,
+        )
         session.add(coding)
         session.flush()
         return coding.id
@@ -173,9 +178,13 @@ def test_bad_files_are_reported_alone_and_leave_nothing(project, tmp_path):
     report = import_files(project, [folder])
     status = {r.path.name: r.status for r in report.results}
     assert status == {
-        "good.md": "imported", "empty.txt": "failed", "picture.txt": "failed",
-        "notes.pdfx": "failed", "broken.md": "failed", "bad.vtt": "failed",
-    }  # fmt: skip
+        "good.md": "imported",
+        "empty.txt": "failed",
+        "picture.txt": "failed",
+        "notes.pdfx": "failed",
+        "broken.md": "failed",
+        "bad.vtt": "failed",
+    }
     for result in report.failed:
         assert result.message.startswith(str(result.path)), result.message
         assert "\n" not in result.message
@@ -201,8 +210,10 @@ def test_attributes_from_manifest_speakers_csv_and_attr(project, tmp_path):
     folder = tmp_path / "in"
     write(folder / "talk.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Sam>We met the head.\n")
     write(folder / "manifest.csv", "file,area,method\ntalk.vtt,Area 9,interview\n")
-    write(folder / "speakers.csv", "document,speaker,role,agency_type\n"
-          "talk.vtt,Sam,headteacher,school\n")  # fmt: skip
+    write(
+        folder / "speakers.csv",
+        "document,speaker,role,agency_type\ntalk.vtt,Sam,headteacher,school\n",
+    )
     import_files(project, [folder], attributes={"method": "conversation", "wave": "2"})
     docs = queries.documents(project)
     assert docs.loc[0, "attributes"] == {"area": "Area 9", "method": "conversation", "wave": "2"}
@@ -236,13 +247,19 @@ def test_example_transcripts_all_import(example_project):
 SPEAKERS = st.sampled_from(["Jo", "Priya", "Dr Ng", "Zoë"])
 WORDS = st.text(
     alphabet=st.characters(codec="utf-8", categories=["L", "M", "N", "P", "So", "Zs"]),
-    min_size=1, max_size=40,
-).filter(lambda w: w.strip() and ":" not in w and not w.lstrip().startswith(("#", "[", "(", "*")))  # fmt: skip
+    min_size=1,
+    max_size=40,
+).filter(lambda w: w.strip() and ":" not in w and not w.lstrip().startswith(("#", "[", "(", "*")))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(turns=st.lists(st.tuples(SPEAKERS, st.lists(WORDS, min_size=1, max_size=3)),
-                      min_size=1, max_size=6))  # fmt: skip
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    turns=st.lists(
+        st.tuples(SPEAKERS, st.lists(WORDS, min_size=1, max_size=3)), min_size=1, max_size=6
+    )
+)
 def test_imported_text_files_keep_exact_offsets(project, tmp_path, turns):
     """Property: through reader, segmenter and database, text[start:end] is the segment."""
     body = "\n\n".join(f"{speaker}: " + "\n\n".join(paras) for speaker, paras in turns)

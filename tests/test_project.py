@@ -9,8 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
-from qualcode import ProjectNotFound, QualcodeError, init_project, open_project
-from qualcode import migrations
+from qualcode import ProjectNotFound, QualcodeError, init_project, migrations, open_project
 from qualcode.db import Base
 
 

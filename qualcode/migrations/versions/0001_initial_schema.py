@@ -226,7 +226,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_suggestions_segment_id"), ["segment_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("suggestions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_suggestions_segment_id"))

@@ -1,0 +1,182 @@
+"""How fast does import run next to spaCy alone, and how much memory does it take?
+
+Generates ``--files`` transcripts of ``--words`` words each (deterministic, English-
+looking, ``Speaker: text`` turns with paragraphs), imports them into a fresh SQLite
+project through the public API as ``qualcode import`` does, then runs the reference:
+``nlp.pipe`` of the same pipeline, with the same pipes switched off, over the same
+files. The import runs first and its peak memory is read before the reference runs,
+so the reference cannot inflate it. The last line printed is a JSON summary.
+
+    .venv/bin/python bench/import.py --files 50 --words 2000
+    nohup .venv/bin/python bench/import.py > /tmp/bench_import.log 2>&1 &
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from qualcode import import_files, init_project
+from qualcode.nlp import build_pipeline, segmentation_disabled
+
+SPEAKERS = ["Facilitator", "Jo", "Priya", "Dev", "Maureen", "Kelvin", "Ms Okafor"]
+COMMON_WORDS = (
+    "the of and to a in that it is was i for on you he be with as by at have are this not "
+    "but had his they from she which or we an there her were one do been all their has would "
+    "will what if can when so no said who more about up out them some could into than then "
+    "council partnership housing school agency residents meeting relationship trust funding "
+    "worker chair officer plan money people area local community table menu years time"
+)
+COMMON = COMMON_WORDS.split()
+ONSETS = ["b", "c", "d", "f", "g", "h", "l", "m", "n", "p", "r", "s", "t", "w", "br", "ch",
+          "cl", "pr", "st", "th", "tr", "sh", "gr", "pl"]  # fmt: skip
+VOWELS = ["a", "e", "i", "o", "u", "ea", "ou", "ai", "ee", "oo"]
+CODAS = ["", "", "n", "r", "s", "t", "l", "nd", "ng", "st", "ck", "rt", "ll"]
+SUFFIXES = ["", "", "", "s", "ed", "ing", "er", "ly", "tion", "ment"]
+
+
+def vocabulary(rng: random.Random, size: int = 6000) -> list[str]:
+    """Made-up words shaped like English, so the tokenizer meets a realistic vocabulary."""
+    words = set()
+    while len(words) < size:
+        syllables = rng.choice((1, 1, 2, 2, 3))
+        word = "".join(
+            rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS) for _ in range(syllables)
+        )
+        words.add(word + rng.choice(SUFFIXES))
+    ordered = sorted(words)
+    rng.shuffle(ordered)  # so frequency does not follow the alphabet
+    return ordered
+
+
+def transcript_text(rng: random.Random, vocab: list[str], words: int) -> str:
+    """``words`` words of turns and paragraphs; frequent words follow a Zipf-like curve."""
+    weights = [1 / (rank + 1) for rank in range(len(vocab))]
+    pool = rng.choices(vocab, weights, k=words)
+    out: list[str] = []
+    used = 0
+    speaker = None
+    while used < words:
+        speaker = rng.choice([s for s in SPEAKERS if s != speaker])
+        paragraphs = []
+        for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
+            sentences = []
+            for _ in range(rng.randint(1, 6)):
+                if used >= words:
+                    break
+                n = min(rng.randint(4, 24), words - used)
+                sentence = [
+                    rng.choice(COMMON) if rng.random() < 0.45 else pool[used + i] for i in range(n)
+                ]
+                used += n
+                for i in range(1, n - 1):
+                    if rng.random() < 0.06:
+                        sentence[i] += ","
+                sentence[0] = sentence[0].capitalize()
+                sentences.append(" ".join(sentence) + rng.choice(".....?!"))
+            if sentences:
+                paragraphs.append(" ".join(sentences))
+        out.append(f"{speaker}: " + "\n\n".join(paragraphs))
+    return "\n\n".join(out) + "\n"
+
+
+def write_transcripts(folder: Path, files: int, words: int, seed: int) -> list[Path]:
+    vocab = vocabulary(random.Random(seed))
+    paths = []
+    for index in range(files):
+        path = folder / f"interview-{index:05d}.txt"
+        path.write_text(transcript_text(random.Random(seed * 1_000_003 + index), vocab, words))
+        paths.append(path)
+    return paths
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def run_import(root: Path, folder: Path) -> tuple[float, int, str]:
+    """Import as the CLI does: open the project, call import_files once, close."""
+    started = time.perf_counter()
+    with init_project(root) as project:
+        report = import_files(project, [folder])
+        pipeline = project.settings()["pipeline"]
+    seconds = time.perf_counter() - started
+    if report.failed:
+        raise SystemExit(f"import failed: {[r.message for r in report.failed[:3]]}")
+    return seconds, sum(r.segments for r in report.results), pipeline
+
+
+def run_reference(paths: list[Path], pipeline: str) -> tuple[float, int, list[str]]:
+    """spaCy alone: the same pipeline and pipes, one Doc per file, read from disk.
+
+    A new instance of the pipeline, so the reference starts as cold as the import did
+    (no vocabulary or tokenizer cache left over from it).
+    """
+    nlp = build_pipeline(pipeline)
+    disabled = segmentation_disabled(nlp)
+    texts: Iterator[str] = (path.read_text(encoding="utf-8") for path in paths)
+    started = time.perf_counter()
+    tokens = 0
+    for doc in nlp.pipe(texts, disable=disabled):
+        tokens += len(doc)
+    return time.perf_counter() - started, tokens, disabled
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=1000, help="transcripts to generate")
+    parser.add_argument("--words", type=int, default=9000, help="words per transcript")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the text generator")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="qualcode-bench-") as tmp:
+        folder = Path(tmp) / "transcripts"
+        folder.mkdir()
+        started = time.perf_counter()
+        paths = write_transcripts(folder, args.files, args.words, args.seed)
+        size = sum(p.stat().st_size for p in paths) / 2**20
+        print(f"generated {args.files} files x {args.words} words ({size:.1f} MiB) "
+              f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+        words = args.files * args.words
+        rss_before = peak_rss_mib()
+
+        import_s, segments, pipeline = run_import(Path(tmp) / "project", folder)
+        import_peak = peak_rss_mib()
+        print(f"import: {import_s:.1f} s, {words / import_s:,.0f} words/s, "
+              f"{segments:,} segments, peak RSS {import_peak:.0f} MiB "
+              f"(before import {rss_before:.0f} MiB)")  # fmt: skip
+        db = Path(tmp) / "project" / "qualcode.db"
+        print(f"database: {db.stat().st_size / 2**20:.1f} MiB")
+
+        reference_s, tokens, disabled = run_reference(paths, pipeline)
+        reference_peak = peak_rss_mib()
+        print(f"reference nlp.pipe ({pipeline}, disabled {disabled}): "
+              f"{reference_s:.1f} s, {words / reference_s:,.0f} words/s, {tokens:,} tokens, "
+              f"peak RSS so far {reference_peak:.0f} MiB")  # fmt: skip
+        ratio = reference_s / import_s
+        print(f"import speed / reference speed = {ratio:.2f} (target >= 0.5)")
+    summary = {
+        "files": args.files,
+        "words": words,
+        "import_words_per_s": round(words / import_s),
+        "reference_words_per_s": round(words / reference_s),
+        "ratio": round(ratio, 3),
+        "peak_rss_mib": round(import_peak, 1),
+        "peak_rss_with_reference_mib": round(reference_peak, 1),
+        "import_s": round(import_s, 2),
+        "reference_s": round(reference_s, 2),
+        "segments": segments,
+    }
+    print(json.dumps(summary))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""File readers: one per format, found by file suffix.
+
+    >>> from qualcode.readers import read_transcript
+    >>> transcript = read_transcript(Path("transcripts/area-3.md"))   # doctest: +SKIP
+    >>> [(t.speaker, transcript.text[t.start:t.end]) for t in transcript.turns]  # doctest: +SKIP
+
+Built-in readers register themselves here the way an add-on would, through
+:func:`register_reader`; ``SUFFIXES`` lists what is accepted, for messages and file globs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qualcode.errors import InputError
+from qualcode.readers.base import Cue, Reader, Transcript, Turn
+from qualcode.readers.docx import DocxReader
+from qualcode.readers.odt import OdtReader
+from qualcode.readers.subtitles import SubtitleReader
+from qualcode.readers.text import TextReader
+
+__all__ = [
+    "SUFFIXES",
+    "Cue",
+    "Reader",
+    "Transcript",
+    "Turn",
+    "read_transcript",
+    "reader_for",
+    "register_reader",
+]
+
+READERS: dict[str, Reader] = {}
+SUFFIXES: tuple[str, ...] = ()
+
+
+def register_reader(reader: Reader) -> None:
+    """Make ``reader`` the one used for each of its suffixes (a later one wins)."""
+    global SUFFIXES
+    for suffix in reader.suffixes:
+        READERS[suffix.lower()] = reader
+    SUFFIXES = tuple(sorted(READERS))
+
+
+def reader_for(path: Path) -> Reader:
+    """The reader for a file's suffix, or an InputError listing the accepted ones."""
+    suffix = path.suffix.lower()
+    if suffix not in READERS:
+        what = f'file type "{suffix}"' if suffix else "a file with no extension"
+        raise InputError(
+            path,
+            f"qualcode cannot read {what}",
+            hint="Rename it or convert it to one of " + ", ".join(SUFFIXES),
+        )
+    return READERS[suffix]
+
+
+def read_transcript(path: Path) -> Transcript:
+    """Read one transcript file with the reader for its suffix.
+
+    Raises :class:`~qualcode.errors.InputError` for a missing file, an unknown suffix, or
+    content the reader cannot make sense of; the message names the file and what to do.
+    """
+    path = Path(path)
+    reader = reader_for(path)
+    if not path.is_file():
+        raise InputError(path, "no such file", hint="Check the path and the file name")
+    return reader.read(path)
+
+
+for _reader in (TextReader(), DocxReader(), OdtReader(), SubtitleReader()):
+    register_reader(_reader)

@@ -1,0 +1,207 @@
+"""Subtitle transcripts (.vtt WebVTT, .srt SubRip), as Teams, Zoom and Otter export them.
+
+**Speakers** come from ``<v Jo Bloggs>`` voice spans (Teams) or a ``Jo Bloggs:`` prefix on the
+cue text (Zoom, Otter), the prefix judged by the label rule of :mod:`qualcode.readers.text`.
+A cue without a speaker continues the previous speaker; cues before any speaker form a
+turn with ``speaker=None``. Consecutive cues of one speaker merge into one turn, keeping
+each cue's time and span in ``turn.cues``.
+
+**Stored text**: one paragraph per turn, ``Speaker: cue text cue text``, turns separated by
+a blank line. A cue's text is its lines joined by a space, with tags removed and entities
+such as ``&amp;`` decoded; the label stays outside the turn span (turns of nobody have none).
+
+We parse the format here rather than with webvtt-py: it is a handful of rules, and doing it
+ourselves lets errors name the line (webvtt-py's do not, and it skips malformed cues
+silently unless strict), keeps milliseconds, and handles two voices in one cue.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from qualcode.errors import InputError
+from qualcode.readers.base import Cue, Transcript, Turn
+from qualcode.readers.encoding import decode
+from qualcode.readers.frontmatter import SpeakerBook
+from qualcode.readers.text import LabelRule, match_label
+
+_VTT_TIME = r"(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}"
+_SRT_TIME = r"\d+:\d{1,2}:\d{2}[,.]\d{1,3}"
+_VTT_TIMING = re.compile(rf"[ \t]*({_VTT_TIME})[ \t]+-->[ \t]+({_VTT_TIME})(?:[ \t].*)?")
+_SRT_TIMING = re.compile(rf"[ \t]*({_SRT_TIME})[ \t]*-->[ \t]*({_SRT_TIME})(?:[ \t].*)?")
+_VTT_HEADER = re.compile(r"WEBVTT(?:[ \t].*)?")
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]*)>")
+_TAG = re.compile(r"</?[^\s<>][^<>]*>")
+
+
+@dataclass
+class _Piece:
+    """A cue's text, or the part of it one voice speaks, with the cue's times."""
+
+    voice: str | None
+    text: str
+    start: float
+    end: float
+
+
+def parse_timestamp(value: str) -> float:
+    """Seconds in ``hh:mm:ss.ttt`` or ``mm:ss.ttt`` (SubRip writes a comma before the ms)."""
+    seconds = 0.0
+    for part in value.replace(",", ".").split(":"):
+        seconds = seconds * 60 + float(part)
+    return round(seconds, 3)
+
+
+class SubtitleReader:
+    """Reads .vtt and .srt files into turns with cue times."""
+
+    suffixes: tuple[str, ...] = (".vtt", ".srt")
+
+    def read(self, path: Path) -> Transcript:
+        """Parse the cues, find their speakers, and merge runs of one speaker into turns."""
+        text, note = decode(path, path.read_bytes())
+        blocks = _blocks(text)
+        if path.suffix.lower() == ".vtt":
+            pieces = _vtt_pieces(path, blocks)
+        else:
+            pieces = _srt_pieces(path, blocks)
+        if not pieces:
+            raise InputError(path, "has no cues with text", hint="Check that it is the transcript")
+        book = SpeakerBook()
+        stored, turns = _turns(pieces, book)
+        return Transcript(path, stored, turns, {}, book.speakers, [note] if note else [])
+
+
+def _blocks(text: str) -> list[list[tuple[int, str]]]:
+    """Runs of non-blank lines, each line with its number in the file."""
+    blocks: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            current.append((number, line))
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _vtt_pieces(path: Path, blocks: list[list[tuple[int, str]]]) -> list[_Piece]:
+    number, first = blocks[0][0]
+    if not _VTT_HEADER.fullmatch(first) or number != 1:
+        raise InputError(
+            path,
+            "the first line is not WEBVTT",
+            line=1,
+            hint="A WebVTT file starts with a line reading WEBVTT; if this is a SubRip "
+            "file (numbered cues), rename it to .srt",
+        )
+    for number, line in blocks[0][1:]:
+        if "-->" in line:
+            raise InputError(
+                path,
+                "cue starts inside the WEBVTT header",
+                line=number,
+                hint="Put a blank line between the header and the first cue",
+            )
+    pieces: list[_Piece] = []
+    for block in blocks[1:]:
+        if block[0][1].startswith(("NOTE", "STYLE", "REGION")) and "-->" not in block[0][1]:
+            continue
+        pieces.extend(_cue(path, block, _VTT_TIMING, "00:01:02.500 --> 00:01:05.000"))
+    return pieces
+
+
+def _srt_pieces(path: Path, blocks: list[list[tuple[int, str]]]) -> list[_Piece]:
+    if blocks[0][0][1].startswith("WEBVTT"):
+        raise InputError(path, "this is a WebVTT file", line=1, hint="Rename it to .vtt")
+    pieces: list[_Piece] = []
+    for block in blocks:
+        if block[0][1].strip().isdigit():
+            block = block[1:] or block
+        pieces.extend(_cue(path, block, _SRT_TIMING, "00:01:02,500 --> 00:01:05,000"))
+    return pieces
+
+
+def _cue(
+    path: Path, block: list[tuple[int, str]], timing: re.Pattern[str], example: str
+) -> list[_Piece]:
+    """The pieces of one cue block: an optional id line, the timing line, the text lines."""
+    at = 0 if "-->" in block[0][1] or len(block) == 1 else 1
+    number, line = block[at]
+    if "-->" not in line:
+        raise InputError(
+            path,
+            "cue has no timing line",
+            line=block[0][0],
+            hint=f"Each cue needs a line such as {example}, after an optional cue number or id; "
+            "a blank line ends a cue",
+        )
+    found = timing.fullmatch(line)
+    if not found:
+        raise InputError(
+            path,
+            f'bad cue timing "{line.strip()}"',
+            line=number,
+            hint=f"Write it as start --> end, for example {example}",
+        )
+    start, end = parse_timestamp(found[1]), parse_timestamp(found[2])
+    if end < start:
+        raise InputError(
+            path, "cue ends before it starts", line=number, hint="Swap or correct the two times"
+        )
+    payload = "\n".join(text for _, text in block[at + 1 :])
+    return [_Piece(voice, text, start, end) for voice, text in _voices(payload) if text]
+
+
+def _voices(payload: str) -> list[tuple[str | None, str]]:
+    """Split cue text at ``<v Name>`` spans; text before the first one has no voice."""
+    parts: list[tuple[str | None, str]] = []
+    voice, position = None, 0
+    for found in _VOICE.finditer(payload):
+        parts.append((voice, _clean(payload[position : found.start()])))
+        voice, position = " ".join(found[1].split()) or None, found.end()
+    parts.append((voice, _clean(payload[position:])))
+    return parts
+
+
+def _clean(text: str) -> str:
+    """Cue text without tags, entities decoded, lines joined by single spaces."""
+    return " ".join(html.unescape(_TAG.sub("", text)).split())
+
+
+def _turns(pieces: list[_Piece], book: SpeakerBook) -> tuple[str, list[Turn]]:
+    """Stored text and merged turns; a piece without a speaker continues the last one."""
+    prefixes = [None if p.voice else match_label(p.text) for p in pieces]
+    rule = LabelRule(book, (label.name for label in prefixes if label))
+    parts: list[str] = []
+    length = 0
+    turns: list[Turn] = []
+    speaker: str | None = None
+    for piece, label in zip(pieces, prefixes, strict=True):
+        text = piece.text
+        if piece.voice:
+            speaker = book.resolve(piece.voice)
+        elif label and (accepted := rule.accept(label.name)):
+            speaker, text = accepted, text[label.end :]
+        if not text:
+            continue
+        if not turns or turns[-1].speaker != speaker:
+            head = ("\n\n" if parts else "") + (f"{speaker}: " if speaker else "")
+            parts.append(head)
+            length += len(head)
+            turns.append(Turn(speaker, length, length, time_start=piece.start))
+        else:
+            parts.append(" ")
+            length += 1
+        turn = turns[-1]
+        turn.cues.append(Cue(length, length + len(text), piece.start, piece.end))
+        parts.append(text)
+        length += len(text)
+        turn.end, turn.time_end = length, piece.end
+        turn.paragraphs = [(turn.start, turn.end)]
+    return "".join(parts), turns

@@ -1,0 +1,109 @@
+"""Properties of segmentation over generated transcripts with awkward Unicode.
+
+Whatever the text, every unit must give stripped, ordered, non-overlapping spans that
+stay inside one speech turn (inside one paragraph, except for the turn unit) and
+together cover each non-whitespace character of the speech exactly once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from spacy.language import Language
+
+from qualcode.nlp import load_pipeline
+from qualcode.readers.base import Transcript, Turn
+from qualcode.segment import UNITS, SegmentSpan, segment_transcript, segment_transcripts
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Pieces a tokenizer or an offset calculation is likely to trip on.
+# fmt: off
+AWKWARD = [
+    "👩‍👩‍👧", "👍🏽", "🏳️‍🌈", "e\u0301", "ñ", "naïve", "Café", "東京", "会議。", "한국어",
+    "مرحبا", "שלום", "\u200f", "\u200b", "\ufeff", ".", "!", "?", "...", "?!", "。", "–",
+    " ", "  ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "\u2028", "\x85", "\x1f",
+    "Mr.", "e.g.", "'s", "(", ")", '"', "don't",
+]
+# fmt: on
+WORDS = st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=6)
+PIECES = st.one_of(st.sampled_from(AWKWARD), WORDS)
+PARAGRAPH = st.lists(PIECES, min_size=1, max_size=25).map("".join)
+SPEAKERS = st.sampled_from(["Jo", "Priya", "Facilitator", "Zoë", "محمد"])
+SPEECH = st.tuples(SPEAKERS, st.lists(PARAGRAPH, min_size=1, max_size=4), st.booleans())
+OTHER = st.tuples(st.sampled_from(["heading", "note"]), PARAGRAPH)
+TURNS = st.lists(st.one_of(SPEECH, OTHER), min_size=0, max_size=8)
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_pipeline()
+
+
+def build(turns: list[tuple]) -> Transcript:
+    """Lay the turns out as a reader would; ``padded`` keeps whitespace in the spans."""
+    text, out = "", []
+    for turn in turns:
+        if turn[0] in ("heading", "note"):
+            kind, body = turn
+            start = len(text)
+            text += body
+            out.append(Turn(None, start, len(text), kind, paragraphs=[(start, len(text))]))
+            text += "\n"
+            continue
+        speaker, paragraphs, padded = turn
+        text += f"{speaker}: "
+        start, spans = len(text), []
+        for i, paragraph in enumerate(paragraphs):
+            body = paragraph if padded else paragraph.strip()
+            if i:
+                text += "\n\n"
+            spans.append((len(text), len(text) + len(body)))
+            text += body
+        out.append(Turn(speaker, start, len(text), paragraphs=spans))
+        text += "\n"
+    return Transcript(Path("generated.txt"), text, out)
+
+
+def check(transcript: Transcript, spans: list[SegmentSpan], unit: str) -> None:
+    text = transcript.text
+    covered = [0] * len(text)  # inner whitespace is covered, but never twice
+    previous_end = 0
+    for span in spans:
+        piece = text[span.start : span.end]
+        assert piece and piece == piece.strip()
+        assert span.start >= previous_end, "segments overlap or are out of order"
+        previous_end = span.end
+        turn = transcript.turns[span.turn]
+        assert turn.kind == "speech" and span.speaker == turn.speaker
+        bounds = [(turn.start, turn.end)] if unit == "turn" else turn.paragraphs
+        assert any(s <= span.start and span.end <= e for s, e in bounds)
+        for i in range(span.start, span.end):
+            covered[i] += 1
+    for turn in transcript.turns:
+        for start, end in turn.paragraphs:
+            for i in range(start, end):
+                if turn.kind != "speech":
+                    assert covered[i] == 0, f"character {i} {text[i]!r} is not speech"
+                elif not text[i].isspace():
+                    assert covered[i] == 1, f"character {i} {text[i]!r}"
+
+
+@pytest.mark.parametrize("unit", UNITS)
+@SETTINGS
+@given(turns=TURNS)
+def test_segment_spans_cover_speech_exactly_once(nlp, unit, turns):
+    transcript = build(turns)
+    check(transcript, segment_transcript(transcript, nlp, unit), unit)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=st.lists(TURNS, max_size=5), batch_size=st.integers(1, 8))
+def test_segment_stream_matches_one_at_a_time(nlp, batch, batch_size):
+    transcripts = [build(turns) for turns in batch]
+    streamed = list(segment_transcripts(iter(transcripts), nlp, batch_size=batch_size))
+    assert [t for t, _ in streamed] == transcripts
+    assert [spans for _, spans in streamed] == [segment_transcript(t, nlp) for t in transcripts]
