@@ -1,0 +1,90 @@
+"""What every command shares: the group, the project context, JSON and table output.
+
+Errors of ours (``QualcodeError``) become one line on stderr and exit status 1, in
+one place (:class:`QualcodeGroup`). ``--json`` output is a stable interface (see README).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+from rich.console import Console
+
+from ..errors import QualcodeError
+from ..project import DB_ENV, Project, open_project
+
+
+class QualcodeGroup(click.Group):
+    """Turns every QualcodeError into a one-line ``Error: ...`` and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QualcodeError as error:
+            raise click.ClickException(str(error)) from None
+
+
+class CommandContext:
+    def __init__(self, root: Path, db: str | None) -> None:
+        self.root = root
+        self.db = db
+
+    def open(self) -> Project:
+        return open_project(self.root, self.db)
+
+
+pass_context = click.make_pass_decorator(CommandContext)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe values: NaN and pandas' missing become null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(clean(data), indent=2, ensure_ascii=False, default=str))
+
+
+def records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    return [
+        clean(dict(zip(columns, row, strict=True)))
+        for row in frame[columns].itertuples(index=False)
+    ]
+
+
+@click.group(cls=QualcodeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--project",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The project folder (codebook.yaml, transcripts/, exports/).",
+)
+@click.option(
+    "--db",
+    envvar=DB_ENV,
+    metavar="URL",
+    help=f"Database URL or SQLite file [default: PROJECT/qualcode.db; env {DB_ENV}].",
+)
+@click.version_option(package_name="qualcode")
+@click.pass_context
+def cli(ctx: click.Context, root: Path, db: str | None) -> None:
+    """qualcode: qualitative coding of interview and workshop transcripts."""
+    ctx.obj = CommandContext(root, db)

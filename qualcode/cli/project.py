@@ -1,0 +1,222 @@
+"""Project commands: init, import, documents, segments, status."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Column, Table
+
+from .. import queries
+from ..importing import FileResult, collect_files, import_files
+from ..project import init_project
+from ..segment import UNITS
+from ._base import CommandContext, cli, console, json_option, pass_context, print_json, records
+
+
+@cli.command()
+@click.option("--unit", type=click.Choice(UNITS), help="Segmentation unit [default: sentence].")
+@click.option("--pipeline", help='spaCy pipeline: "blank" (default) or an installed package.')
+@pass_context
+def init(obj: CommandContext, unit: str | None, pipeline: str | None) -> None:
+    """Create a project database here (safe to run again: it migrates and keeps data)."""
+    with init_project(obj.root, obj.db, unit=unit, pipeline=pipeline) as project:
+        settings = project.settings()
+        click.echo(
+            f"Project ready: {project.location} "
+            f"(segments by {settings['unit']}, spaCy pipeline {settings['pipeline']})"
+        )
+
+
+def _parse_attrs(values: tuple[str, ...]) -> dict[str, str]:
+    attrs = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{value!r} is not key=value", param_hint="--attr")
+        attrs[key.strip()] = val.strip()
+    return attrs
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--attr",
+    "attrs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An attribute for every imported document (repeatable).",
+)
+@click.option("--replace", is_flag=True, help="Import new versions of changed files.")
+@json_option
+@pass_context
+def import_(
+    obj: CommandContext,
+    paths: tuple[Path, ...],
+    attrs: tuple[str, ...],
+    replace: bool,
+    as_json: bool,
+) -> None:
+    """Import transcript files and folders (.txt .md .docx .odt .vtt .srt)."""
+    attributes = _parse_attrs(attrs)
+    err = Console(stderr=True, highlight=False)
+    with obj.open() as project, _progress(err, as_json) as (progress, task):
+        files, missing = collect_files(paths)
+        progress.update(task, total=len(files) + len(missing))
+
+        def advance(result: FileResult) -> None:
+            progress.advance(task)
+            if result.status == "failed":
+                progress.console.print(
+                    f"error: {result.message}", style="red", markup=False, soft_wrap=True
+                )  # one line, however long
+
+        report = import_files(
+            project, paths, attributes=attributes, replace=replace, progress=advance
+        )
+    if as_json:
+        print_json(
+            [
+                {
+                    "file": str(r.path),
+                    "status": r.status,
+                    "document": r.document,
+                    "segments": r.segments,
+                    "message": r.message,
+                }
+                for r in report.results
+            ]
+        )
+    else:
+        for result in report.results:
+            if result.status in ("skipped", "updated", "replaced"):
+                click.echo(f"{result.status}: {result.path} ({result.message})")
+            elif result.status == "imported" and result.message:
+                click.echo(f"note: {result.path}: {result.message}")
+        counts = {s: report.count(s) for s in ("imported", "replaced", "updated", "skipped")}
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        segments = sum(r.segments for r in report.results)
+        click.echo(
+            f"{summary or 'nothing imported'}; {segments} segments"
+            + (f"; {len(report.failed)} failed" if report.failed else "")
+        )
+    if report.failed:
+        raise SystemExit(1)
+
+
+class _progress:
+    """A rich progress bar on stderr (hidden for --json or when stderr is not a terminal)."""
+
+    def __init__(self, console: Console, quiet: bool) -> None:
+        self.progress = Progress(
+            TextColumn("importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=quiet or not console.is_terminal,
+            transient=False,
+        )
+
+    def __enter__(self) -> tuple[Progress, Any]:
+        self.progress.start()
+        return self.progress, self.progress.add_task("import", total=None)
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+
+def _short_attributes(frame: pd.DataFrame, width: int = 24) -> list[str]:
+    """Attribute keys worth a table column: shared by half the documents, values short."""
+    counts: dict[str, int] = {}
+    longest: dict[str, int] = {}
+    for attributes in frame["attributes"]:
+        for key, value in attributes.items():
+            counts[key] = counts.get(key, 0) + 1
+            longest[key] = max(longest.get(key, 0), len(str(value)))
+    return [k for k, n in counts.items() if n * 2 >= len(frame) and longest[k] <= width]
+
+
+@cli.command()
+@json_option
+@pass_context
+def documents(obj: CommandContext, as_json: bool) -> None:
+    """The documents: name, attributes, speakers, segments, words."""
+    with obj.open() as project:
+        frame = queries.documents(project)
+    if as_json:
+        print_json(records(frame, queries.DOCUMENT_COLUMNS))
+        return
+    keys = _short_attributes(frame)
+    table = Table(Column("name", overflow="fold"), *keys, "speakers", "segments", "words")
+    for row in frame.itertuples(index=False):
+        values = [str(row.attributes.get(key, "")) for key in keys]
+        table.add_row(row.name, *values, str(len(row.speakers)), str(row.segments), str(row.words))
+    console().print(table)
+    click.echo(f"{len(frame)} documents")
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return ""
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+@cli.command()
+@click.argument("document")
+@json_option
+@pass_context
+def segments(obj: CommandContext, document: str, as_json: bool) -> None:
+    """The segments of DOCUMENT (its name, name without extension, or id)."""
+    with obj.open() as project:
+        frame = queries.segments(project, document)
+    if as_json:
+        print_json(records(frame, queries.SEGMENT_COLUMNS))
+        return
+    table = Table("#", "speaker", "time", "span", "text")
+    for row in frame.itertuples(index=False):
+        table.add_row(
+            str(row.ordinal),
+            row.speaker or "",
+            _clock(row.time_start),
+            f"{row.start}-{row.end}",
+            row.text,
+        )
+    console().print(table)
+
+
+@cli.command()
+@json_option
+@pass_context
+def status(obj: CommandContext, as_json: bool) -> None:
+    """Counts, codebook version and where the database is."""
+    with obj.open() as project:
+        info = project.status()
+    if as_json:
+        print_json(info)
+        return
+    book = info["codebook"] or {}
+    synced = (
+        f"{book.get('title')} (version {book.get('version') or '-'}, "
+        f"synced {book.get('synced_at')})"
+        if book
+        else "not synced"
+    )
+    lines = [
+        ("project", info["root"]),
+        ("database", info["database"]),
+        ("schema", info["schema_revision"] or "-"),
+        ("segments by", info["unit"]),
+        ("spaCy pipeline", info["pipeline"]),
+        ("codebook", synced),
+    ]
+    for label, value in lines:
+        click.echo(f"{label:>15}: {value}")
+    for name, count in info["counts"].items():
+        click.echo(f"{name.replace('_', ' '):>15}: {count}")
