@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
-from .models import Code, Coding, Document, Segment, Speaker
+from .models import Code, Coder, Coding, CodingLog, Document, Segment, Speaker
 from .project import Project
 
 DOCUMENT_COLUMNS = ["id", "name", "format", "words", "segments", "speakers", "attributes"]
@@ -173,3 +173,114 @@ def codes(project: Project, include_archived: bool = False) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=CODE_COLUMNS)
+
+
+CODING_COLUMNS = [
+    "id", "document", "start", "end", "segment", "speaker", "code", "code_id", "theme",
+    "coder", "origin", "memo", "text", "created_at",
+]  # fmt: skip
+
+
+def _themes(session: Session) -> dict[uuid.UUID, tuple[str, str]]:
+    """code id -> (code name, name of its top-level theme)."""
+    rows = {c.id: c for c in session.scalars(select(Code))}
+    names = {}
+    for code in rows.values():
+        top = code
+        while top.parent_id is not None and top.parent_id in rows:
+            top = rows[top.parent_id]
+        names[code.id] = (code.name, top.name)
+    return names
+
+
+def codings(
+    project: Project,
+    *,
+    document: str | None = None,
+    coder: str | None = None,
+    code: str | None = None,
+) -> pd.DataFrame:
+    """Every coding, one row each, in document order; narrowed by document, coder, code.
+
+    ``code`` may name a theme: its codes' codings are included.
+    """
+    from .coding import code_and_descendants
+
+    with project.sessionmaker() as session:
+        query = (
+            select(
+                Coding.id, Document.name, Coding.start, Coding.end, Segment.ordinal,
+                Speaker.label, Coding.code_id, Coder.name, Coding.origin, Coding.memo,
+                Coding.created_at, Document.id.label("doc_id"),
+            )
+            .join(Document, Coding.document_id == Document.id)
+            .join(Coder, Coding.coder_id == Coder.id)
+            .outerjoin(Segment, Coding.segment_id == Segment.id)
+            .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
+            .order_by(Document.name, Coding.start, Coding.end, Coder.name)
+        )  # fmt: skip
+        if document is not None:
+            query = query.where(Document.id == find_document(session, document).id)
+        if coder is not None:
+            query = query.where(Coder.name == coder)
+        if code is not None:
+            query = query.where(Coding.code_id.in_(code_and_descendants(session, code)))
+        rows = session.execute(query).all()
+        names = _themes(session)
+        texts = dict(
+            session.execute(
+                select(Document.id, Document.text).where(
+                    Document.id.in_({row.doc_id for row in rows})
+                )
+            ).all()
+        )
+    return pd.DataFrame(
+        [
+            (
+                str(row.id), row.name, row.start, row.end, row.ordinal, row.label,
+                names[row.code_id][0], str(row.code_id), names[row.code_id][1], row[7],
+                row.origin, row.memo, texts[row.doc_id][row.start : row.end], row.created_at,
+            )
+            for row in rows
+        ],
+        columns=CODING_COLUMNS,
+    ).astype({"segment": "Int64"})  # fmt: skip
+
+
+HISTORY_COLUMNS = ["id", "at", "coder", "action", "document", "code", "start", "end", "text"]
+
+
+def history(
+    project: Project, *, coder: str | None = None, limit: int | None = None
+) -> pd.DataFrame:
+    """The log of changes to codings, newest first: who did what, when."""
+    with project.sessionmaker() as session:
+        query = (
+            select(CodingLog, Coder.name)
+            .outerjoin(Coder, CodingLog.coder_id == Coder.id)
+            .order_by(CodingLog.id.desc())
+        )
+        if coder is not None:
+            query = query.where(Coder.name == coder)
+        if limit is not None:
+            query = query.limit(limit)
+        entries = session.execute(query).all()
+        names = _themes(session)
+        documents = dict(session.execute(select(Document.id, Document.name)).all())
+        texts: dict[uuid.UUID, str] = {}
+        rows = []
+        for entry, coder_name in entries:
+            data = entry.data
+            doc_id = uuid.UUID(data["document_id"])
+            if doc_id not in texts:
+                texts[doc_id] = (
+                    session.scalar(select(Document.text).where(Document.id == doc_id)) or ""
+                )
+            code = names.get(uuid.UUID(data["code_id"]), ("(deleted code)", ""))[0]
+            rows.append(
+                (
+                    entry.id, entry.at, coder_name, entry.action, documents.get(doc_id),
+                    code, data["start"], data["end"], texts[doc_id][data["start"] : data["end"]],
+                )
+            )  # fmt: skip
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qualcode import init_project, load_codebook, sync_codebook
+from qualcode import init_project, load_codebook, open_project, sync_codebook
 from qualcode.importing import import_files
 from qualcode.project import Project
 
@@ -33,14 +33,23 @@ def example_root(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def example_project(example_root: Path) -> Project:
-    """The example project imported and synced, as `make example` leaves it."""
-    with init_project(example_root) as made:
+@pytest.fixture(scope="session")
+def example_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example project imported and synced once per test run (copied per test)."""
+    root = tmp_path_factory.mktemp("example")
+    with init_project(root) as made:
         with made.transaction() as session:
-            sync_codebook(session, load_codebook(example_root / "codebook.yaml"))
-        report = import_files(made, [example_root / "transcripts"])
+            sync_codebook(session, load_codebook(REPO / "codebook.yaml"))
+        report = import_files(made, [REPO / "transcripts"])
         assert not report.failed, [r.message for r in report.failed]
+    return root / "qualcode.db"
+
+
+@pytest.fixture
+def example_project(example_root: Path, example_database: Path) -> Project:
+    """The example project imported and synced, as `make example` leaves it."""
+    shutil.copy(example_database, example_root / "qualcode.db")
+    with open_project(example_root) as made:
         yield made
 
 

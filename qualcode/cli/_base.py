@@ -57,6 +57,12 @@ def clean(value: Any) -> Any:
     return value
 
 
+def cell(value: Any) -> str:
+    """A table cell: missing values (None, NaN) are blank."""
+    value = clean(value)
+    return "" if value is None else str(value)
+
+
 def print_json(data: Any) -> None:
     click.echo(json.dumps(clean(data), indent=2, ensure_ascii=False, default=str))
 

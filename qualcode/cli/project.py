@@ -16,7 +16,16 @@ from .. import queries
 from ..importing import FileResult, collect_files, import_files
 from ..project import init_project
 from ..segment import UNITS
-from ._base import CommandContext, cli, console, json_option, pass_context, print_json, records
+from ._base import (
+    CommandContext,
+    cell,
+    cli,
+    console,
+    json_option,
+    pass_context,
+    print_json,
+    records,
+)
 
 
 @cli.command()
@@ -183,7 +192,7 @@ def segments(obj: CommandContext, document: str, as_json: bool) -> None:
     for row in frame.itertuples(index=False):
         table.add_row(
             str(row.ordinal),
-            row.speaker or "",
+            cell(row.speaker),
             _clock(row.time_start),
             f"{row.start}-{row.end}",
             row.text,

@@ -1,0 +1,252 @@
+"""Coding commands: code, uncode, codings (list, import, export), history, undo, memos,
+and merging or splitting codes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from .. import coding, memos, queries, sheets
+from ..errors import QualcodeError
+from ._base import (
+    CommandContext,
+    cell,
+    cli,
+    console,
+    json_option,
+    pass_context,
+    print_json,
+    records,
+)
+from .codebook import codebook
+
+coder_option = click.option(
+    "--coder",
+    envvar="QUALCODE_CODER",
+    required=True,
+    help="Who is coding [env QUALCODE_CODER].",
+)
+
+
+def _span(session, document: str, where: str) -> tuple[int, int]:
+    """``12`` (a segment ordinal) or ``120-188`` / ``120:188`` (character offsets)."""
+    found = re.fullmatch(r"\s*(\d+)\s*[-:]\s*(\d+)\s*", where)
+    if found:
+        return int(found[1]), int(found[2])
+    if where.strip().isdigit():
+        segment = coding.find_segment(session, document, int(where))
+        return segment.start, segment.end
+    raise QualcodeError(
+        f"{where!r} is neither a segment number (12) nor a span of characters (120-188)"
+    )
+
+
+@cli.command("code")
+@click.argument("document")
+@click.argument("where", metavar="SEGMENT|START-END")
+@click.argument("code")
+@coder_option
+@click.option("--memo", help="A note on this coding.")
+@pass_context
+def code_(
+    obj: CommandContext, document: str, where: str, code: str, coder: str, memo: str | None
+) -> None:
+    """Apply CODE to a segment of DOCUMENT (its number) or to a span of characters."""
+    with obj.open() as project, project.transaction() as session:
+        start, end = _span(session, document, where)
+        made = coding.apply_coding(session, document, start, end, code, coder, memo=memo)
+        doc = queries.find_document(session, document)
+        name = coding.find_code(session, code).name
+        quote = doc.text[made.start : made.end]
+        click.echo(f"{name} <- {doc.name} {made.start}-{made.end} by {coder}: {quote!r}")
+        click.echo(f"coding {made.id}")
+
+
+@cli.command()
+@click.argument("document")
+@click.argument("where", metavar="SEGMENT|START-END")
+@click.argument("code")
+@coder_option
+@pass_context
+def uncode(obj: CommandContext, document: str, where: str, code: str, coder: str) -> None:
+    """Remove your coding of CODE from a segment or span of DOCUMENT."""
+    with obj.open() as project, project.transaction() as session:
+        start, end = _span(session, document, where)
+        removed = coding.uncode(session, document, start, end, code, coder)
+    click.echo(f"removed {removed} coding(s)")
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--document", help="Only this document.")
+@click.option("--coder", "who", help="Only this coder's codings.")
+@click.option("--code", help="Only this code (a theme includes its codes).")
+@json_option
+@click.pass_context
+def codings(
+    ctx: click.Context, document: str | None, who: str | None, code: str | None, as_json: bool
+) -> None:
+    """List codings; `codings import` and `codings export` move them through spreadsheets."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with ctx.find_object(CommandContext).open() as project:
+        frame = queries.codings(project, document=document, coder=who, code=code)
+    if as_json:
+        print_json(records(frame, queries.CODING_COLUMNS))
+        return
+    table = Table("document", "span", "speaker", "code", "coder", "text")
+    for row in frame.itertuples(index=False):
+        table.add_row(
+            row.document, f"{row.start}-{row.end}", cell(row.speaker), row.code, row.coder, row.text
+        )
+    console().print(table)
+    click.echo(f"{len(frame)} codings")
+
+
+@codings.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--coder",
+    "who",
+    envvar="QUALCODE_CODER",
+    help="Coder of rows without one [env QUALCODE_CODER].",
+)
+@json_option
+@pass_context
+def codings_import(obj: CommandContext, path: Path, who: str | None, as_json: bool) -> None:
+    """Import codings from CSV/XLSX: offsets, segment numbers, or quotes (e.g. Taguette)."""
+    with obj.open() as project:
+        report = sheets.import_codings(project, path, coder=who)
+    if as_json:
+        print_json(report.__dict__)
+    else:
+        for line in report.unplaced:
+            click.echo(f"not placed: {line}")
+        click.echo(
+            f"{report.added} added, {report.unchanged} already there, "
+            f"{len(report.unplaced)} quote(s) not placed"
+        )
+    if report.unplaced:
+        raise SystemExit(1)
+
+
+@codings.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--document", help="Only this document.")
+@click.option("--coder", "who", help="Only this coder's codings.")
+@click.option("--code", help="Only this code (a theme includes its codes).")
+@pass_context
+def codings_export(
+    obj: CommandContext, path: Path, document: str | None, who: str | None, code: str | None
+) -> None:
+    """Write codings to PATH (.csv or .xlsx) in the form `codings import` reads back."""
+    with obj.open() as project:
+        count = sheets.export_codings(project, path, document=document, coder=who, code=code)
+    click.echo(f"{count} codings written to {path}")
+
+
+@cli.command()
+@click.option("--coder", "who", help="Only this coder's changes.")
+@click.option("--limit", type=int, default=50, show_default=True, help="How many entries.")
+@json_option
+@pass_context
+def history(obj: CommandContext, who: str | None, limit: int, as_json: bool) -> None:
+    """The log of changes to codings, newest first: who, what, when."""
+    with obj.open() as project:
+        frame = queries.history(project, coder=who, limit=limit)
+    if as_json:
+        print_json(records(frame, queries.HISTORY_COLUMNS))
+        return
+    table = Table("when", "coder", "action", "document", "code", "span", "text")
+    for row in frame.itertuples(index=False):
+        table.add_row(
+            f"{row.at:%Y-%m-%d %H:%M:%S}",
+            cell(row.coder),
+            row.action,
+            cell(row.document),
+            row.code,
+            f"{row.start}-{row.end}",
+            row.text,
+        )
+    console().print(table)
+
+
+@cli.command()
+@coder_option
+@pass_context
+def undo(obj: CommandContext, coder: str) -> None:
+    """Undo your latest change to codings (again to go further back)."""
+    with obj.open() as project, project.transaction() as session:
+        click.echo(coding.undo_last(session, coder))
+
+
+@cli.command()
+@click.argument("target_type", type=click.Choice(memos.TARGETS))
+@click.argument("target")
+@click.argument("text")
+@click.option("--segment", type=int, help="The segment number, for a segment memo.")
+@coder_option
+@pass_context
+def memo(
+    obj: CommandContext, target_type: str, target: str, text: str, segment: int | None, coder: str
+) -> None:
+    """Write a memo on a document, segment (--segment N), code, or coding (by id)."""
+    with obj.open() as project, project.transaction() as session:
+        memos.write_memo(session, target_type, target, text, coder, segment=segment)
+    click.echo(f"memo saved on {target_type} {target}" + (f" #{segment}" if segment else ""))
+
+
+@cli.command("memos")
+@json_option
+@pass_context
+def memos_(obj: CommandContext, as_json: bool) -> None:
+    """Every memo, with what it is about and who wrote it."""
+    with obj.open() as project:
+        frame = memos.memos(project)
+    if as_json:
+        print_json(records(frame, memos.MEMO_COLUMNS))
+        return
+    table = Table("on", "about", "coder", "memo")
+    for row in frame.itertuples(index=False):
+        table.add_row(row.target_type, cell(row.target), cell(row.coder), row.text)
+    console().print(table)
+
+
+@codebook.command("merge")
+@click.argument("source")
+@click.argument("target")
+@coder_option
+@pass_context
+def codebook_merge(obj: CommandContext, source: str, target: str, coder: str) -> None:
+    """Move every coding of SOURCE to TARGET (then remove SOURCE from codebook.yaml)."""
+    with obj.open() as project, project.transaction() as session:
+        moved = coding.merge_codes(session, source, target, coder)
+    click.echo(
+        f"{moved} coding(s) moved from {source} to {target}; remove {source} from "
+        "codebook.yaml and sync to archive it"
+    )
+
+
+@codebook.command("split")
+@click.argument("source")
+@click.argument("target")
+@click.option("--coding", "coding_ids", multiple=True, help="A coding id to move (repeatable).")
+@click.option("--containing", help="Move the codings whose text contains this (any case).")
+@coder_option
+@pass_context
+def codebook_split(
+    obj: CommandContext,
+    source: str,
+    target: str,
+    coding_ids: tuple[str, ...],
+    containing: str | None,
+    coder: str,
+) -> None:
+    """Move some codings of SOURCE to TARGET (add TARGET to codebook.yaml and sync first)."""
+    with obj.open() as project, project.transaction() as session:
+        moved = coding.split_code(
+            session, source, target, coder, coding_ids=coding_ids, containing=containing
+        )
+    click.echo(f"{moved} coding(s) moved from {source} to {target}")

@@ -1,0 +1,427 @@
+"""Apply and remove codings, keep their history, undo, and move codings between codes.
+
+Every function takes a ``Session`` and never commits: the caller (CLI command, web
+request, script) owns one transaction per user action. Every change to a coding is
+written to the append-only ``coding_log`` with enough data to undo it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import NotFound, QualcodeError
+from .models import CODER_ROLES, CODING_ORIGINS, Code, Coder, Coding, CodingLog, Document, Segment
+from .queries import find_document
+
+UNDOABLE = ("add", "remove", "recode")
+
+
+def find_code(session: Session, ref: str | Code) -> Code:
+    """A code by id, slug (``speaking-the-language``) or name (any case)."""
+    if isinstance(ref, Code):
+        return ref
+    codes = list(session.scalars(select(Code)))
+    wanted = ref.strip().casefold()
+    for live_first in (True, False):
+        for code in codes:
+            if code.archived == live_first:
+                continue
+            if wanted in (str(code.id), code.slug, code.name.casefold()):
+                return code
+    names = [code.name for code in codes if not code.archived]
+    near = difflib.get_close_matches(ref, names, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+    raise NotFound(f"no code {ref!r} in the codebook{hint} (see `qualcode codebook show`)")
+
+
+def get_coder(session: Session, name: str | Coder, role: str | None = None) -> Coder:
+    """The coder called ``name``, created on first use (as a coder unless ``role`` says)."""
+    if isinstance(name, Coder):
+        return name
+    name = name.strip()
+    if not name:
+        raise QualcodeError("a coder needs a name: pass --coder NAME (or set QUALCODE_CODER)")
+    if role is not None and role not in CODER_ROLES:
+        raise QualcodeError(f"unknown role {role!r}: choose one of {', '.join(CODER_ROLES)}")
+    coder = session.scalars(select(Coder).where(Coder.name == name)).one_or_none()
+    if coder is None:
+        coder = Coder(name=name, role=role or "coder")
+        session.add(coder)
+        session.flush()
+    elif role is not None:
+        coder.role = role
+    return coder
+
+
+def _document(session: Session, document: str | Document) -> Document:
+    return document if isinstance(document, Document) else find_document(session, document)
+
+
+def find_segment(session: Session, document: str | Document, ordinal: int) -> Segment:
+    doc = _document(session, document)
+    segment = session.scalars(
+        select(Segment).where(Segment.document_id == doc.id, Segment.ordinal == ordinal)
+    ).one_or_none()
+    if segment is None:
+        count = session.query(Segment).filter(Segment.document_id == doc.id).count()
+        raise NotFound(
+            f"{doc.name} has no segment {ordinal}: its segments are numbered 1 to {count} "
+            f"(see `qualcode segments {doc.name}`)"
+        )
+    return segment
+
+
+def containing_segment(session: Session, document: Document, start: int, end: int) -> int | None:
+    """The id of the segment that holds [start, end), if one does."""
+    return session.scalars(
+        select(Segment.id).where(
+            Segment.document_id == document.id, Segment.start <= start, Segment.end >= end
+        )
+    ).first()
+
+
+def trimmed_span(document: Document, start: int, end: int) -> tuple[int, int]:
+    """The span checked against the text and narrowed to its words (no white space at
+    either edge), so that a sloppy selection codes what the coder meant."""
+    text = document.text
+    start, end = int(start), int(end)  # numpy integers from a DataFrame bind wrongly
+    if not 0 <= start < end <= len(text):
+        raise QualcodeError(
+            f"span {start}-{end} is outside {document.name!r}, whose text runs from 0 to "
+            f"{len(text)}: give a start before the end, both within the text"
+        )
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start == end:
+        raise QualcodeError(f"span {start}-{end} of {document.name!r} holds only white space")
+    return start, end
+
+
+def log_change(
+    session: Session, coder: Coder | None, action: str, coding: Coding, **extra: Any
+) -> None:
+    """Append one entry to the coding log, with the coding's data as it is now."""
+    session.add(
+        CodingLog(
+            coder_id=coder.id if coder else None,
+            action=action,
+            coding_id=coding.id,
+            data={**coding_data(coding), **extra},
+        )
+    )
+
+
+def coding_data(coding: Coding) -> dict[str, Any]:
+    """A coding as plain JSON data: enough to recreate it exactly."""
+    return {
+        "document_id": str(coding.document_id),
+        "start": coding.start,
+        "end": coding.end,
+        "code_id": str(coding.code_id),
+        "coder_id": str(coding.coder_id),
+        "origin": coding.origin,
+        "memo": coding.memo,
+        "created_at": coding.created_at.isoformat() if coding.created_at else None,
+    }
+
+
+def _exclusive_clash(session: Session, coding: Coding, code: Code) -> Code | None:
+    """Another code of the same exclusive theme, by the same coder, on the same segment."""
+    if code.parent_id is None or coding.segment_id is None:
+        return None
+    parent = session.get(Code, code.parent_id)
+    if parent is None or not parent.exclusive:
+        return None
+    siblings = select(Code.id).where(Code.parent_id == parent.id, Code.id != code.id)
+    clash = session.scalars(
+        select(Coding).where(
+            Coding.segment_id == coding.segment_id,
+            Coding.coder_id == coding.coder_id,
+            Coding.code_id.in_(siblings),
+        )
+    ).first()
+    return session.get(Code, clash.code_id) if clash else None
+
+
+def apply_coding(
+    session: Session,
+    document: str | Document,
+    start: int,
+    end: int,
+    code: str | Code,
+    coder: str | Coder,
+    *,
+    origin: str = "manual",
+    memo: str | None = None,
+) -> Coding:
+    """Code ``document.text[start:end]``; the same coding twice is kept once.
+
+    >>> with project.transaction() as session:
+    ...     apply_coding(session, "area-3.md", 120, 188, "speaking-the-language", "ana")
+    """
+    doc = _document(session, document)
+    code_row = find_code(session, code)
+    coder_row = get_coder(session, coder)
+    if code_row.archived:
+        raise QualcodeError(
+            f"code {code_row.name!r} is archived: put it back in codebook.yaml and sync, "
+            "or use another code"
+        )
+    if origin not in CODING_ORIGINS:
+        raise QualcodeError(f"unknown origin {origin!r}: one of {', '.join(CODING_ORIGINS)}")
+    start, end = trimmed_span(doc, start, end)
+    existing = session.scalars(
+        select(Coding).where(
+            Coding.document_id == doc.id, Coding.start == start, Coding.end == end,
+            Coding.code_id == code_row.id, Coding.coder_id == coder_row.id,
+        )
+    ).first()  # fmt: skip
+    if existing is not None:
+        if memo and existing.memo != memo:
+            before = existing.memo
+            existing.memo = memo
+            log_change(session, coder_row, "memo", existing, previous_memo=before)
+        return existing
+    coding = Coding(
+        id=uuid.uuid4(),
+        document_id=doc.id,
+        start=start,
+        end=end,
+        segment_id=containing_segment(session, doc, start, end),
+        code_id=code_row.id,
+        coder_id=coder_row.id,
+        origin=origin,
+        memo=memo,
+    )
+    clash = _exclusive_clash(session, coding, code_row)
+    if clash is not None:
+        raise QualcodeError(
+            f"{code_row.name!r} and {clash.name!r} belong to an exclusive theme: a segment "
+            f"takes one of them per coder. Remove {clash.name!r} from it first (qualcode uncode)"
+        )
+    session.add(coding)
+    session.flush()
+    log_change(session, coder_row, "add", coding)
+    return coding
+
+
+def code_segment(
+    session: Session,
+    document: str | Document,
+    ordinal: int,
+    code: str | Code,
+    coder: str | Coder,
+    **options: Any,
+) -> Coding:
+    """Code a whole segment, named by its ordinal in the document."""
+    segment = find_segment(session, document, ordinal)
+    return apply_coding(
+        session, _document(session, document), segment.start, segment.end, code, coder, **options
+    )
+
+
+def remove_coding(session: Session, coding: Coding, coder: str | Coder) -> None:
+    """Delete a coding, logging who did it and what it was (so it can be undone)."""
+    log_change(session, get_coder(session, coder), "remove", coding)
+    session.delete(coding)
+    session.flush()
+
+
+def find_codings(
+    session: Session,
+    document: str | Document,
+    start: int,
+    end: int,
+    code: str | Code | None = None,
+    coder: str | Coder | None = None,
+) -> list[Coding]:
+    """Codings on exactly [start, end) of a document, narrowed by code and coder."""
+    doc = _document(session, document)
+    query = select(Coding).where(
+        Coding.document_id == doc.id, Coding.start == int(start), Coding.end == int(end)
+    )
+    if code is not None:
+        query = query.where(Coding.code_id == find_code(session, code).id)
+    if coder is not None:
+        query = query.where(Coding.coder_id == get_coder(session, coder).id)
+    return list(session.scalars(query))
+
+
+def uncode(
+    session: Session,
+    document: str | Document,
+    start: int,
+    end: int,
+    code: str | Code,
+    coder: str | Coder,
+) -> int:
+    """Remove ``coder``'s coding of ``code`` on [start, end); how many were removed."""
+    doc = _document(session, document)
+    found = find_codings(session, doc, start, end, code, coder)
+    if not found:
+        raise NotFound(
+            f"{doc.name} has no coding {find_code(session, code).name!r} by {coder} "
+            f"on {start}-{end} (see `qualcode codings --document {doc.name}`)"
+        )
+    for coding in found:
+        remove_coding(session, coding, coder)
+    return len(found)
+
+
+def recode(session: Session, coding: Coding, code: str | Code, coder: str | Coder) -> Coding:
+    """Change the code of a coding, keeping its span, coder and memo."""
+    target = find_code(session, code)
+    before = coding.code_id
+    coding.code_id = target.id
+    session.flush()
+    log_change(session, get_coder(session, coder), "recode", coding, previous_code_id=str(before))
+    return coding
+
+
+def undo_last(session: Session, coder: str | Coder) -> str:
+    """Undo ``coder``'s latest change to codings not undone yet; say what was undone."""
+    coder_row = get_coder(session, coder)
+    undone = {
+        entry.data.get("undoes")
+        for entry in session.scalars(
+            select(CodingLog).where(CodingLog.coder_id == coder_row.id, CodingLog.action == "undo")
+        )
+    }
+    entries = session.scalars(
+        select(CodingLog)
+        .where(CodingLog.coder_id == coder_row.id, CodingLog.action.in_(UNDOABLE))
+        .order_by(CodingLog.id.desc())
+    )
+    entry = next((e for e in entries if e.id not in undone), None)
+    if entry is None:
+        raise QualcodeError(f"{coder_row.name} has no change left to undo")
+    data = entry.data
+    if entry.action == "add":
+        coding = session.get(Coding, entry.coding_id)
+        if coding is not None:
+            session.delete(coding)
+        what = "removed the coding it added"
+    elif entry.action == "remove":
+        session.add(_restore(session, entry.coding_id, data))
+        what = "put back the coding it removed"
+    else:
+        coding = session.get_one(Coding, entry.coding_id)
+        coding.code_id = uuid.UUID(data["previous_code_id"])
+        what = "gave the coding its previous code back"
+    session.flush()
+    session.add(
+        CodingLog(
+            coder_id=coder_row.id,
+            action="undo",
+            coding_id=entry.coding_id,
+            data={**data, "undoes": entry.id, "undone_action": entry.action},
+        )
+    )
+    code = session.get(Code, uuid.UUID(data["code_id"]))
+    name = code.name if code else "a code"
+    return f"undid {entry.action} of {name!r} at {data['start']}-{data['end']}: {what}"
+
+
+def _restore(session: Session, coding_id: uuid.UUID, data: dict[str, Any]) -> Coding:
+    document = session.get_one(Document, uuid.UUID(data["document_id"]))
+    return Coding(
+        id=coding_id,
+        document_id=document.id,
+        start=data["start"],
+        end=data["end"],
+        segment_id=containing_segment(session, document, data["start"], data["end"]),
+        code_id=uuid.UUID(data["code_id"]),
+        coder_id=uuid.UUID(data["coder_id"]),
+        origin=data["origin"],
+        memo=data["memo"],
+        created_at=datetime.fromisoformat(data["created_at"]) if data["created_at"] else None,
+    )
+
+
+def merge_codes(
+    session: Session, source: str | Code, target: str | Code, coder: str | Coder
+) -> int:
+    """Move every coding of ``source`` to ``target``; return how many moved.
+
+    A coding that ``target`` already has (same span and coder) is removed instead of
+    doubled. The codebook file stays the source of the code list: remove ``source``
+    from codebook.yaml and sync, and it is archived.
+    """
+    source_row, target_row = find_code(session, source), find_code(session, target)
+    if source_row.id == target_row.id:
+        raise QualcodeError("a code cannot be merged into itself")
+    codings = session.scalars(select(Coding).where(Coding.code_id == source_row.id)).all()
+    return _move(session, codings, target_row, coder)
+
+
+def split_code(
+    session: Session,
+    source: str | Code,
+    target: str | Code,
+    coder: str | Coder,
+    *,
+    coding_ids: Iterable[str | uuid.UUID] = (),
+    containing: str | None = None,
+) -> int:
+    """Move some codings of ``source`` to ``target``: those named, or whose text contains
+    ``containing`` (any case). ``target`` must exist already (add it to codebook.yaml)."""
+    source_row, target_row = find_code(session, source), find_code(session, target)
+    wanted = {uuid.UUID(str(i)) for i in coding_ids}
+    if not wanted and not containing:
+        raise QualcodeError("say which codings move: give coding ids, or --containing TEXT")
+    chosen = []
+    for coding, text in session.execute(
+        select(Coding, Document.text)
+        .join(Document, Coding.document_id == Document.id)
+        .where(Coding.code_id == source_row.id)
+    ):
+        quote = text[coding.start : coding.end].casefold()
+        if coding.id in wanted or (containing and containing.casefold() in quote):
+            chosen.append(coding)
+    missing = wanted - {c.id for c in chosen}
+    if missing:
+        raise NotFound(f"not codings of {source_row.name!r}: {', '.join(map(str, missing))}")
+    return _move(session, chosen, target_row, coder)
+
+
+def _move(session: Session, codings: Iterable[Coding], target: Code, coder: str | Coder) -> int:
+    coder_row = get_coder(session, coder)
+    moved = 0
+    for coding in codings:
+        twin = session.scalars(
+            select(Coding.id).where(
+                Coding.document_id == coding.document_id, Coding.start == coding.start,
+                Coding.end == coding.end, Coding.coder_id == coding.coder_id,
+                Coding.code_id == target.id,
+            )
+        ).first()  # fmt: skip
+        if twin is not None:
+            remove_coding(session, coding, coder_row)
+        else:
+            recode(session, coding, target, coder_row)
+        moved += 1
+    return moved
+
+
+def code_and_descendants(session: Session, ref: str | Code) -> set[uuid.UUID]:
+    """The ids of a code and every code below it (a theme stands for all its codes)."""
+    root = find_code(session, ref)
+    children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
+    for code_id, parent_id in session.execute(select(Code.id, Code.parent_id)):
+        children.setdefault(parent_id, []).append(code_id)
+    found, todo = set(), [root.id]
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(children.get(current, []))
+    return found

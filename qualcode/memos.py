@@ -1,0 +1,114 @@
+"""Memos: a coder's notes on a document, a segment, a code or a coding.
+
+Memos on documents, segments and codes are rows of their own (several per target, each
+with its author). A coding carries its one memo with it (``Coding.memo``), so that the
+memo travels with the coding into spreadsheets and other tools.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .coding import find_code, find_segment, get_coder, log_change
+from .errors import NotFound, QualcodeError
+from .models import Code, Coder, Coding, Document, Memo, Segment
+from .project import Project
+from .queries import find_document
+
+TARGETS = ("document", "segment", "code", "coding")
+MEMO_COLUMNS = ["id", "target_type", "target", "coder", "text", "created_at", "updated_at"]
+
+
+def write_memo(
+    session: Session,
+    target_type: str,
+    target: str,
+    text: str,
+    coder: str,
+    *,
+    segment: int | None = None,
+) -> Memo | Coding:
+    """Add a memo to a document or code, a segment (document + ``segment`` ordinal), or set
+    the memo of a coding (by its id)."""
+    if target_type not in TARGETS:
+        raise QualcodeError(f"memos go on {', '.join(TARGETS)}, not {target_type!r}")
+    author = get_coder(session, coder)
+    if target_type == "coding":
+        coding = _coding(session, target)
+        before = coding.memo
+        coding.memo = text
+        session.flush()
+        log_change(session, author, "memo", coding, previous_memo=before)
+        return coding
+    if target_type == "document":
+        target_id = str(find_document(session, target).id)
+    elif target_type == "segment":
+        if segment is None:
+            raise QualcodeError("a segment memo needs the document and the segment number")
+        target_id = str(find_segment(session, target, segment).id)
+    else:
+        target_id = str(find_code(session, target).id)
+    memo = Memo(target_type=target_type, target_id=target_id, coder_id=author.id, text=text)
+    session.add(memo)
+    session.flush()
+    return memo
+
+
+def _coding(session: Session, ref: str) -> Coding:
+    try:
+        coding = session.get(Coding, uuid.UUID(ref))
+    except ValueError:
+        coding = None
+    if coding is None:
+        matches = [
+            c
+            for c in session.scalars(select(Coding.id))
+            if len(ref) >= 6 and str(c).startswith(ref)
+        ]
+        coding = session.get(Coding, matches[0]) if len(matches) == 1 else None
+    if coding is None:
+        raise NotFound(f"no coding {ref!r} (see the ids in `qualcode codings --json`)")
+    return coding
+
+
+def memos(project: Project) -> pd.DataFrame:
+    """Every memo with a readable name for what it is about, oldest first."""
+    with project.sessionmaker() as session:
+        names = {
+            "document": dict(session.execute(select(Document.id, Document.name)).all()),
+            "code": dict(session.execute(select(Code.id, Code.name)).all()),
+        }
+        segments = {
+            seg_id: f"{doc} #{ordinal}"
+            for seg_id, doc, ordinal in session.execute(
+                select(Segment.id, Document.name, Segment.ordinal).join(
+                    Document, Segment.document_id == Document.id
+                )
+            )
+        }
+        rows = []
+        for memo, author in session.execute(
+            select(Memo, Coder.name)
+            .outerjoin(Coder, Memo.coder_id == Coder.id)
+            .order_by(Memo.created_at)
+        ):
+            if memo.target_type == "segment":
+                label = segments.get(int(memo.target_id))
+            else:
+                label = names[memo.target_type].get(uuid.UUID(memo.target_id))
+            rows.append(
+                (
+                    str(memo.id),
+                    memo.target_type,
+                    label,
+                    author,
+                    memo.text,
+                    memo.created_at,
+                    memo.updated_at,
+                )
+            )
+    return pd.DataFrame(rows, columns=MEMO_COLUMNS)

@@ -1,0 +1,266 @@
+"""Codings to and from spreadsheets (CSV, XLSX), and highlights from other tools.
+
+A row places its coding in one of three ways, tried in this order:
+``start``/``end`` (character offsets), ``segment`` (an ordinal), or ``quote`` (the coded
+text, found in the document ignoring differences of white space, as Taguette's
+``document, tag, content`` export gives it). Every row is checked before anything is
+written: an unknown document or code, offsets outside the text, or a missing coder
+refuses the whole file and lists every bad row. A quote that cannot be found (or is
+found more than once) is listed and left out, never guessed; the rest is imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from .coding import apply_coding, find_code, find_codings, get_coder
+from .errors import InputError, NotFound, QualcodeError
+from .models import Document, Segment
+from .project import Project
+from .queries import CODING_COLUMNS, codings, find_document
+from .readers.encoding import decode
+
+# Accepted headers (any case) for each field, ours first, then other tools' names.
+ALIASES = {
+    "document": ("document", "doc", "file", "source", "document name"),
+    "code": ("code", "tag", "codes", "code name"),
+    "coder": ("coder", "user", "author", "owner"),
+    "start": ("start", "begin", "from"),
+    "end": ("end", "stop", "to"),
+    "segment": ("segment", "segment ordinal", "ordinal"),
+    "quote": ("quote", "text", "content", "highlight", "excerpt"),
+    "memo": ("memo", "note", "comment"),
+}
+EXPORT_COLUMNS = [c for c in CODING_COLUMNS if c not in ("id", "code_id", "text")] + ["quote"]
+
+
+@dataclass
+class CodingRow:
+    line: int
+    values: dict[str, str]
+
+
+@dataclass
+class SheetReport:
+    """What importing a sheet did: rows added, already there, and quotes not placed."""
+
+    added: int = 0
+    unchanged: int = 0
+    unplaced: list[str] = field(default_factory=list)
+
+
+def _column_map(path: Path, header: list[str]) -> dict[str, int]:
+    lowered = [h.strip().casefold() for h in header]
+    columns = {}
+    for name, aliases in ALIASES.items():
+        for alias in aliases:
+            if alias in lowered:
+                columns[name] = lowered.index(alias)
+                break
+    missing = [name for name in ("document", "code") if name not in columns]
+    placed = {"start", "end"} <= set(columns) or {"segment", "quote"} & set(columns)
+    if missing or not placed:
+        needed = ", ".join(missing) if missing else "start and end, or segment, or quote"
+        raise InputError(
+            path,
+            f"the header has no {needed} column",
+            line=1,
+            hint="Columns: document, then start and end (or segment, or quote), code, coder, memo",
+        )
+    return columns
+
+
+def read_rows(path: str | Path) -> Iterator[CodingRow]:
+    """The rows of a CSV or XLSX file as field -> text, numbered by spreadsheet line."""
+    path = Path(path)
+    table = list(_xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path))
+    if not table:
+        raise InputError(path, "the file is empty", hint="Export the codings again")
+    columns = _column_map(path, table[0])
+    for line, cells in enumerate(table[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        values = {
+            name: cells[index].strip() if index < len(cells) else ""
+            for name, index in columns.items()
+        }
+        yield CodingRow(line, values)
+
+
+def _csv_rows(path: Path) -> Iterator[list[str]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InputError(path, f"cannot read it ({error.strerror})") from None
+    text, _note = decode(path, raw)
+    dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    yield from csv.reader(io.StringIO(text), dialect)
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise InputError(path, f"not a readable XLSX workbook ({error})") from None
+    for row in book.worksheets[0].iter_rows(values_only=True):
+        yield ["" if cell is None else str(cell) for cell in row]
+    book.close()
+
+
+def collapse(text: str) -> tuple[str, list[int]]:
+    """Text with every run of white space made one space, and each character's origin."""
+    out: list[str] = []
+    origin: list[int] = []
+    in_space = False
+    for index, char in enumerate(text):
+        if char.isspace():
+            if not in_space and out:
+                out.append(" ")
+                origin.append(index)
+            in_space = True
+        else:
+            out.append(char)
+            origin.append(index)
+            in_space = False
+    return "".join(out), origin
+
+
+def find_quote(
+    text: str, quote: str, collapsed: tuple[str, list[int]] | None = None
+) -> list[tuple[int, int]]:
+    """Every place ``quote`` stands in ``text``, ignoring differences of white space."""
+    needle = " ".join(quote.split())
+    if not needle:
+        return []
+    haystack, origin = collapsed or collapse(text)
+    places = []
+    at = haystack.find(needle)
+    while at >= 0:
+        places.append((origin[at], origin[at + len(needle) - 1] + 1))
+        at = haystack.find(needle, at + 1)
+    return places
+
+
+class _Placer:
+    """Turns rows into (document, start, end) with one message per bad row."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.documents: dict[str, Document] = {}
+        self.collapsed: dict[str, tuple[str, list[int]]] = {}
+
+    def document(self, name: str) -> Document:
+        if name not in self.documents:
+            self.documents[name] = find_document(self.session, name)
+        return self.documents[name]
+
+    def place(self, row: CodingRow) -> tuple[Document, int, int] | str:
+        """The span of a row, or why it cannot be placed exactly (a quote problem)."""
+        values = row.values
+        doc = self.document(values["document"])
+        if values.get("start") or values.get("end"):
+            start, end = _int(values.get("start"), "start"), _int(values.get("end"), "end")
+            if not 0 <= start < end <= len(doc.text):
+                raise NotFound(
+                    f"offsets {start}-{end} are outside {doc.name!r} (0-{len(doc.text)})"
+                )
+            quote = values.get("quote")
+            if quote and " ".join(quote.split()) != " ".join(doc.text[start:end].split()):
+                raise NotFound(
+                    f"the quote differs from the text at {start}-{end} of {doc.name!r}; "
+                    "was the document replaced since the export?"
+                )
+            return doc, start, end
+        if values.get("segment"):
+            segment = (
+                self.session.query(Segment)
+                .filter_by(document_id=doc.id, ordinal=_int(values["segment"], "segment"))
+                .one_or_none()
+            )
+            if segment is None:
+                raise NotFound(f"{doc.name!r} has no segment {values['segment']}")
+            return doc, segment.start, segment.end
+        if doc.name not in self.collapsed:
+            self.collapsed[doc.name] = collapse(doc.text)
+        places = find_quote(doc.text, values["quote"], self.collapsed[doc.name])
+        if len(places) != 1:
+            found = "not found" if not places else f"found {len(places)} times"
+            return f"line {row.line}: quote {found} in {doc.name!r}: {values['quote'][:70]!r}"
+        return doc, *places[0]
+
+
+def _int(value: str | None, name: str) -> int:
+    try:
+        return int(float(value or ""))
+    except ValueError:
+        raise NotFound(f"{name} {value!r} is not a whole number") from None
+
+
+def import_codings(
+    project: Project, path: str | Path, *, coder: str | None = None, origin: str = "import"
+) -> SheetReport:
+    """Import every row of a CSV/XLSX file in one transaction (see the module docstring).
+
+    ``coder`` names the coder of rows that have no coder column or cell.
+    """
+    path = Path(path)
+    report = SheetReport()
+    problems: list[str] = []
+    with project.transaction() as session:
+        placer = _Placer(session)
+        planned: list[tuple[int, Document, int, int, Any, str, str | None]] = []
+        for row in read_rows(path):
+            try:
+                who = row.values.get("coder") or coder
+                if not who:
+                    raise NotFound("no coder: fill the coder column or pass --coder")
+                code = find_code(session, row.values["code"])
+                placed = placer.place(row)
+            except NotFound as error:
+                problems.append(f"line {row.line}: {error}")
+                continue
+            if isinstance(placed, str):
+                report.unplaced.append(placed)
+                continue
+            planned.append((row.line, *placed, code, who, row.values.get("memo") or None))
+        _refuse(path, problems)
+        for line, doc, start, end, code, who, memo in planned:
+            if find_codings(session, doc, start, end, code, get_coder(session, who)):
+                report.unchanged += 1
+                continue
+            try:
+                apply_coding(session, doc, start, end, code, who, origin=origin, memo=memo)
+            except QualcodeError as error:
+                problems.append(f"line {line}: {error}")
+            report.added += 1
+        _refuse(path, problems)  # raising here rolls back what the loop wrote
+    return report
+
+
+def _refuse(path: Path, problems: list[str]) -> None:
+    if problems:
+        shown = "; ".join(problems[:10])
+        more = f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
+        raise InputError(path, f"{len(problems)} bad row(s), nothing imported: {shown}{more}")
+
+
+def export_codings(project: Project, path: str | Path, **filters: Any) -> int:
+    """Write codings to CSV or XLSX (by the file's suffix) in a form import reads back."""
+    path = Path(path)
+    frame = codings(project, **filters).rename(columns={"text": "quote"})[EXPORT_COLUMNS]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".xlsx":
+        frame = frame.assign(created_at=frame.created_at.astype(str))
+        frame.to_excel(path, index=False, sheet_name="codings")
+    else:
+        frame.to_csv(path, index=False)
+    return len(frame)

@@ -1,0 +1,120 @@
+"""Codings through spreadsheets: round trip, row-numbered errors, quotes from Taguette."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from helpers import write
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from qualcode import InputError, queries
+from qualcode.cli import cli
+from qualcode.coding import code_segment
+from qualcode.models import Coding
+from qualcode.sheets import export_codings, find_quote, import_codings
+
+DOC = "area-1-mapping-workshop.md"
+
+
+def coded(project):
+    with project.transaction() as session:
+        code_segment(session, DOC, 3, "Trust", "ana", memo="first")
+        code_segment(session, DOC, 4, "Speaking the language", "ben")
+        code_segment(session, "area-2-interview-council-officer.txt", 2, "Respect", "ana")
+    return queries.codings(project)
+
+
+def comparable(frame):
+    return frame[["document", "start", "end", "code", "coder", "memo", "text"]].values.tolist()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_export_then_import_into_a_fresh_project_round_trips(example_project, tmp_path, suffix):
+    before = coded(example_project)
+    sheet = tmp_path / f"codings{suffix}"
+    assert export_codings(example_project, sheet) == 3
+    with example_project.transaction() as session:
+        for coding in session.scalars(select(Coding)):
+            session.delete(coding)
+    report = import_codings(example_project, sheet)
+    assert (report.added, report.unchanged, report.unplaced) == (3, 0, [])
+    assert comparable(queries.codings(example_project)) == comparable(before)
+    again = import_codings(example_project, sheet)
+    assert (again.added, again.unchanged) == (0, 3)
+
+
+def test_bad_rows_are_all_listed_and_nothing_is_written(example_project, tmp_path):
+    sheet = write(
+        tmp_path / "bad.csv",
+        "document,start,end,code,coder\n"
+        f"{DOC},0,20,Trust,ana\n"
+        "nowhere.md,0,5,Trust,ana\n"
+        f"{DOC},0,20,No such code,ana\n"
+        f"{DOC},10,999999,Trust,ana\n"
+        f"{DOC},0,20,Trust,\n",
+    )
+    with pytest.raises(InputError) as caught:
+        import_codings(example_project, sheet)
+    message = str(caught.value)
+    assert message.startswith(f"{sheet}: 4 bad row(s), nothing imported: line 3: no document")
+    assert "line 4: no code 'No such code'" in message
+    assert "line 5: offsets 10-999999 are outside" in message
+    assert "line 6: no coder: fill the coder column or pass --coder" in message
+    assert queries.codings(example_project).empty
+
+
+def test_a_missing_placement_column_is_refused_with_the_header_line(example_project, tmp_path):
+    sheet = write(tmp_path / "bad.csv", "document,code\nx,y\n")
+    with pytest.raises(InputError, match=r"bad.csv:1: the header has no start and end, or segment"):
+        import_codings(example_project, sheet)
+
+
+def test_taguette_highlights_are_found_by_their_text(example_project, tmp_path):
+    text = queries.segments(example_project, DOC).text
+    quote = text.iloc[5]
+    messy = "  " + quote.replace(" ", "\n   ", 2) + " "
+    sheet = tmp_path / "taguette.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["id", "document", "tag", "content"])
+        out.writerow([1, DOC, "trust", messy])
+        out.writerow([2, DOC, "respect", "Words nobody ever said in this workshop."])
+    report = import_codings(example_project, sheet, coder="ben")
+    assert report.added == 1
+    assert report.unplaced == [
+        f"line 3: quote not found in '{DOC}': 'Words nobody ever said in this workshop.'"
+    ]
+    frame = queries.codings(example_project)
+    assert frame.text.tolist() == [quote] and frame.coder.tolist() == ["ben"]
+
+
+def test_a_quote_found_twice_is_not_guessed():
+    assert find_quote("we met. We met again. we met.", "we  met.") == [(0, 7), (22, 29)]
+    assert find_quote("one\n\ntwo three", "one two") == [(0, 8)]
+
+
+def test_xlsx_with_segment_numbers_imports(example_project, tmp_path):
+    book = Workbook()
+    book.active.append(["Document", "Segment", "Code", "Coder", "Memo"])
+    book.active.append([DOC, 6, "Seeing results", "ana", "clear case"])
+    book.save(tmp_path / "sheet.xlsx")
+    import_codings(example_project, tmp_path / "sheet.xlsx")
+    frame = queries.codings(example_project)
+    assert frame[["segment", "code", "memo"]].values.tolist() == [
+        [6, "Seeing results", "clear case"]
+    ]
+
+
+def test_cli_import_lists_unplaced_quotes_and_exits_1(runner, example_project, tmp_path):
+    sheet = write(tmp_path / "q.csv", f"document,code,quote\n{DOC},Trust,Not in the text at all.\n")
+    result = runner.invoke(
+        cli,
+        ["--project", str(example_project.root), "codings", "import", str(sheet), "--coder", "ana"],
+    )
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"not placed: line 2: quote not found in '{DOC}': 'Not in the text at all.'",
+        "0 added, 0 already there, 1 quote(s) not placed",
+    ]
