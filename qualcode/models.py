@@ -141,6 +141,24 @@ class Coder(Base):
         return f"<Coder {self.name!r} ({self.role})>"
 
 
+class Assignment(Base):
+    """A document given to a coder for (blind) coding by the team lead."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("document_id", "coder_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    coder_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("coders.id", ondelete="CASCADE"), index=True
+    )
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Assignment {self.document_id} -> {self.coder_id}>"
+
+
 class Coding(Base):
     __tablename__ = "codings"
     __table_args__ = (Index("ix_codings_document_span", "document_id", "start", "end"),)

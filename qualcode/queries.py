@@ -199,12 +199,15 @@ def codings(
     document: str | None = None,
     coder: str | None = None,
     code: str | None = None,
+    viewer: str | None = None,
 ) -> pd.DataFrame:
     """Every coding, one row each, in document order; narrowed by document, coder, code.
 
-    ``code`` may name a theme: its codes' codings are included.
+    ``code`` may name a theme: its codes' codings are included. ``viewer`` is who asks:
+    while the round is closed a coder sees only their own codings (see ``team``).
     """
     from .coding import code_and_descendants
+    from .team import visible_coder
 
     with project.sessionmaker() as session:
         query = (
@@ -221,8 +224,9 @@ def codings(
         )  # fmt: skip
         if document is not None:
             query = query.where(Document.id == find_document(session, document).id)
-        if coder is not None:
-            query = query.where(Coder.name == coder)
+        for name in (coder, visible_coder(session, viewer)):
+            if name is not None:
+                query = query.where(Coder.name == name)
         if code is not None:
             query = query.where(Coding.code_id.in_(code_and_descendants(session, code)))
         rows = session.execute(query).all()

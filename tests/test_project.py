@@ -83,3 +83,25 @@ def test_init_again_keeps_settings_and_refuses_unit_change_after_import(tmp_path
 def test_unknown_unit_is_refused(tmp_path):
     with pytest.raises(QualcodeError, match="choose one of sentence, turn, paragraph"):
         init_project(tmp_path, unit="word")
+
+
+def test_a_project_made_at_the_first_schema_opens_and_keeps_its_data(tmp_path):
+    """An old project database is migrated on open, and what it held is still there."""
+    from alembic import command
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'qualcode.db'}")
+    config = migrations._config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.execute(
+            text(
+                "INSERT INTO documents (id, name, source_path, format, content_hash, text,"
+                " word_count, attributes, imported_at) VALUES ('0123456789abcdef0123456789abcdef',"
+                " 'old.txt', 'old.txt', 'txt', 'h', 'Jo: hello', 2, '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+    assert migrations.current_revision(engine) == "0001"
+    with open_project(tmp_path) as project:
+        assert migrations.current_revision(project.engine) == migrations.head_revision() != "0001"
+        assert project.status()["counts"]["documents"] == 1

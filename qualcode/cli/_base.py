@@ -30,9 +30,12 @@ class QualcodeGroup(click.Group):
 
 
 class CommandContext:
-    def __init__(self, root: Path, db: str | None) -> None:
+    """What every command gets: the project folder, the database, and who is asking."""
+
+    def __init__(self, root: Path, db: str | None, viewer: str | None = None) -> None:
         self.root = root
         self.db = db
+        self.viewer = viewer
 
     def open(self) -> Project:
         return open_project(self.root, self.db)
@@ -89,8 +92,16 @@ def records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     metavar="URL",
     help=f"Database URL or SQLite file [default: PROJECT/qualcode.db; env {DB_ENV}].",
 )
+@click.option(
+    "--as",
+    "viewer",
+    envvar="QUALCODE_CODER",
+    metavar="NAME",
+    help="Who you are [env QUALCODE_CODER]: while a round is closed, a coder sees only "
+    "their own codings.",
+)
 @click.version_option(package_name="qualcode")
 @click.pass_context
-def cli(ctx: click.Context, root: Path, db: str | None) -> None:
+def cli(ctx: click.Context, root: Path, db: str | None, viewer: str | None) -> None:
     """qualcode: qualitative coding of interview and workshop transcripts."""
-    ctx.obj = CommandContext(root, db)
+    ctx.obj = CommandContext(root, db, viewer)

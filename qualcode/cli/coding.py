@@ -91,8 +91,9 @@ def codings(
     """List codings; `codings import` and `codings export` move them through spreadsheets."""
     if ctx.invoked_subcommand is not None:
         return
-    with ctx.find_object(CommandContext).open() as project:
-        frame = queries.codings(project, document=document, coder=who, code=code)
+    obj = ctx.find_object(CommandContext)
+    with obj.open() as project:
+        frame = queries.codings(project, document=document, coder=who, code=code, viewer=obj.viewer)
     if as_json:
         print_json(records(frame, queries.CODING_COLUMNS))
         return

@@ -1,0 +1,63 @@
+"""Team commands: coders and their roles, assignments, and the blind round."""
+
+from __future__ import annotations
+
+import click
+
+from .. import team
+from ..coding import get_coder
+from ..models import CODER_ROLES
+from ._base import CommandContext, cli, console, json_option, pass_context, print_json, records
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--role", type=click.Choice(CODER_ROLES), default="coder", show_default=True)
+@pass_context
+def coder(obj: CommandContext, name: str, role: str) -> None:
+    """Add a coder, or change their role (a lead sees everyone's codings and adjudicates)."""
+    with obj.open() as project, project.transaction() as session:
+        person = get_coder(session, name, role=role)
+    click.echo(f"{person.name}: {person.role}")
+
+
+@cli.command()
+@click.argument("documents", nargs=-1, required=True)
+@click.option("--coders", required=True, help="Comma-separated coder names: --coders ana,ben")
+@pass_context
+def assign(obj: CommandContext, documents: tuple[str, ...], coders: str) -> None:
+    """Give DOCUMENTS to coders for blind double coding."""
+    names = [name.strip() for name in coders.split(",") if name.strip()]
+    with obj.open() as project, project.transaction() as session:
+        added = team.assign(session, documents, names)
+    click.echo(f"{len(added)} new assignment(s) for {len(documents)} document(s)")
+
+
+@cli.command("assignments")
+@json_option
+@pass_context
+def assignments_(obj: CommandContext, as_json: bool) -> None:
+    """Who has which document."""
+    with obj.open() as project:
+        frame = team.assignments(project)
+    if as_json:
+        print_json(records(frame, team.ASSIGNMENT_COLUMNS))
+        return
+    grouped = frame.groupby("document")["coder"].apply(", ".join)
+    for document, names in grouped.items():
+        console().print(f"{document}: {names}", highlight=False)
+
+
+@cli.command("round")
+@click.argument("action", type=click.Choice(["open", "close", "status"]))
+@click.option("--coder", envvar="QUALCODE_CODER", help="The lead [env QUALCODE_CODER].")
+@pass_context
+def round_(obj: CommandContext, action: str, coder: str | None) -> None:
+    """Open the round (everyone sees everyone's codings), close it, or say which it is."""
+    with obj.open() as project, project.transaction() as session:
+        if action != "status":
+            if not coder:
+                raise click.UsageError("say who the lead is: --coder NAME")
+            team.set_round(session, coder, open_=action == "open")
+        state = "open" if team.round_is_open(session) else "closed (blind coding)"
+    click.echo(f"round {state}")

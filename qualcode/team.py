@@ -1,0 +1,82 @@
+"""Team coding: documents assigned to coders, and blind coding until the lead opens the round.
+
+While the round is closed (the default), a coder who asks for codings, quotes or
+exports sees only their own codings; a lead, or anyone once the round is open, sees
+everyone's. Blindness keeps coders from being led by each other's work; it is not
+access control (a project file on your disk is yours to read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .coding import get_coder
+from .errors import QualcodeError
+from .models import Assignment, Coder, Document, Setting
+from .project import Project
+from .queries import find_document
+
+ROUND_KEY = "round_open"
+ASSIGNMENT_COLUMNS = ["document", "coder", "role", "assigned_at"]
+
+
+def assign(
+    session: Session, documents: Iterable[str], coders: Iterable[str]
+) -> list[tuple[str, str]]:
+    """Give each document to each coder; return the (document, coder) pairs that are new."""
+    docs = [find_document(session, ref) for ref in documents]
+    people = [get_coder(session, name) for name in coders]
+    if not docs or not people:
+        raise QualcodeError("name at least one document and one coder (--coders a,b)")
+    existing = set(session.execute(select(Assignment.document_id, Assignment.coder_id)).all())
+    added = []
+    for doc in docs:
+        for coder in people:
+            if (doc.id, coder.id) not in existing:
+                session.add(Assignment(document_id=doc.id, coder_id=coder.id))
+                existing.add((doc.id, coder.id))
+                added.append((doc.name, coder.name))
+    session.flush()
+    return added
+
+
+def assignments(project: Project) -> pd.DataFrame:
+    """Who has which document, one row per pair."""
+    with project.sessionmaker() as session:
+        rows = session.execute(
+            select(Document.name, Coder.name, Coder.role, Assignment.assigned_at)
+            .join(Document, Assignment.document_id == Document.id)
+            .join(Coder, Assignment.coder_id == Coder.id)
+            .order_by(Document.name, Coder.name)
+        ).all()
+    return pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS)
+
+
+def round_is_open(session: Session) -> bool:
+    row = session.get(Setting, ROUND_KEY)
+    return bool(row and row.value)
+
+
+def set_round(session: Session, lead: str, *, open_: bool) -> None:
+    """Open (or close again) the round: only a lead may."""
+    person = get_coder(session, lead)
+    if person.role != "lead":
+        raise QualcodeError(
+            f"{person.name} is not a lead: only a lead opens or closes the round "
+            f"(make one with `qualcode coder {person.name} --role lead`)"
+        )
+    session.merge(Setting(key=ROUND_KEY, value=open_))
+
+
+def visible_coder(session: Session, viewer: str | None) -> str | None:
+    """The one coder whose codings ``viewer`` may see, or None when they may see all."""
+    if viewer is None or round_is_open(session):
+        return None
+    person = session.scalars(select(Coder).where(Coder.name == viewer)).one_or_none()
+    if person is not None and person.role == "lead":
+        return None
+    return viewer
