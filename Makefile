@@ -11,11 +11,12 @@ $(BIN)/qualcode: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Import transcripts/, sync codebook.yaml, and write what there is to exports/.
+# Import transcripts/, sync codebook.yaml, load the example codings, write exports/.
 example: $(BIN)/qualcode
 	$(BIN)/qualcode init
 	$(BIN)/qualcode codebook sync codebook.yaml
 	$(BIN)/qualcode import transcripts/
+	$(BIN)/qualcode codings import codings/example-codings.csv
 	$(BIN)/qualcode documents
 	$(BIN)/qualcode documents --json > exports/documents.json
 	$(BIN)/qualcode codebook show --json > exports/codebook.json

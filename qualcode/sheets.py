@@ -100,8 +100,9 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
     except OSError as error:
         raise InputError(path, f"cannot read it ({error.strerror})") from None
     text, _note = decode(path, raw)
-    dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    yield from csv.reader(io.StringIO(text), dialect)
+    header = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=header.count)  # Excel in some locales writes ';'
+    yield from csv.reader(io.StringIO(text), delimiter=delimiter)
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:

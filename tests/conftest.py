@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from qualcode import init_project, load_codebook, open_project, sync_codebook
 from qualcode.importing import import_files
 from qualcode.project import Project
+from qualcode.sheets import import_codings
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO.parent / "shared" / "sample-transcripts"
@@ -49,6 +50,25 @@ def example_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def example_project(example_root: Path, example_database: Path) -> Project:
     """The example project imported and synced, as `make example` leaves it."""
     shutil.copy(example_database, example_root / "qualcode.db")
+    with open_project(example_root) as made:
+        yield made
+
+
+@pytest.fixture(scope="session")
+def coded_database(example_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example project with the example codings of ana and ben imported."""
+    root = tmp_path_factory.mktemp("coded")
+    shutil.copy(example_database, root / "qualcode.db")
+    with open_project(root) as made:
+        report = import_codings(made, REPO / "codings" / "example-codings.csv")
+        assert report.unplaced == [], report.unplaced
+    return root / "qualcode.db"
+
+
+@pytest.fixture
+def coded_project(example_root: Path, coded_database: Path) -> Project:
+    """The example project as `make example` leaves it, codings of two coders included."""
+    shutil.copy(coded_database, example_root / "qualcode.db")
     with open_project(example_root) as made:
         yield made
 

@@ -150,3 +150,15 @@ def test_memos_on_documents_segments_codes_and_codings(example_project):
     with example_project.sessionmaker() as session:
         assert session.scalars(select(Coding.memo)).one() == "Borderline."
     assert queries.history(example_project).action.iloc[0] == "memo"
+
+
+def test_the_example_codings_of_two_coders_all_place(coded_project):
+    frame = queries.codings(coded_project)
+    assert len(frame) == 908
+    assert set(frame.coder) == {"ana", "ben"}
+    assert frame.origin.eq("import").all()
+    # a one-sentence quote is aligned to its segment; longer ones span several
+    one_sentence = frame[~frame.text.str.contains(r"[.?!] \S")]
+    assert one_sentence.segment.notna().mean() > 0.9
+    per_code = frame.groupby("code").document.nunique()
+    assert (per_code >= 3).all()

@@ -118,3 +118,16 @@ def test_cli_import_lists_unplaced_quotes_and_exits_1(runner, example_project, t
         f"not placed: line 2: quote not found in '{DOC}': 'Not in the text at all.'",
         "0 added, 0 already there, 1 quote(s) not placed",
     ]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_quotes_with_quotation_marks_survive_csv_quoting(example_project, tmp_path, delimiter):
+    segments = queries.segments(example_project, "area-6-interview-headteacher.txt")
+    quote = next(t for t in segments.text if '"' in t)
+    sheet = tmp_path / "quoted.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle, delimiter=delimiter)
+        out.writerow(["document", "code", "coder", "quote"])
+        out.writerow(["area-6-interview-headteacher.txt", "Common language", "ana", quote])
+    assert import_codings(example_project, sheet).added == 1
+    assert queries.codings(example_project).text.tolist() == [quote]
