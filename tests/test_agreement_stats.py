@@ -177,7 +177,7 @@ def test_alpha_ratio_sums_its_distance_grid_in_blocks(monkeypatch) -> None:
     rng = np.random.default_rng(7)
     data = _random_reliability_data(rng, coders=3, units=200, values=40, missing=0.2)
     expected = krippendorff.alpha(reliability_data=data, level_of_measurement="ratio")
-    monkeypatch.setattr("qualcode.agreement._RATIO_BLOCK", 3)
+    monkeypatch.setattr("qualcode.agreement.categorical._RATIO_BLOCK", 3)
     assert krippendorff_alpha(data, "ratio").value == pytest.approx(expected, rel=1e-9)
 
 

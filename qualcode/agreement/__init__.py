@@ -1,0 +1,51 @@
+"""Agreement between coders: how far a team can trust its coding before analysing it.
+
+Pure statistics on plain data (lists, NumPy arrays, pandas objects). Nothing here knows
+about projects or databases, so every function works outside qualcode too.
+
+Every statistic returns an :class:`Agreement`. Its ``value`` is a float, or ``None``
+when the statistic is undefined for the data (no pairable values, one category
+everywhere, chance agreement of 1); ``reason`` then says why in a sentence a report can
+print. Undefined is never NaN and never an exception. Malformed input (ragged rows, a
+negative count, an unknown level, text where numbers are needed) raises ``ValueError``.
+
+Reliability data are coders × units, as Krippendorff (2011) and the ``krippendorff``
+package lay them out: one row per coder, one column per unit, ``None`` or NaN where a
+coder did not code a unit. Transpose a units × coders DataFrame with ``.T``.
+
+======================  ==========================================================
+percent_agreement       share of agreeing coder pairs per unit, averaged over units
+cohen_kappa             two coders; chance from each coder's own distribution
+fleiss_kappa            many coders, counts table; chance from the pooled distribution
+krippendorff_alpha      any coders, missing values; nominal/ordinal/interval/ratio
+gwet_ac1                many coders, missing values; stable when one category dominates
+character_agreement     spans -> per category, the statistics above over characters
+unitizing_alpha         spans -> Krippendorff's |cuα per category, and pooled
+======================  ==========================================================
+"""
+
+from .categorical import (
+    LEVELS,
+    cohen_kappa,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha,
+    percent_agreement,
+)
+from .result import Agreement
+from .spans import CharacterAgreement, Span, UnitizingAlpha, character_agreement, unitizing_alpha
+
+__all__ = [
+    "LEVELS",
+    "Agreement",
+    "CharacterAgreement",
+    "Span",
+    "UnitizingAlpha",
+    "character_agreement",
+    "cohen_kappa",
+    "fleiss_kappa",
+    "gwet_ac1",
+    "krippendorff_alpha",
+    "percent_agreement",
+    "unitizing_alpha",
+]
