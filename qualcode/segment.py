@@ -13,9 +13,16 @@ and holds only about one batch of paragraphs in memory at a time.
 from __future__ import annotations
 
 import itertools
+import multiprocessing
+import pickle
+import queue
+import signal
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
 from operator import itemgetter
 
 from spacy.language import Language
@@ -63,17 +70,27 @@ def segment_transcripts(
     nlp: Language,
     unit: str = "sentence",
     batch_size: int = DEFAULT_BATCH_SIZE,
+    workers: int = 0,
 ) -> Iterator[tuple[Transcript, list[SegmentSpan]]]:
     """Yield each transcript with its segments, in input order, reading lazily.
 
     ``unit`` is one of :data:`UNITS`. Sentences come from ``nlp`` with every pipe that
     does not set sentence boundaries switched off for the call (lemmas are not needed
     here); a pipeline with no sentence boundaries at all gets a rule sentencizer.
+
+    ``workers`` > 0 runs spaCy in that many worker processes while the caller reads
+    files and writes rows in this one: worth it for many files (a worker takes a
+    second or two to start), pointless for a few. A script that uses them must run
+    under ``if __name__ == "__main__":``, as for any ``multiprocessing`` code.
     """
     if unit not in UNITS:
         raise QualcodeError(f'unknown segment unit "{unit}": use one of {", ".join(UNITS)}')
+    if unit == "sentence" and workers > 0:
+        yield from _sentences_in_workers(transcripts, nlp, batch_size, workers)
+        return
     if unit == "sentence":
-        yield from _sentences(transcripts, nlp, batch_size)
+        for transcript, ranges in _sentence_ranges(transcripts, nlp, batch_size):
+            yield transcript, _with_speakers_and_times(transcript, ranges)
         return
     for transcript in transcripts:
         ranges = [
@@ -115,9 +132,9 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _sentences(
+def _sentence_ranges(
     transcripts: Iterable[Transcript], nlp: Language, batch_size: int
-) -> Iterator[tuple[Transcript, list[SegmentSpan]]]:
+) -> Iterator[tuple[Transcript, list[_Range]]]:
     """One ``nlp.pipe`` stream over all paragraphs; an empty end marker per transcript.
 
     ``nlp.pipe`` keeps input order, so when a transcript's end marker comes out every
@@ -129,7 +146,7 @@ def _sentences(
     docs = nlp.pipe(jobs, as_tuples=True, batch_size=batch_size, disable=segmentation_disabled(nlp))
     for doc, (transcript, turn_index, start) in docs:
         if turn_index is None:
-            yield transcript, _with_speakers_and_times(transcript, ranges)
+            yield transcript, ranges
             ranges = []
             continue
         if fallback is not None:
@@ -165,6 +182,127 @@ def _chunks(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, 
         yield start, cut
         start = cut
     yield start, end
+
+
+# Transcripts sent ahead to each worker: enough to keep it busy while the caller writes
+# rows, few enough that memory stays flat however many files there are.
+_AHEAD_PER_WORKER = 4
+_WORKER_POLL_S = 1.0
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    inbox: Queue  # transcripts in, None to stop
+    outbox: Queue  # lists of ranges out, or a _WorkerFailure
+
+
+@dataclass
+class _WorkerFailure:
+    message: str
+
+
+def _sentences_in_workers(
+    transcripts: Iterable[Transcript], nlp: Language, batch_size: int, count: int
+) -> Iterator[tuple[Transcript, list[SegmentSpan]]]:
+    """Deal transcripts round-robin to worker processes; collect results in input order.
+
+    Each worker still runs one ``nlp.pipe`` stream over everything it is dealt. Only
+    offsets travel back, and the caller's generator (reading files, reporting
+    progress) keeps running in this process. ``spawn`` so that a worker never inherits
+    a lock held by another thread (a progress bar's, say) at the moment of a fork.
+    """
+    context = multiprocessing.get_context("spawn")
+    workers: list[_Worker] = []
+    finished = False
+    try:
+        for _ in range(count):
+            inbox, outbox = context.Queue(), context.Queue()
+            process = context.Process(
+                target=_worker_main, args=(batch_size, inbox, outbox), daemon=True
+            )
+            process.start()
+            # The pipeline goes by queue, not as an argument: start() would block on a
+            # worker that dies before reading it, where the queue lets _receive notice.
+            inbox.put(_pickled(nlp))
+            workers.append(_Worker(process, inbox, outbox))
+        pending: deque[tuple[Transcript, _Worker]] = deque()
+        source = iter(transcripts)
+        dealer = itertools.cycle(workers)
+        for transcript in source:
+            worker = next(dealer)
+            worker.inbox.put(_pickled(transcript))
+            pending.append((transcript, worker))
+            if len(pending) >= _AHEAD_PER_WORKER * count:
+                done, worker = pending.popleft()
+                yield done, _with_speakers_and_times(done, _receive(worker))
+        while pending:
+            done, worker = pending.popleft()
+            yield done, _with_speakers_and_times(done, _receive(worker))
+        finished = True
+    finally:
+        _stop(workers, finished)
+
+
+def _pickled(thing: object) -> bytes:
+    """Pickle here, not in the queue's feeder thread, which would print and drop a
+    failure and leave the worker waiting forever."""
+    return pickle.dumps(thing, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _receive(worker: _Worker) -> list[_Range]:
+    """The worker's next result; a dead or failed worker becomes a QualcodeError."""
+    while True:
+        try:
+            result = worker.outbox.get(timeout=_WORKER_POLL_S)
+        except queue.Empty:
+            if not worker.process.is_alive():
+                raise QualcodeError(
+                    "a segmentation worker stopped unexpectedly "
+                    f"(exit code {worker.process.exitcode}): a script that starts workers "
+                    'must run under if __name__ == "__main__":, or segment without workers'
+                ) from None
+            continue
+        if isinstance(result, _WorkerFailure):
+            raise QualcodeError(f"segmentation failed in a worker process: {result.message}")
+        return result
+
+
+def _stop(workers: list[_Worker], finished: bool) -> None:
+    """Let idle workers finish, stop busy ones: none may outlive the caller.
+
+    A worker whose results were not all read (the caller stopped early, or another
+    worker failed) would wait forever to hand them over, so it is terminated.
+    """
+    for worker in workers:
+        if finished:
+            worker.inbox.put(None)
+        else:
+            worker.process.terminate()
+    for worker in workers:
+        worker.process.join(timeout=10)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join()
+        worker.inbox.cancel_join_thread()  # drop transcripts it will never read
+        worker.inbox.close()
+        worker.outbox.close()
+
+
+def _worker_main(batch_size: int, inbox: Queue, outbox: Queue) -> None:
+    """Run in a worker: take the pipeline, then segment transcripts until a None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
+
+    def incoming() -> Iterator[Transcript]:
+        while (message := inbox.get()) is not None:
+            yield pickle.loads(message)
+
+    try:
+        nlp = pickle.loads(inbox.get())  # fails here if a custom pipe is unknown here
+        for _, ranges in _sentence_ranges(incoming(), nlp, batch_size):
+            outbox.put(ranges)
+    except Exception as error:  # reported to the caller, who raises it
+        outbox.put(_WorkerFailure(f"{type(error).__name__}: {error}"))
 
 
 def _with_speakers_and_times(transcript: Transcript, ranges: list[_Range]) -> list[SegmentSpan]:

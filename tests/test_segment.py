@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,31 @@ def test_segment_runs_only_the_pipes_that_set_sentences():
     t = make_transcript(("Jo", "One. Two."))
     assert texts(t, segment_transcript(t, nlp)) == ["One.", "Two."]
     assert nlp.disabled == []  # the shared pipeline is left as it was
+
+
+def test_segment_workers_give_the_same_segments_in_order(nlp):
+    batch = [
+        make_transcript(("Jo", f"One {i}. Two."), ("Priya", ["Three!", "Four"])) for i in range(30)
+    ]
+    batch[7] = make_transcript((None, "Only a heading"))
+    batch[8].turns[0].cues = [Cue(batch[8].turns[0].start, batch[8].turns[0].end, 1.0, 2.0)]
+    in_workers = list(segment_transcripts(iter(batch), nlp, workers=1))
+    assert [t for t, _ in in_workers] == batch
+    assert [s for _, s in in_workers] == [segment_transcript(t, nlp) for t in batch]
+    assert in_workers[8][1][0].time_start == 1.0
+    assert multiprocessing.active_children() == []
+
+
+def test_segment_workers_stop_when_the_caller_stops_early(nlp):
+    batch = (make_transcript(("Jo", f"Turn {i}. Done.")) for i in range(1000))
+    stream = segment_transcripts(batch, nlp, workers=1)
+    next(stream)
+    stream.close()
+    assert multiprocessing.active_children() == []
+
+
+def test_segment_workers_pass_on_an_error_as_a_qualcode_error(nlp):
+    broken = Transcript(Path("b.md"), "Jo: Hi.", [Turn("Jo", 4, 7, paragraphs=[(4, None)])])
+    with pytest.raises(QualcodeError, match="^segmentation failed in a worker process: TypeE"):
+        list(segment_transcripts([make_transcript(("Jo", "Fine.")), broken], nlp, workers=1))
+    assert multiprocessing.active_children() == []
