@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from qualcode import import_files, init_project
+from qualcode.importing import auto_workers
 from qualcode.nlp import build_pipeline, segmentation_disabled
 
 SPEAKERS = ["Facilitator", "Jo", "Priya", "Dev", "Maureen", "Kelvin", "Ms Okafor"]
@@ -35,8 +36,32 @@ COMMON_WORDS = (
     "worker chair officer plan money people area local community table menu years time"
 )
 COMMON = COMMON_WORDS.split()
-ONSETS = ["b", "c", "d", "f", "g", "h", "l", "m", "n", "p", "r", "s", "t", "w", "br", "ch",
-          "cl", "pr", "st", "th", "tr", "sh", "gr", "pl"]  # fmt: skip
+ONSETS = [
+    "b",
+    "c",
+    "d",
+    "f",
+    "g",
+    "h",
+    "l",
+    "m",
+    "n",
+    "p",
+    "r",
+    "s",
+    "t",
+    "w",
+    "br",
+    "ch",
+    "cl",
+    "pr",
+    "st",
+    "th",
+    "tr",
+    "sh",
+    "gr",
+    "pl",
+]
 VOWELS = ["a", "e", "i", "o", "u", "ea", "ou", "ai", "ee", "oo"]
 CODAS = ["", "", "n", "r", "s", "t", "l", "nd", "ng", "st", "ck", "rt", "ll"]
 SUFFIXES = ["", "", "", "s", "ed", "ing", "er", "ly", "tion", "ment"]
@@ -101,11 +126,11 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def run_import(root: Path, folder: Path) -> tuple[float, int, str]:
+def run_import(root: Path, folder: Path, workers: int) -> tuple[float, int, str]:
     """Import as the CLI does: open the project, call import_files once, close."""
     started = time.perf_counter()
     with init_project(root) as project:
-        report = import_files(project, [folder])
+        report = import_files(project, [folder], workers=workers)
         pipeline = project.settings()["pipeline"]
     seconds = time.perf_counter() - started
     if report.failed:
@@ -142,33 +167,54 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         paths = write_transcripts(folder, args.files, args.words, args.seed)
         size = sum(p.stat().st_size for p in paths) / 2**20
-        print(f"generated {args.files} files x {args.words} words ({size:.1f} MiB) "
-              f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+        print(
+            f"generated {args.files} files x {args.words} words ({size:.1f} MiB) "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         words = args.files * args.words
         rss_before = peak_rss_mib()
 
-        import_s, segments, pipeline = run_import(Path(tmp) / "project", folder)
+        workers = auto_workers(args.files)
+        import_s, segments, pipeline = run_import(Path(tmp) / "project", folder, workers)
         import_peak = peak_rss_mib()
-        print(f"import: {import_s:.1f} s, {words / import_s:,.0f} words/s, "
-              f"{segments:,} segments, peak RSS {import_peak:.0f} MiB "
-              f"(before import {rss_before:.0f} MiB)")  # fmt: skip
+        worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(
+            f"import as the CLI runs it ({workers} spaCy worker process): {import_s:.1f} s, "
+            f"{words / import_s:,.0f} words/s, {segments:,} segments, peak RSS "
+            f"{import_peak:.0f} MiB (before import {rss_before:.0f} MiB), "
+            f"worker peak RSS {worker_peak:.0f} MiB"
+        )
         db = Path(tmp) / "project" / "qualcode.db"
         print(f"database: {db.stat().st_size / 2**20:.1f} MiB")
+        single_s, _, _ = run_import(Path(tmp) / "project-single", folder, 0)
+        print(
+            f"import in one process (--workers 0): {single_s:.1f} s, "
+            f"{words / single_s:,.0f} words/s"
+        )
 
         reference_s, tokens, disabled = run_reference(paths, pipeline)
         reference_peak = peak_rss_mib()
-        print(f"reference nlp.pipe ({pipeline}, disabled {disabled}): "
-              f"{reference_s:.1f} s, {words / reference_s:,.0f} words/s, {tokens:,} tokens, "
-              f"peak RSS so far {reference_peak:.0f} MiB")  # fmt: skip
+        print(
+            f"reference nlp.pipe ({pipeline}, disabled {disabled}): "
+            f"{reference_s:.1f} s, {words / reference_s:,.0f} words/s, {tokens:,} tokens, "
+            f"peak RSS so far {reference_peak:.0f} MiB"
+        )
         ratio = reference_s / import_s
-        print(f"import speed / reference speed = {ratio:.2f} (target >= 0.5)")
+        print(
+            f"import speed / reference speed = {ratio:.2f} (target >= 0.5); "
+            f"in one process {reference_s / single_s:.2f}"
+        )
     summary = {
         "files": args.files,
         "words": words,
         "import_words_per_s": round(words / import_s),
         "reference_words_per_s": round(words / reference_s),
         "ratio": round(ratio, 3),
+        "workers": workers,
+        "import_one_process_words_per_s": round(words / single_s),
+        "ratio_one_process": round(reference_s / single_s, 3),
         "peak_rss_mib": round(import_peak, 1),
+        "peak_rss_worker_mib": round(worker_peak, 1),
         "peak_rss_with_reference_mib": round(reference_peak, 1),
         "import_s": round(import_s, 2),
         "reference_s": round(reference_s, 2),

@@ -11,14 +11,17 @@ come from front matter, then the folder's ``speakers.csv``.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -31,7 +34,7 @@ from .readers.base import Transcript
 from .readers.manifest import read_manifest, read_speakers
 from .segment import SegmentSpan, segment_transcripts
 
-SIDE_FILES = {"manifest.csv", "speakers.csv"}
+WORKER_THRESHOLD = 50  # files; a spaCy worker process takes a second or two to start
 
 
 @dataclass
@@ -131,8 +134,13 @@ def import_files(
     attributes: dict[str, str] | None = None,
     replace: bool = False,
     progress: Callable[[FileResult], None] | None = None,
+    workers: int = 0,
 ) -> ImportReport:
     """Import every transcript under ``paths``; never raises for one bad file.
+
+    ``workers`` > 0 runs spaCy in that many other processes while this one reads files
+    and writes rows (see :func:`auto_workers`); a script that asks for them must run
+    under ``if __name__ == "__main__":``, as all ``multiprocessing`` code must.
 
     >>> report = import_files(project, ["transcripts/"])
     >>> [r.message for r in report.failed]
@@ -210,23 +218,53 @@ def import_files(
             by_hash[digest] = name
             yield transcript
 
-    for transcript, spans in segment_transcripts(readable(), nlp, settings["unit"]):
-        path = transcript.path
-        try:
-            with project.transaction() as session:
-                result = _write(session, transcript, spans, known.get(path.name))
-        except QualcodeError as error:
-            result = FileResult(path, "failed", path.name, message=str(error))
-        except SQLAlchemyError as error:
-            reason = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
-            result = FileResult(
-                path,
-                "failed",
-                path.name,
-                message=f"{path}: the database refused it ({reason}); nothing was written",
-            )
-        record(result)
+    segmented = segment_transcripts(readable(), nlp, settings["unit"], workers=workers)
+    with _calm_garbage_collector():
+        for transcript, spans in segmented:
+            _write_one(project, transcript, spans, known.get(transcript.path.name), record)
     return report
+
+
+def auto_workers(files: int) -> int:
+    """One spaCy worker when there are enough files to repay its start-up and a spare core."""
+    return 1 if files >= WORKER_THRESHOLD and (os.cpu_count() or 1) > 1 else 0
+
+
+@contextmanager
+def _calm_garbage_collector() -> Iterator[None]:
+    """Collect less often while rows stream through: the default thresholds spend a
+    tenth of a large import scanning objects that are about to be freed anyway."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _write_one(
+    project: Project,
+    transcript: Transcript,
+    spans: list[SegmentSpan],
+    existing: tuple[uuid.UUID, str, Any] | None,
+    record: Callable[[FileResult], None],
+) -> None:
+    """Write one file in its own transaction; a failure is recorded, not raised."""
+    path = transcript.path
+    try:
+        with project.transaction() as session:
+            result = _write(session, transcript, spans, existing)
+    except QualcodeError as error:
+        result = FileResult(path, "failed", path.name, message=str(error))
+    except SQLAlchemyError as error:
+        reason = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
+        result = FileResult(
+            path,
+            "failed",
+            path.name,
+            message=f"{path}: the database refused it ({reason}); nothing was written",
+        )
+    record(result)
 
 
 def _write(
@@ -296,8 +334,9 @@ def _write_segments(
 ) -> int:
     speaker_ids = _write_speakers(session, document, transcript.speakers)
     if spans:
-        session.execute(
-            insert(Segment),
+        # A Core insert: no ORM bookkeeping for what may be thousands of rows per file.
+        session.connection().execute(
+            Segment.__table__.insert(),
             [
                 {
                     "document_id": document.id,

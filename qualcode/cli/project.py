@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Column, Table
 
 from .. import queries
-from ..importing import FileResult, collect_files, import_files
+from ..importing import FileResult, auto_workers, collect_files, import_files
 from ..project import init_project
 from ..segment import UNITS
 from ._base import (
@@ -62,6 +62,12 @@ def _parse_attrs(values: tuple[str, ...]) -> dict[str, str]:
     help="An attribute for every imported document (repeatable).",
 )
 @click.option("--replace", is_flag=True, help="Import new versions of changed files.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    help="spaCy worker processes [default: 1 for 50 files or more on a machine with "
+    "a spare core, else 0].",
+)
 @json_option
 @pass_context
 def import_(
@@ -69,6 +75,7 @@ def import_(
     paths: tuple[Path, ...],
     attrs: tuple[str, ...],
     replace: bool,
+    workers: int | None,
     as_json: bool,
 ) -> None:
     """Import transcript files and folders (.txt .md .docx .odt .vtt .srt)."""
@@ -86,7 +93,12 @@ def import_(
                 )  # one line, however long
 
         report = import_files(
-            project, paths, attributes=attributes, replace=replace, progress=advance
+            project,
+            paths,
+            attributes=attributes,
+            replace=replace,
+            progress=advance,
+            workers=auto_workers(len(files)) if workers is None else workers,
         )
     if as_json:
         print_json(
