@@ -1,0 +1,229 @@
+"""Agreement and adjudication: the lead's check of the coding, and the consensus coding."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+from rich import box
+from rich.markup import escape
+from rich.table import Column, Table
+
+from .. import adjudicate as adjudication
+from .. import reliability
+from ..errors import QualcodeError
+from ..project import Project
+from ._base import CommandContext, cli, console, json_option, pass_context, print_json
+
+coders_option = click.option(
+    "--coders", help="Comma-separated coders to compare [default: everyone assigned a document]."
+)
+code_option = click.option("--code", help="Only this code (a theme includes its codes).")
+theme_option = click.option("--theme", help="Only the codes of this theme.")
+
+
+def _names(coders: str | None) -> list[str] | None:
+    return [name.strip() for name in coders.split(",") if name.strip()] if coders else None
+
+
+def _allowed(obj: CommandContext, project: Project, action: str) -> None:
+    with project.sessionmaker() as session:
+        reliability.require_lead_or_open_round(session, obj.viewer, action)
+
+
+@cli.command()
+@coders_option
+@code_option
+@theme_option
+@click.option(
+    "--unit",
+    type=click.Choice(reliability.UNITS),
+    default="segment",
+    show_default=True,
+    help="segment: present/absent per segment; span: characters and unitizing alpha.",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a report to read: table, heat map, every disagreement with its text.",
+)
+@json_option
+@pass_context
+def agreement(
+    obj: CommandContext,
+    coders: str | None,
+    code: str | None,
+    theme: str | None,
+    unit: str,
+    html_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Agreement between coders per code and pooled (a lead, or an open round)."""
+    with obj.open() as project:
+        _allowed(obj, project, "agreement")
+        report = reliability.agreement_table(project, _names(coders), code, theme, unit)
+        title = f"Agreement between coders: {project.root.name}"
+    if html_path is not None:
+        reliability.write_html(report, html_path, title=title)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        _print_report(report)
+    if html_path is not None:
+        click.echo(f"report written to {html_path}", err=as_json)
+
+
+def _figure(value: float | None, percent: bool = False) -> str:
+    if value is None:
+        return "undefined"
+    return f"{value:.1%}" if percent else f"{value:.3f}"
+
+
+def _print_report(report: reliability.AgreementReport) -> None:
+    """The per-code table (theme rows in bold), what is undefined and why, the pooled
+    figures and the notes. Gwet's AC1 is in --json and --html; the table keeps to 80
+    columns where it can."""
+    last = "differ" if report.unit == "segment" else "uα"
+    names = ["units", *report.coders, "agree", "chance", "κ", "α", last]
+    table = Table(
+        Column("code", min_width=14),
+        *(Column(name, justify="right", no_wrap=True) for name in names),
+        box=box.SIMPLE_HEAD,
+        title=f"{report.kappa_statistic} (κ) and Krippendorff's alpha (α) per code, over "
+        f"{'segments' if report.unit == 'segment' else 'characters'}",
+    )
+    theme, undefined = None, []
+    for row in report.per_code.to_dict("records"):
+        if row["theme"] != theme:
+            theme = row["theme"]
+            table.add_row(f"[bold]{escape(theme)}[/]")
+        name = row["code"] + (" (exclusive)" if row["kind"] != "code" else "")
+        extra = row["disagreements"] if report.unit == "segment" else row["unitizing_alpha"]
+        table.add_row(
+            escape(name),
+            str(row["units"]),
+            *(str(row[f"used_{c}"]) for c in report.coders),
+            _figure(row["observed"], True),
+            _figure(row["expected"], True),
+            _figure(row["kappa"]),
+            _figure(row["alpha"]),
+            str(extra) if report.unit == "segment" else _figure(extra),
+        )
+        reasons = {row[f"{k}_reason"] for k in ("kappa", "alpha") if row[f"{k}_reason"]}
+        undefined += [f"{row['code']}: {reason}" for reason in sorted(reasons)]
+    console().print(table)
+    for line in undefined:
+        click.echo(f"undefined, {line}")
+    _print_pooled(report)
+    for note in report.notes:
+        click.echo(f"note: {note}")
+
+
+def _print_pooled(report: reliability.AgreementReport) -> None:
+    pooled = report.pooled
+    unit = "segment" if report.unit == "segment" else "character"
+    click.echo(
+        f"pooled over {pooled['codes']} code(s) × {pooled['units']} double-coded {unit}s "
+        f"({pooled['decisions']} decisions): alpha {_figure(pooled['alpha'])}, "
+        + (
+            f"{report.kappa_statistic} {_figure(pooled['kappa'])}, "
+            if unit == "segment"
+            else f"unitizing alpha {_figure(pooled['unitizing_alpha'])}, "
+        )
+        + f"agreement {_figure(pooled['percent'], True)}"
+    )
+    click.echo(
+        f"per code: alpha mean {_figure(pooled['mean_alpha'])} "
+        f"(median {_figure(pooled['median_alpha'])}), kappa mean {_figure(pooled['mean_kappa'])} "
+        f"(median {_figure(pooled['median_kappa'])}); {pooled['disagreements']} disagreement(s) "
+        "to settle with `qualcode adjudicate`"
+    )
+
+
+@cli.command()
+@coders_option
+@code_option
+@theme_option
+@click.option(
+    "--take",
+    metavar="CODER|both|neither",
+    help="Settle every pending disagreement this way, without asking.",
+)
+@pass_context
+def adjudicate(
+    obj: CommandContext, coders: str | None, code: str | None, theme: str | None, take: str | None
+) -> None:
+    """Settle disagreements into the consensus coder: a coder's version, both, or neither."""
+    names = _names(coders)
+    with obj.open() as project:
+        _allowed(obj, project, "adjudication")
+        agreed = adjudication.agreed(project, names, code, theme)
+        with project.transaction() as session:
+            copied = adjudication.copy_agreed(session, agreed)
+        if copied:
+            click.echo(f"consensus: {copied} coding(s) copied where the coders agree")
+        items = adjudication.pending(project, names, code, theme)
+        if items.empty:
+            click.echo("nothing to adjudicate: every disagreement is settled")
+            return
+        if take is not None:
+            with project.transaction() as session:
+                done = adjudication.settle_all(session, items, take, by=obj.viewer)
+            added, removed = sum(d.added for d in done), sum(d.removed for d in done)
+            click.echo(
+                f"settled {len(done)} item(s) by taking {take}: "
+                f"{added} consensus coding(s) added, {removed} removed"
+            )
+            if len(done) < len(items):
+                click.echo(
+                    f"{len(items) - len(done)} item(s) left pending: an exclusive theme takes "
+                    "one code per segment (settle them without --take)"
+                )
+            return
+        _walk(project, items, obj.viewer)
+
+
+def _walk(project: Project, items: pd.DataFrame, by: str | None) -> None:
+    """Show each item and settle it as the lead answers; each answer is its own
+    transaction, so quitting keeps what was settled."""
+    coders = list(items.attrs["coders"])
+    keys = {chr(ord("a") + k): name for k, name in enumerate(coders)}
+    words = [adjudication.BOTH, adjudication.NEITHER, "skip", "quit"]
+    choice = click.Choice([*keys, *coders, *words], case_sensitive=False)
+    suffix = f" ({'/'.join([*keys, *words])}): "
+    settled = skipped = 0
+    for number, item in enumerate(items.to_dict("records"), 1):
+        _show(item, number, len(items), keys)
+        while True:
+            answer = click.prompt("take", type=choice, show_choices=False, prompt_suffix=suffix)
+            answer = keys.get(answer.lower(), answer)
+            if answer == "quit":
+                click.echo(f"settled {settled}, skipped {skipped}; the rest stay pending")
+                return
+            if answer == "skip":
+                skipped += 1
+                break
+            try:
+                with project.transaction() as session:
+                    adjudication.settle(session, item, answer, by=by)
+            except QualcodeError as error:
+                click.echo(f"  {error}")
+                continue
+            settled += 1
+            break
+    click.echo(f"settled {settled}, skipped {skipped}")
+
+
+def _show(item: dict[str, Any], number: int, total: int, keys: dict[str, str]) -> None:
+    kind = ", exclusive" if item["kind"] != "code" else ""
+    click.echo(f"\n[{number}/{total}] {item['code']} ({item['theme']}{kind})")
+    speaker = f", {item['speaker']}" if item["speaker"] else ""
+    click.echo(f"{item['document']}, segment {item['segment']}{speaker}:")
+    click.echo(textwrap.fill(item["text"], width=88, initial_indent="  ", subsequent_indent="  "))
+    for key, coder in keys.items():
+        value = item[coder] if item[coder] is not None else "not assigned"
+        click.echo(f"  {key}) {coder}: {value}")
