@@ -3,7 +3,7 @@
 Commands live in one module per area and register on the group in ``_base``.
 """
 
-from . import agreement, codebook, coding, project, team  # noqa: F401  (registers the commands)
+from . import agreement, codebook, coding, export, project, team  # noqa: F401  (registers the commands)
 from ._base import cli
 
 
