@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 
 .PHONY: example test lint bench clean
 
+# The example exports everyone's codings: a coder's own QUALCODE_CODER would make them blind.
+unexport QUALCODE_CODER
+
 $(BIN)/qualcode: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -17,9 +20,9 @@ example: $(BIN)/qualcode
 	$(BIN)/qualcode codebook sync codebook.yaml
 	$(BIN)/qualcode import transcripts/
 	$(BIN)/qualcode codings import codings/example-codings.csv
-	$(BIN)/qualcode documents
-	$(BIN)/qualcode documents --json > exports/documents.json
-	$(BIN)/qualcode codebook show --json > exports/codebook.json
+	$(BIN)/qualcode export --format html --format md --format docx --format xlsx --format csv \
+		--label 'community=Big Local partnership'
+	$(BIN)/qualcode codings export exports/codings.xlsx
 	$(BIN)/qualcode status
 
 test: $(BIN)/qualcode
@@ -30,4 +33,4 @@ bench: $(BIN)/qualcode
 	$(BIN)/python bench/import.py
 
 clean:
-	rm -rf $(VENV) qualcode.db qualcode.db-wal qualcode.db-shm exports/*.json
+	rm -rf $(VENV) qualcode.db qualcode.db-wal qualcode.db-shm .qualcode exports/*.*
