@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import spacy
+from helpers import lay_out
 from spacy.language import Language
 
 from qualcode.errors import QualcodeError
@@ -21,31 +22,16 @@ def nlp() -> Language:
 
 
 def make_transcript(*parts: tuple[str | None, str | list[str]], name: str = "t.md") -> Transcript:
-    """Lay out ``Speaker: para\\n\\npara`` turns; a ``None`` speaker makes a heading.
-
-    A part may be ``("note", text)`` via the speaker ``"!note"``.
-    """
-    text, turns = "", []
+    """Speech turns as ``(speaker, paragraph or paragraphs)``; a ``None`` speaker makes a
+    heading and ``"!note"`` a stage note."""
+    turns: list[tuple] = []
     for speaker, body in parts:
         paragraphs = [body] if isinstance(body, str) else body
         if speaker is None or speaker == "!note":
-            text += "# " if speaker is None else "["
-            start = len(text)
-            text += paragraphs[0]
-            kind = "heading" if speaker is None else "note"
-            turns.append(Turn(None, start, len(text), kind, paragraphs=[(start, len(text))]))
-            text += "\n" if speaker is None else "]\n"
-            continue
-        text += f"{speaker}: "
-        start, spans = len(text), []
-        for i, paragraph in enumerate(paragraphs):
-            if i:
-                text += "\n\n"
-            spans.append((len(text), len(text) + len(paragraph)))
-            text += paragraph
-        turns.append(Turn(speaker, start, len(text), paragraphs=spans))
-        text += "\n"
-    return Transcript(Path(name), text, turns)
+            turns.append(("heading" if speaker is None else "note", paragraphs[0]))
+        else:
+            turns.append((speaker, paragraphs, True))
+    return lay_out(turns, name)
 
 
 def texts(transcript: Transcript, spans: list[SegmentSpan]) -> list[str]:

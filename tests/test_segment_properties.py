@@ -7,15 +7,14 @@ together cover each non-whitespace character of the speech exactly once.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import lay_out
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spacy.language import Language
 
 from qualcode.nlp import load_pipeline
-from qualcode.readers.base import Transcript, Turn
+from qualcode.readers.base import Transcript
 from qualcode.segment import UNITS, SegmentSpan, segment_transcript, segment_transcripts
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -41,31 +40,6 @@ TURNS = st.lists(st.one_of(SPEECH, OTHER), min_size=0, max_size=8)
 @pytest.fixture(scope="module")
 def nlp() -> Language:
     return load_pipeline()
-
-
-def build(turns: list[tuple]) -> Transcript:
-    """Lay the turns out as a reader would; ``padded`` keeps whitespace in the spans."""
-    text, out = "", []
-    for turn in turns:
-        if turn[0] in ("heading", "note"):
-            kind, body = turn
-            start = len(text)
-            text += body
-            out.append(Turn(None, start, len(text), kind, paragraphs=[(start, len(text))]))
-            text += "\n"
-            continue
-        speaker, paragraphs, padded = turn
-        text += f"{speaker}: "
-        start, spans = len(text), []
-        for i, paragraph in enumerate(paragraphs):
-            body = paragraph if padded else paragraph.strip()
-            if i:
-                text += "\n\n"
-            spans.append((len(text), len(text) + len(body)))
-            text += body
-        out.append(Turn(speaker, start, len(text), paragraphs=spans))
-        text += "\n"
-    return Transcript(Path("generated.txt"), text, out)
 
 
 def check(transcript: Transcript, spans: list[SegmentSpan], unit: str) -> None:
@@ -96,14 +70,14 @@ def check(transcript: Transcript, spans: list[SegmentSpan], unit: str) -> None:
 @SETTINGS
 @given(turns=TURNS)
 def test_segment_spans_cover_speech_exactly_once(nlp, unit, turns):
-    transcript = build(turns)
+    transcript = lay_out(turns)
     check(transcript, segment_transcript(transcript, nlp, unit), unit)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batch=st.lists(TURNS, max_size=5), batch_size=st.integers(1, 8))
 def test_segment_stream_matches_one_at_a_time(nlp, batch, batch_size):
-    transcripts = [build(turns) for turns in batch]
+    transcripts = [lay_out(turns) for turns in batch]
     streamed = list(segment_transcripts(iter(transcripts), nlp, batch_size=batch_size))
     assert [t for t, _ in streamed] == transcripts
     assert [spans for _, spans in streamed] == [segment_transcript(t, nlp) for t in transcripts]
