@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: example test lint bench clean
+.PHONY: example test test-browser lint bench clean
 
 # The example exports everyone's codings: a coder's own QUALCODE_CODER would make them blind.
 unexport QUALCODE_CODER
@@ -28,6 +28,13 @@ example: $(BIN)/qualcode
 test: $(BIN)/qualcode
 	$(BIN)/ruff check qualcode tests bench
 	$(BIN)/pytest -q
+
+# End-to-end tests in headless Chromium (Debian's, driven by Playwright); run as root on a
+# clean machine it installs what it needs. Screenshots go to test-output/screenshots/.
+test-browser: $(BIN)/qualcode
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	$(BIN)/pip install --quiet -e '.[test,browser]'
+	$(BIN)/pytest -m browser tests/browser
 
 bench: $(BIN)/qualcode
 	$(BIN)/python bench/import.py

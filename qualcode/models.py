@@ -184,6 +184,13 @@ class Coding(Base):
 
 
 class Suggestion(Base):
+    """A code proposed for a segment, with why; nothing is coded until a person accepts it.
+
+    ``coder_id`` is whom it was made for (its model saw only what that coder may see);
+    ``decided_by_id``/``decided_at`` record who accepted or rejected it and when, and
+    ``coding_id`` the coding an acceptance made. Rejections train the next model.
+    """
+
     __tablename__ = "suggestions"
     id: Mapped[int] = mapped_column(primary_key=True)
     segment_id: Mapped[int] = mapped_column(
@@ -197,6 +204,19 @@ class Suggestion(Base):
     evidence: Mapped[Any] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    coder_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("coders.id", ondelete="CASCADE"), index=True
+    )
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("coders.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    coding_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("codings.id", ondelete="SET NULL")
+    )
+
+    def __repr__(self) -> str:
+        return f"<Suggestion {self.id} {self.code_id} on {self.segment_id} ({self.status})>"
 
 
 class Memo(Base):

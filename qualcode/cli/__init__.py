@@ -3,7 +3,8 @@
 Commands live in one module per area and register on the group in ``_base``.
 """
 
-from . import agreement, codebook, coding, export, project, team  # noqa: F401  (registers the commands)
+# Importing a command module registers its commands on the group.
+from . import agreement, codebook, coding, export, project, suggest, team, web  # noqa: F401
 from ._base import cli
 
 

@@ -1,0 +1,213 @@
+"""How fast are suggestions on a big project? Rules, model training, and scoring.
+
+Generates ``--segments`` English-looking segments (about 15 words each, longer than the
+example transcripts' 10) and a codebook of ``--codes`` codes: the example codebook's
+codes with their real patterns (phrases and token patterns on LOWER/LEMMA, ``IN``
+lists, optional tokens), and made-up codes with patterns of the same shapes. Each code
+has a few topic words that segments about it use, so the model has something to
+learn; segments also quote pattern phrases now and then, so rules fire.
+
+It then times, in one process unless ``--processes`` says more:
+
+1. rule matching over all segments;
+2. training on ``--train`` coded segments, the way ``qualcode suggest`` trains (the
+   textcat model, out-of-fold calibration, the final model);
+3. model scoring over all segments;
+4. rules and model together (one tokenization for both), as ``qualcode suggest``
+   scores, which is the figure the target (20,000 segments/s) is about.
+
+The last line printed is a JSON summary.
+
+    .venv/bin/python bench/suggest.py                       # 500,000 segments, 60 codes
+    .venv/bin/python bench/suggest.py --segments 50000 --processes 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from spacy.matcher import Matcher, PhraseMatcher
+
+from qualcode.codebook import load_codebook
+from qualcode.nlp import build_pipeline, load_pipeline
+from qualcode.suggest.data import CodeInfo, Corpus
+from qualcode.suggest.rules import RuleSuggester
+from qualcode.suggest.textcat import TextcatSettings
+from qualcode.suggest.training import Fitted, fit, score_texts
+
+REPO = Path(__file__).resolve().parent.parent
+COMMON_WORDS = (
+    "the of and to a in that it is was i for on you he be with as by at have are this not "
+    "but had his they from she which or we an there her were one do been all their has would "
+    "will what if can when so no said who more about up out them some could into than then "
+    "council partnership housing school agency residents meeting relationship trust funding "
+    "worker chair officer plan money people area local community table menu years time"
+)
+COMMON = COMMON_WORDS.split()
+ONSETS = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "br", "st", "tr"]
+VOWELS = ["a", "e", "i", "o", "u", "ai", "ee", "ou"]
+ENDINGS = ["", "", "s", "ed", "ing", "er", "ly", "tion"]
+
+
+def made_up_words(rng: random.Random, count: int) -> list[str]:
+    """``count`` distinct words shaped like English (16 x 8 syllables, 1 to 3 of them)."""
+    words: set[str] = set()
+    while len(words) < count:
+        stem = "".join(
+            rng.choice(ONSETS) + rng.choice(VOWELS) for _ in range(rng.choice((1, 2, 2, 3)))
+        )
+        words.add(stem + rng.choice(ENDINGS))
+    ordered = sorted(words)
+    rng.shuffle(ordered)  # so that frequency does not follow the alphabet
+    return ordered
+
+
+def make_codes(rng: random.Random, count: int, vocab: list[str]) -> list[CodeInfo]:
+    """The example codebook's leaf codes first, then made-up ones up to ``count``."""
+    book = load_codebook(REPO / "codebook.yaml")
+    parents = {spec.parent for spec in book.codes}
+    codes = [
+        CodeInfo(f"real-{i}", spec.name, tuple(spec.patterns), tuple(spec.examples))
+        for i, spec in enumerate(s for s in book.codes if s.name not in parents)
+    ][:count]
+    while len(codes) < count:
+        a, b, c, d = rng.sample(vocab[:2000], 4)
+        patterns = (
+            f"{a} {b}",
+            c,
+            [{"LOWER": {"IN": ["our", "their", "the"]}}, {"LEMMA": d}],
+            [{"LEMMA": {"IN": [a, c]}}, {"OP": "?"}, {"LOWER": {"IN": ["together", "again"]}}],
+        )
+        codes.append(CodeInfo(f"made-{len(codes)}", f"Made-up code {len(codes)}", patterns))
+    return codes
+
+
+def phrase_of(rng: random.Random, code: CodeInfo) -> str:
+    """Words that one of the code's patterns matches (plain phrases only)."""
+    phrases = [p for p in code.patterns if isinstance(p, str)]
+    return rng.choice(phrases) if phrases else ""
+
+
+def make_segments(
+    rng: random.Random, count: int, codes: list[CodeInfo], vocab: list[str]
+) -> tuple[list[str], np.ndarray]:
+    """Segments and their true codes: a segment about a code uses its topic words."""
+    topics = [rng.sample(vocab[:3000], 6) for _ in codes]
+    weights = 1.0 / np.arange(1, len(vocab) + 1)  # Zipf-like use of the made-up words
+    cumulative = np.cumsum(weights / weights.sum())
+    labels = np.zeros((count, len(codes)), dtype=bool)
+    texts = []
+    for i in range(count):
+        words = []
+        for _ in range(max(3, int(rng.gauss(15, 6)))):
+            if rng.random() < 0.55:
+                words.append(rng.choice(COMMON))
+            else:
+                words.append(vocab[int(np.searchsorted(cumulative, rng.random()))])
+        if rng.random() < 0.3:  # about one code, now and then two
+            for j in rng.sample(range(len(codes)), 1 if rng.random() < 0.8 else 2):
+                labels[i, j] = True
+                for _ in range(rng.choice((1, 2, 2, 3))):
+                    words.insert(rng.randrange(len(words) + 1), rng.choice(topics[j]))
+                if rng.random() < 0.3:
+                    words.insert(rng.randrange(len(words) + 1), phrase_of(rng, codes[j]))
+        text = " ".join(w for w in words if w)
+        texts.append(text[0].upper() + text[1:] + rng.choice((".", ".", "?", ",")))
+    return texts, labels
+
+
+def timed(label: str, work, segments: int | None = None):
+    start = time.perf_counter()
+    result = work()
+    seconds = time.perf_counter() - start
+    rate = f", {segments / seconds:,.0f} segments/s" if segments else ""
+    print(f"{label}: {seconds:.1f} s{rate}", file=sys.stderr)
+    return result, seconds
+
+
+def reference(fitted: Fitted, codes: list[CodeInfo], texts: list[str], processes: int) -> int:
+    """The plain spaCy way: a Doc per segment from ``nlp.pipe`` (lemmatizer and textcat in
+    the pipeline, ``n_process`` workers), then the codebook's patterns as written."""
+    nlp = build_pipeline()
+    nlp.add_pipe("textcat_multilabel", source=fitted.textcat.nlp)
+    matcher, phrases = Matcher(nlp.vocab), PhraseMatcher(nlp.vocab, attr="LOWER")
+    for j, code in enumerate(codes):
+        for pattern in code.patterns:
+            if isinstance(pattern, str):
+                phrases.add(str(j), [nlp.make_doc(pattern)])
+            else:
+                matcher.add(str(j), [pattern])
+    hits = 0
+    for doc in nlp.pipe(texts, batch_size=1000, n_process=processes):
+        hits += len(matcher(doc)) + len(phrases(doc)) + (max(doc.cats.values()) > 0.5)
+    return hits
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--segments", type=int, default=500_000)
+    parser.add_argument("--codes", type=int, default=60)
+    parser.add_argument("--train", type=int, default=5_000, help="coded segments to train on")
+    parser.add_argument("--processes", type=int, default=min(os.cpu_count() or 1, 4))
+    parser.add_argument("--reference", type=int, default=20_000, help="segments for the plain way")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    rng = random.Random(args.seed)
+    vocab = made_up_words(rng, 6000)
+    codes = make_codes(rng, args.codes, vocab)
+    (texts, labels), _ = timed("generate", lambda: make_segments(rng, args.segments, codes, vocab))
+    nlp = load_pipeline()
+    rules = RuleSuggester(nlp, codes)
+    one = len(texts)
+    hits, match_s = timed("rules", lambda: score_texts(nlp, [rules], texts, processes=1), one)
+
+    n = min(args.train, len(texts))
+    documents = np.array([f"doc-{i // 100}" for i in range(n)], dtype=object)  # 100 a document
+    known = np.ones((n, len(codes)), dtype=bool)
+    corpus = Corpus(codes, np.arange(n), documents, texts[:n], labels[:n], known)
+    fitted, train_s = timed("train", lambda: fit(corpus, nlp, rules, TextcatSettings()))
+    assert fitted.textcat is not None
+    textcat = [fitted.textcat]
+    _, model_s = timed("model", lambda: score_texts(nlp, textcat, texts, processes=1), one)
+    both = fitted.suggesters
+    _, one_s = timed("rules+model", lambda: score_texts(nlp, both, texts, processes=1), one)
+    _, many_s = timed(
+        f"rules+model, {args.processes} processes",
+        lambda: score_texts(nlp, both, texts, processes=args.processes),
+        one,
+    )
+    few = texts[: args.reference]
+    _, ref1_s = timed("plain spaCy, 1 process", lambda: reference(fitted, codes, few, 1), len(few))
+    _, ref_s = timed(
+        f"plain spaCy, n_process={args.processes}",
+        lambda: reference(fitted, codes, few, args.processes),
+        len(few),
+    )
+    summary = {
+        "segments": len(texts),
+        "codes": len(codes),
+        "words_per_segment": round(sum(len(t.split()) for t in texts) / len(texts), 1),
+        "rule_hit_rate": round(float((hits["rules"] > 0).any(axis=1).mean()), 3),
+        "processes": args.processes,
+        "match_segments_per_s": round(len(texts) / match_s),
+        "model_segments_per_s": round(len(texts) / model_s),
+        "rules_and_model_segments_per_s": round(len(texts) / many_s),
+        "rules_and_model_segments_per_s_one_process": round(len(texts) / one_s),
+        "train_segments": n,
+        "train_seconds": round(train_s, 1),
+        "plain_spacy_segments_per_s": round(len(few) / ref1_s),
+        "plain_spacy_segments_per_s_processes": round(len(few) / ref_s),
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

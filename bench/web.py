@@ -1,0 +1,148 @@
+"""How fast the web app answers on a long transcript: rendering its page, applying a code.
+
+Builds a project with one transcript of 2,000 segments and 5,000 codings (bulk inserts),
+then times, over 200 requests each, the server's time (its ``Server-Timing`` header) to
+render the transcript page and to apply one coding through the JSON API. The last line
+printed is a JSON object. Targets: page under 200 ms, apply under 30 ms (medians).
+
+    .venv/bin/python bench/web.py [--segments 2000] [--codings 5000] [--requests 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from qualcode import init_project, load_codebook, queries, sync_codebook
+from qualcode.coding import get_coder
+from qualcode.importing import import_files
+from qualcode.models import Coding
+from qualcode.web import WebSettings, create_app
+from qualcode.web.app import calm_garbage_collector
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "bench"
+WORDS = [
+    "council", "partnership", "residents", "trust", "funding", "meeting", "officer", "school",
+    "housing", "health", "relationship", "community", "agency", "respect", "language", "money",
+    "plan", "board", "volunteers", "estate",
+]  # fmt: skip
+
+
+def transcript(segments: int, rng: random.Random) -> str:
+    """Turns of two sentences each, alternating speakers: two segments per turn."""
+    lines = ["---", "title: Bench transcript", "area: Area 0", "method: interview", "---"]
+    for turn in range(segments // 2):
+        speaker = "Q" if turn % 2 == 0 else "A"
+        sentences = [" ".join(rng.choices(WORDS, k=rng.randint(8, 18))).capitalize() + "."
+                     for _ in range(2)]  # fmt: skip
+        lines.append(f"{speaker}: {' '.join(sentences)}\n")
+    return "\n".join(lines) + "\n"
+
+
+def build(root: Path, segments: int, codings: int, rng: random.Random) -> tuple:
+    project = init_project(root)
+    with project.transaction() as session:
+        sync_codebook(session, load_codebook(REPO / "codebook.yaml"))
+    (root / "bench.md").write_text(transcript(segments, rng), encoding="utf-8")
+    report = import_files(project, [root / "bench.md"])
+    assert not report.failed, report.failed
+    rows = queries.segments(project, "bench.md")
+    codes = queries.codes(project)
+    leaves = [c for c in codes.itertuples() if c.depth >= 1 and not c.exclusive]
+    leaves = [c for c in leaves if not codes[codes.name == c.parent].exclusive.any()]
+    with project.transaction() as session:
+        coder = get_coder(session, "ana")
+        doc_id = queries.find_document(session, "bench.md").id
+        pairs = rng.sample(range(len(rows) * len(leaves)), codings)
+        values = []
+        for pair in pairs:
+            seg = rows.iloc[pair % len(rows)]
+            code = leaves[pair // len(rows)]
+            values.append({
+                "id": uuid.uuid4(), "document_id": doc_id, "start": int(seg.start),
+                "end": int(seg.end), "segment_id": int(seg.id), "code_id": uuid.UUID(code.id),
+                "coder_id": coder.id, "origin": "manual",
+            })  # fmt: skip
+        session.execute(insert(Coding), values)
+    return project, rows, leaves
+
+
+def server_ms(response) -> float:
+    header = response.headers["server-timing"]
+    return float(header.split("dur=")[1])
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    return {
+        "median": round(statistics.median(ordered), 2),
+        "p90": round(ordered[int(len(ordered) * 0.9) - 1], 2),
+        "max": round(ordered[-1], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--segments", type=int, default=2000)
+    parser.add_argument("--codings", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        project, rows, leaves = build(Path(folder), args.segments, args.codings, rng)
+        print(f"built {len(rows)} segments, {args.codings} codings in "
+              f"{time.perf_counter() - started:.1f}s", file=sys.stderr)  # fmt: skip
+        app = create_app(project, WebSettings(token=TOKEN, coder="ana"))
+        client = TestClient(app, headers={"Authorization": f"Bearer {TOKEN}"})
+        calm_garbage_collector()  # as `qualcode serve` does before it serves
+        doc = client.get("/api/documents").json()[0]["id"]
+        page, apply, wall = [], [], []
+        for _ in range(args.requests):
+            t0 = time.perf_counter()
+            response = client.get(f"/documents/{doc}")
+            wall.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200
+            page.append(server_ms(response))
+        for k in range(args.requests):
+            seg = rows.iloc[(k * 7) % len(rows)]
+            start = int(seg.start) + 1 + k % 5
+            body = {"document": doc, "start": start, "end": int(seg.end), "code": leaves[0].id}
+            response = client.post("/api/codings", json=body)
+            assert response.status_code == 201, response.text
+            apply.append(server_ms(response))
+        size = len(client.get(f"/documents/{doc}").content)
+        project.close()
+    result = {
+        "segments": len(rows),
+        "codings": args.codings,
+        "requests": args.requests,
+        "page_ms": summary(page),
+        "page_wall_ms": summary(wall),
+        "page_bytes": size,
+        "apply_ms": summary(apply),
+        "page_target_ms": 200,
+        "apply_target_ms": 30,
+        "ok": statistics.median(page) < 200 and statistics.median(apply) < 30,
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""Suggestion commands: suggest (and --evaluate), suggestions, accept, reject."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.table import Table
+
+from .. import suggest as suggesting
+from ..errors import QualcodeError
+from ..suggest.evaluate import DESCRIPTIONS, EVALUATED, Evaluation
+from ._base import (
+    CommandContext,
+    cell,
+    cli,
+    console,
+    json_option,
+    pass_context,
+    print_json,
+    records,
+)
+
+STATUSES = ("pending", "accepted", "rejected", "all")
+
+
+def _who(obj: CommandContext, coder: str | None) -> str | None:
+    return coder or obj.viewer
+
+
+@cli.command()
+@click.argument("documents", nargs=-1)
+@click.option("--code", "codes", multiple=True, help="Only this code (a theme: its codes).")
+@click.option("--min-score", type=click.FloatRange(0, 1), help="Suggest from this score on.")
+@click.option(
+    "--method",
+    type=click.Choice(suggesting.METHOD_CHOICES),
+    default="combined",
+    show_default=True,
+    help="Rank by rules and model together, or by one alone.",
+)
+@click.option("--retrain", is_flag=True, help="Train the model again now.")
+@click.option("--coder", envvar="QUALCODE_CODER", help="For whom [env QUALCODE_CODER; else --as].")
+@click.option("--evaluate", is_flag=True, help="Measure the suggestions instead of storing any.")
+@click.option("--folds", default=5, show_default=True, help="Folds of documents (--evaluate).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the folds (--evaluate).")
+@json_option
+@pass_context
+def suggest(
+    obj: CommandContext,
+    documents: tuple[str, ...],
+    codes: tuple[str, ...],
+    min_score: float | None,
+    method: str,
+    retrain: bool,
+    coder: str | None,
+    evaluate: bool,
+    folds: int,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """Suggest codes for segments you have not coded with them (all documents, or DOCUMENTS).
+
+    Nothing is coded until you accept a suggestion. With --evaluate, report instead how
+    good the suggestions are here, by cross-validation over the coded documents.
+    """
+    who = _who(obj, coder)
+    with obj.open() as project:
+        if evaluate:
+            result = suggesting.evaluate_project(project, viewer=who, folds=folds, seed=seed)
+            print_json(result.to_json()) if as_json else _print_evaluation(result)
+            return
+        if not who:
+            raise QualcodeError("say whom the suggestions are for: --coder NAME or --as NAME")
+        report = suggesting.run_suggestions(
+            project, who, documents=documents, codes=codes, min_score=min_score,
+            method=method, retrain=retrain,
+        )  # fmt: skip
+    if as_json:
+        print_json(report.to_json())
+        return
+    model = report.model
+    click.echo(
+        f"{report.coder}: {report.stored} new suggestion(s), {report.updated} refreshed, "
+        f"from score {report.threshold:.3f} ({report.method}); {report.already_coded} already "
+        f"coded by {report.coder}, {report.already_decided} decided before"
+    )
+    click.echo(
+        f"model {model['why']}; trained {model.get('trained_at')} on {model.get('codings')} "
+        f"coding(s): {report.scope}"
+    )
+    click.echo("see them with `qualcode suggestions`; then `qualcode accept ID` or `reject ID`")
+
+
+def _print_evaluation(result: Evaluation) -> None:
+    settings = result.settings
+    click.echo(
+        f"{settings['segments']} coded segments of {settings['documents']} documents, "
+        f"{settings['folds']} folds by document; {settings.get('scope', '')}"
+    )
+    table = Table("method", "precision", "recall", "F1 micro", "F1 macro", "TP", "FP", "FN")
+    for method in EVALUATED:
+        micro, macro = result.summary[method]["micro"], result.summary[method]["macro"]
+        table.add_row(
+            DESCRIPTIONS[method], f"{micro['precision']:.3f}", f"{micro['recall']:.3f}",
+            f"{micro['f1']:.3f}", f"{macro['f1']:.3f}", str(micro["tp"]), str(micro["fp"]),
+            str(micro["fn"]),
+        )  # fmt: skip
+    console().print(table)
+    codes = Table("code", "examples", *[f"F1 {m}" for m in EVALUATED], "note")
+    for code in result.codes:
+        codes.add_row(
+            code["code"],
+            str(code["examples"]),
+            *[f"{code['methods'][m]['f1']:.2f}" for m in EVALUATED],
+            cell(code["note"]),
+        )
+    console().print(codes)
+
+
+def _evidence(evidence: dict[str, Any]) -> str:
+    """One line of why: matched words, matches nearby, the model's words."""
+    parts = []
+    for match in (evidence.get("rules") or {}).get("matches", []):
+        parts.append(f'matched "{match["text"]}"')
+    for near in evidence.get("nearby", []):
+        words = ", ".join(f'"{m["text"]}"' for m in near["matches"])
+        parts.append(f"next to segment {near['segment']}: {words}")
+    model = evidence.get("model")
+    if model:
+        words = ", ".join(word for word, _weight in model.get("words", [])[:3])
+        parts.append(f"model {model['probability']:.2f}" + (f" ({words})" if words else ""))
+    return "; ".join(parts)
+
+
+@cli.command("suggestions")
+@click.option("--document", help="Only this document.")
+@click.option("--code", help="Only this code (a theme includes its codes).")
+@click.option(
+    "--status",
+    type=click.Choice(STATUSES),
+    default="pending",
+    show_default=True,
+    help="Which: pending, accepted, rejected, or all.",
+)
+@click.option(
+    "--order",
+    type=click.Choice(["document", "score"]),
+    default="document",
+    show_default=True,
+    help="In document order (best first in each segment), or best first overall.",
+)
+@click.option("--limit", type=int, help="At most this many.")
+@click.option("--ids", "ids_only", is_flag=True, help="Print only the ids, one a line.")
+@json_option
+@pass_context
+def suggestions_(
+    obj: CommandContext,
+    document: str | None,
+    code: str | None,
+    status: str,
+    order: str,
+    limit: int | None,
+    ids_only: bool,
+    as_json: bool,
+) -> None:
+    """List suggestions (yours while coding blind) with their evidence."""
+    with obj.open() as project:
+        frame = suggesting.suggestions(
+            project, viewer=obj.viewer, document=document, code=code,
+            status=None if status == "all" else status,
+        )  # fmt: skip
+    if order == "score":
+        frame = frame.sort_values(["score", "id"], ascending=[False, True], kind="stable")
+    if limit is not None:
+        frame = frame.head(limit)
+    if ids_only:
+        for suggestion_id in frame["id"]:
+            click.echo(suggestion_id)
+        return
+    if as_json:
+        print_json(records(frame, suggesting.SUGGESTION_COLUMNS))
+        return
+    table = Table("id", "document", "seg", "code", "score", "method", "why", "text")
+    for row in frame.itertuples(index=False):
+        table.add_row(
+            str(row.id), row.document, str(row.segment), row.code, f"{row.score:.2f}",
+            row.method, _evidence(row.evidence), row.text,
+        )  # fmt: skip
+    console().print(table)
+    click.echo(f"{len(frame)} suggestion(s)")
+
+
+decider_option = click.option(
+    "--coder", envvar="QUALCODE_CODER", required=True, help="Who decides [env QUALCODE_CODER]."
+)
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True, type=int)
+@decider_option
+@pass_context
+def accept(obj: CommandContext, ids: tuple[int, ...], coder: str) -> None:
+    """Accept suggestions: each becomes your coding of its segment (origin "suggestion")."""
+    with obj.open() as project, project.transaction() as session:
+        made = suggesting.accept(session, ids, coder)
+        for suggestion_id, coding in zip(ids, made, strict=True):
+            click.echo(f"suggestion {suggestion_id} accepted: coding {coding.id}")
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True, type=int)
+@decider_option
+@pass_context
+def reject(obj: CommandContext, ids: tuple[int, ...], coder: str) -> None:
+    """Reject suggestions: never suggested to you again, and the next model learns from it."""
+    with obj.open() as project, project.transaction() as session:
+        changed = suggesting.reject(session, ids, coder)
+    click.echo(f"{changed} suggestion(s) rejected")

@@ -1,0 +1,199 @@
+"""One calibrated score from rule hits and model scores, and the threshold to suggest at.
+
+Raw scores mean different things: a rule hit is yes or no, and how often a code's
+patterns are right differs a lot between codes; the model's score is a log-odds learnt
+from few examples. A small logistic regression maps them to the probability that a
+person would code the segment with the code, from these features:
+
+- the model's log-odds (codes with too few examples to learn have no model score);
+- whether a rule of the code matched, and that times the log-odds of the code's rule
+  precision on the training segments (smoothed towards the precision of all rules),
+  so that a reliable pattern counts for more than a loose one;
+- the same (rule hits, model log-odds) for the segments just before and after in
+  the document: people code passages, not sentences, so a sentence next to a match
+  is often coded too (in cross-validation on the example project this lifted the
+  calibrated rules' F1 from 0.28 to 0.40).
+
+It is fitted on *out-of-fold* model scores of the training segments only (scores the
+model gave to segments it did not learn from), never on the segments it is tested on,
+and the threshold is the one that gave the best micro-F1 there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+METHODS = ("rules", "model", "combined")
+PRIOR_STRENGTH = 4.0  # pseudo-hits pulling a code's rule precision towards the global one
+L2 = 1.0  # ridge penalty of the logistic regressions (in units of one example)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
+
+
+def logit(p: np.ndarray | float) -> np.ndarray:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 50) -> np.ndarray:
+    """Weights of a ridge logistic regression (first column of ``x`` = intercept), by Newton."""
+    w = np.zeros(x.shape[1])
+    penalty = np.full(x.shape[1], l2)
+    penalty[0] = 0.0
+    for _ in range(steps):
+        p = sigmoid(x @ w)
+        gradient = x.T @ (p - y) + penalty * w
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    return w
+
+
+def best_threshold(probability: np.ndarray, truth: np.ndarray) -> float:
+    """The cut on ``probability`` with the best F1 over these pairs (0.5 if nothing is true)."""
+    if not truth.any():
+        return 0.5
+    order = np.argsort(-probability, kind="stable")
+    p, t = probability[order], truth[order]
+    tp = np.cumsum(t)
+    f1 = 2 * tp / (np.arange(1, len(t) + 1) + t.sum())
+    last = np.r_[p[1:] != p[:-1], True]  # cut only between different values
+    best = int(np.argmax(np.where(last, f1, -1)))
+    below = p[best + 1] if best + 1 < len(p) else 0.0
+    return float((p[best] + below) / 2)
+
+
+@dataclass
+class Scores:
+    """Raw scores of segments in document order, and who their neighbours are.
+
+    ``previous[i]``/``following[i]`` are the rows of the segments before and after
+    segment i in its document, or -1 (see ``data.Corpus``).
+    """
+
+    rules: np.ndarray
+    model: np.ndarray | None
+    previous: np.ndarray
+    following: np.ndarray
+
+    @classmethod
+    def alone(cls, rules: np.ndarray, model: np.ndarray | None = None) -> Scores:
+        """Scores of segments whose neighbours are unknown."""
+        none = np.full(len(rules), -1)
+        return cls(rules, model, none, none)
+
+    def nearby(self, values: np.ndarray, empty: float | None = None) -> np.ndarray:
+        """Per segment and code, the larger of the two neighbours' values.
+
+        A missing neighbour counts as ``empty``, or as the segment itself when None.
+        """
+        fill = values if empty is None else np.full_like(values, empty)
+        found = []
+        for rows in (self.previous, self.following):
+            found.append(np.where(rows[:, None] >= 0, values[np.maximum(rows, 0)], fill))
+        return np.maximum(*found)
+
+
+@dataclass
+class Calibrator:
+    """Maps rule counts and model log-odds to probabilities; one set of weights per method."""
+
+    rule_precision: np.ndarray  # smoothed log-odds of each code's rule precision
+    learnable: np.ndarray  # codes with enough examples for the model
+    weights: dict[str, list[float]] = field(default_factory=dict)
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+    def features(self, method: str, scores: Scores) -> np.ndarray:
+        """(pairs x features) for every (segment, code), in row-major order."""
+        hit = (scores.rules > 0).astype(float)
+        columns = [np.ones_like(hit)]
+        if method in ("rules", "combined"):
+            near = scores.nearby(hit, 0.0)
+            precision = self.rule_precision[None, :]
+            columns += [hit, hit * precision, near, near * precision]
+        if method in ("model", "combined"):
+            assert scores.model is not None
+            model = np.where(self.learnable[None, :], scores.model, 0.0)
+            columns += [model, scores.nearby(model)]
+        return np.stack([c.ravel() for c in columns], axis=1)
+
+    def probability(self, method: str, scores: Scores) -> np.ndarray:
+        """(segments x codes) calibrated probabilities. Without a model, rules only."""
+        if scores.model is None or method not in self.weights:
+            method = "rules"
+        weights = np.asarray(self.weights[method])
+        shape = scores.rules.shape
+        p = sigmoid(self.features(method, scores) @ weights).reshape(shape)
+        if method == "combined":  # codes the model could not learn keep the rules' view
+            p = np.where(self.learnable[None, :], p, self.probability("rules", scores))
+        if method == "model":
+            p = np.where(self.learnable[None, :], p, 0.0)
+        return p
+
+    def suggests(self, method: str, scores: Scores) -> np.ndarray:
+        """(segments x codes) booleans: calibrated probability at or above the threshold."""
+        method = method if method in self.weights and scores.model is not None else "rules"
+        return self.probability(method, scores) >= self.thresholds[method]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule_precision": self.rule_precision.round(6).tolist(),
+            "learnable": self.learnable.tolist(),
+            "weights": self.weights,
+            "thresholds": self.thresholds,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Calibrator:
+        return cls(
+            rule_precision=np.asarray(data["rule_precision"], dtype=float),
+            learnable=np.asarray(data["learnable"], dtype=bool),
+            weights=data["weights"],
+            thresholds=data["thresholds"],
+        )
+
+    @classmethod
+    def uncalibrated(cls, codes: int) -> Calibrator:
+        """For a project nobody has coded yet: a rule hit scores 0.5, and is suggested."""
+        return cls(
+            rule_precision=np.zeros(codes),
+            learnable=np.zeros(codes, dtype=bool),
+            weights={"rules": [-30.0, 30.0, 0.0, 0.0, 0.0]},
+            thresholds={"rules": 0.5},
+        )
+
+
+def rule_precision(rules: np.ndarray, labels: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Per code: log-odds of how often a rule hit was right, smoothed towards all codes'."""
+    hit = (rules > 0) & known
+    right = (hit & labels).sum(axis=0)
+    hits = hit.sum(axis=0)
+    overall = (right.sum() + 1) / (hits.sum() + 2)
+    return logit((right + PRIOR_STRENGTH * overall) / (hits + PRIOR_STRENGTH))
+
+
+def fit_calibrator(
+    scores: Scores, labels: np.ndarray, known: np.ndarray, learnable: np.ndarray
+) -> Calibrator:
+    """Fit every method's weights and threshold on training segments.
+
+    ``scores.model`` must hold out-of-fold log-odds (see ``training.out_of_fold``): a
+    model's scores on its own training segments are too sure of themselves.
+    """
+    calibrator = Calibrator(rule_precision(scores.rules, labels, known), learnable.copy())
+    methods = METHODS if scores.model is not None and learnable.any() else ("rules",)
+    for method in methods:
+        # The model's weights are fitted on the codes it learnt; the rest keep the rules'.
+        fit_on = (known & learnable[None, :]) if method != "rules" else known
+        x = calibrator.features(method, scores)[fit_on.ravel()]
+        calibrator.weights[method] = fit_logistic(x, labels[fit_on].astype(float)).tolist()
+        p = calibrator.probability(method, scores)
+        calibrator.thresholds[method] = best_threshold(p[known], labels[known])
+    return calibrator

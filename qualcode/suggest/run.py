@@ -1,0 +1,328 @@
+"""``qualcode suggest``: keep the model fresh, score segments, store what is worth a look.
+
+The trained model lives in the project folder, ``.qualcode/textcat/<scope>/`` (one per
+scope: everyone's codings, or a blind coder's own), next to ``calibration.json``; the
+``Setting`` ``suggest.model.<scope>`` records when it was trained, on how many codings
+and rejections, and on which codebook. It is retrained on ``--retrain``, when the
+codebook changed, or when the codings and rejections it learnt from changed by more
+than ``RETRAIN_AFTER`` (or a tenth of them, whichever is more).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from spacy.language import Language
+from sqlalchemy import select
+
+from ..coding import code_and_descendants, get_coder
+from ..errors import QualcodeError
+from ..models import Document, Setting
+from ..nlp import load_pipeline
+from ..project import Project
+from ..queries import find_document
+from .base import SUGGESTERS, SuggestContext, get_suggester
+from .batch import make_batch
+from .combine import METHODS, Calibrator, Scores, sigmoid
+from .data import (
+    CodeInfo,
+    Corpus,
+    Scope,
+    coded_by,
+    count_in_scope,
+    leaf_codes,
+    load_corpus,
+    scope_for,
+)
+from .evaluate import Evaluation, evaluate
+from .rules import RuleSuggester
+from .store import Found, StoreReport, store_suggestions
+from .textcat import TextcatSettings, TextcatSuggester, load_textcat, save_textcat
+from .training import Fitted, fit
+
+MODEL_DIR = Path(".qualcode") / "textcat"
+SETTING_PREFIX = "suggest.model."
+MODEL_FORMAT = 1
+RETRAIN_AFTER = 20
+HELD_OUT = "held_out.npz"  # out-of-fold log-odds of the training segments
+# "combined", or one registered suggester alone (the ones the calibrator knows).
+METHOD_CHOICES = ("combined", *(name for name in SUGGESTERS if name in METHODS))
+
+
+@dataclass
+class SuggestionModel:
+    """A fitted model for one scope, and what the project records about it."""
+
+    scope: Scope
+    fitted: Fitted
+    meta: dict[str, Any]
+    why: str  # "loaded", or why it was (re)trained now
+
+
+@dataclass
+class SuggestReport:
+    """What one ``run_suggestions`` did."""
+
+    coder: str
+    scope: str
+    method: str
+    threshold: float
+    segments: int
+    stored: int = 0
+    updated: int = 0
+    already_coded: int = 0
+    already_decided: int = 0
+    model: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def rules_for(nlp: Language, codes: list[CodeInfo]) -> RuleSuggester:
+    """The registered ``rules`` suggester for these codes."""
+    return get_suggester("rules").factory(SuggestContext(nlp, codes))  # type: ignore[return-value]
+
+
+def model_path(project: Project, scope: Scope) -> Path:
+    return project.root / MODEL_DIR / scope.key
+
+
+def _stale(meta: dict[str, Any] | None, codes: list[CodeInfo], now: dict[str, Any]) -> str | None:
+    """Why a stored model cannot be used any more, or None if it can."""
+    if not meta or meta.get("format") != MODEL_FORMAT:
+        return "no model yet"
+    if meta.get("codes") != [code.id for code in codes]:
+        return "the codes changed"
+    if meta.get("settings") != now["settings"]:
+        return "the model's settings changed"
+    if (meta.get("codebook") or {}).get("sha256") != (now["codebook"] or {}).get("sha256"):
+        return "the codebook changed"
+    changed = abs(now["codings"] - meta["codings"]) + abs(now["rejections"] - meta["rejections"])
+    if changed > max(RETRAIN_AFTER, meta["codings"] // 10):
+        return f"{changed} codings or rejections changed since it was trained"
+    return None
+
+
+def ensure_model(
+    project: Project,
+    scope: Scope,
+    *,
+    nlp: Language,
+    retrain: bool = False,
+    settings: TextcatSettings | None = None,
+) -> SuggestionModel:
+    """The scope's model: loaded if still fresh, else trained on the codings in scope."""
+    key = SETTING_PREFIX + scope.key
+    settings = settings or TextcatSettings()
+    with project.sessionmaker() as session:
+        codes = leaf_codes(session)
+        stored = session.get(Setting, key)
+        codebook = session.get(Setting, "codebook")
+        codings, rejections = count_in_scope(session, scope)
+    now = {
+        "codebook": codebook.value if codebook else None,
+        "codings": codings,
+        "rejections": rejections,
+        "settings": asdict(settings),
+    }
+    meta = stored.value if stored else None
+    why = "--retrain" if retrain else _stale(meta, codes, now)
+    path = model_path(project, scope)
+    if why is None and meta is not None:
+        loaded = _load(path, codes, nlp, meta)
+        if loaded is not None:
+            return SuggestionModel(scope, loaded, meta, "loaded")
+        why = "its files are missing"
+    with project.sessionmaker() as session:
+        corpus = load_corpus(session, scope, codes)
+    fitted = fit(corpus, nlp, rules_for(nlp, codes), settings)
+    meta = _save(path, fitted, codes, now, scope)
+    with project.transaction() as session:
+        session.merge(Setting(key=key, value=meta))
+    return SuggestionModel(scope, fitted, meta, f"trained: {why}")
+
+
+def _save(
+    path: Path,
+    fitted: Fitted,
+    codes: list[CodeInfo],
+    now: dict[str, Any],
+    scope: Scope,
+) -> dict[str, Any]:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    if fitted.textcat is not None:
+        save_textcat(fitted.textcat.nlp, path / "textcat")
+    if fitted.held_out is not None:
+        np.savez_compressed(path / HELD_OUT, ids=fitted.held_out_ids, logits=fitted.held_out)
+    calibration = {"codes": [code.id for code in codes], **fitted.calibrator.to_json()}
+    (path / "calibration.json").write_text(json.dumps(calibration), encoding="utf-8")
+    codebook = now["codebook"] or {}
+    return {
+        "format": MODEL_FORMAT,
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scope": scope.describe(),
+        "path": str(path),
+        "codings": now["codings"],
+        "rejections": now["rejections"],
+        "codebook": {"version": codebook.get("version"), "sha256": codebook.get("sha256")},
+        "codes": [code.id for code in codes],
+        "textcat": fitted.textcat is not None,
+        "settings": now["settings"],
+        **fitted.info,
+    }
+
+
+def _load(path: Path, codes: list[CodeInfo], nlp: Language, meta: dict[str, Any]) -> Fitted | None:
+    try:
+        calibration = json.loads((path / "calibration.json").read_text(encoding="utf-8"))
+        textcat, ids, held_out = None, np.zeros(0, dtype=np.int64), None
+        if meta.get("textcat"):
+            textcat = TextcatSuggester(load_textcat(path / "textcat"), codes)
+            with np.load(path / HELD_OUT) as saved:
+                ids, held_out = saved["ids"], saved["logits"]
+    except (OSError, ValueError):
+        return None
+    if calibration.get("codes") != [code.id for code in codes]:
+        return None
+    calibrator = Calibrator.from_json(calibration)
+    return Fitted(rules_for(nlp, codes), textcat, calibrator, {}, ids, held_out)
+
+
+def _code_mask(session: Any, codes: Sequence[CodeInfo], wanted: Iterable[str]) -> np.ndarray:
+    chosen: set[uuid.UUID] = set()
+    for ref in wanted:
+        chosen |= code_and_descendants(session, ref)
+    return np.array([uuid.UUID(code.id) in chosen for code in codes], dtype=bool)
+
+
+def run_suggestions(
+    project: Project,
+    coder: str,
+    *,
+    documents: Sequence[str] = (),
+    codes: Sequence[str] = (),
+    min_score: float | None = None,
+    method: str = "combined",
+    retrain: bool = False,
+    nlp: Language | None = None,
+    settings: TextcatSettings | None = None,
+) -> SuggestReport:
+    """Suggest codes to ``coder`` for segments they have not coded with them; store them.
+
+    >>> run_suggestions(project, "ana", documents=["area-3.md"], min_score=0.4)
+    """
+    if method not in METHOD_CHOICES:
+        raise QualcodeError(f"unknown method {method!r}: one of {', '.join(METHOD_CHOICES)}")
+    if not coder or not coder.strip():
+        raise QualcodeError("say who the suggestions are for: --coder NAME (or QUALCODE_CODER)")
+    nlp = nlp or load_pipeline()
+    with project.transaction() as session:
+        get_coder(session, coder)
+        scope = scope_for(session, coder)
+        doc_ids = [find_document(session, ref).id for ref in documents] or None
+        all_codes = leaf_codes(session)
+        wanted = _code_mask(session, all_codes, codes) if codes else np.ones(len(all_codes), bool)
+    model = ensure_model(project, scope, nlp=nlp, retrain=retrain, settings=settings)
+    with project.sessionmaker() as session:
+        target = load_corpus(session, scope, all_codes, documents=doc_ids)
+        coded = coded_by(session, target, coder)
+    calibrator = model.fitted.calibrator
+    scores = model.fitted.scores(nlp, target)
+    usable = method if method in calibrator.weights and scores.model is not None else "rules"
+    threshold = calibrator.thresholds[usable] if min_score is None else float(min_score)
+    probability = calibrator.probability(usable, scores)
+    chosen = (probability >= threshold) & wanted[None, :]
+    report = SuggestReport(coder, scope.describe(), usable, round(threshold, 4), len(target))
+    report.already_coded = int((chosen & coded).sum())
+    report.model = {"why": model.why, **{k: v for k, v in model.meta.items() if k != "codes"}}
+    found = _explain(nlp, model.fitted, target, scores, probability, chosen & ~coded, threshold)
+    with project.transaction() as session:
+        stored: StoreReport = store_suggestions(session, coder, found)
+    report.stored, report.updated = stored.stored, stored.updated
+    report.already_decided = stored.already_decided
+    return report
+
+
+def _explain(
+    nlp: Language,
+    fitted: Fitted,
+    corpus: Corpus,
+    scores: Scores,
+    probability: np.ndarray,
+    chosen: np.ndarray,
+    threshold: float,
+) -> list[Found]:
+    """A Found per chosen (segment, code): why, in words a coder can check."""
+    calibrator = fitted.calibrator
+    model_says = None
+    if fitted.textcat is not None and "model" in calibrator.weights:
+        model_says = calibrator.suggests("model", scores)
+    found = []
+    for i in np.flatnonzero(chosen.any(axis=1)):
+        batch = make_batch(nlp, [corpus.texts[i]])
+        for j in np.flatnonzero(chosen[i]):
+            evidence: dict[str, Any] = {
+                "probability": round(float(probability[i, j]), 4),
+                "threshold": round(threshold, 4),
+            }
+            if scores.rules[i, j] > 0:
+                evidence["rules"] = fitted.rules.evidence(batch, 0, int(j))
+            nearby = _nearby(nlp, fitted.rules, corpus, scores, int(i), int(j))
+            if nearby:
+                evidence["nearby"] = nearby
+            if fitted.textcat is not None and scores.model is not None and calibrator.learnable[j]:
+                said = fitted.textcat.evidence(batch, 0, int(j))
+                # The score used may be a held-out one (see Fitted): report that one.
+                said["probability"] = round(float(sigmoid(scores.model[i, j])), 4)
+                evidence["model"] = said
+            by_rules = "rules" in evidence or "nearby" in evidence
+            by_model = model_says is not None and bool(model_says[i, j])
+            method = "rules+model" if by_rules and by_model else "rules" if by_rules else "model"
+            evidence["method"] = method
+            segment_id, score = int(corpus.segment_ids[i]), float(probability[i, j])
+            found.append(Found(segment_id, corpus.codes[j].id, score, method, evidence))
+    return found
+
+
+def _nearby(
+    nlp: Language, rules: RuleSuggester, corpus: Corpus, scores: Scores, i: int, j: int
+) -> list[dict[str, Any]]:
+    """Pattern matches for code j in the segments just before and after segment i."""
+    found = []
+    for row in (int(scores.previous[i]), int(scores.following[i])):
+        if row >= 0 and scores.rules[row, j] > 0:
+            batch = make_batch(nlp, [corpus.texts[row]])
+            matches = rules.evidence(batch, 0, j)["matches"]
+            found.append({"segment": corpus.ordinals[row], "matches": matches})
+    return found
+
+
+def evaluate_project(
+    project: Project,
+    *,
+    viewer: str | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    settings: TextcatSettings | None = None,
+    nlp: Language | None = None,
+) -> Evaluation:
+    """Cross-validate the suggestions on this project's coded documents (see ``evaluate``)."""
+    nlp = nlp or load_pipeline()
+    with project.sessionmaker() as session:
+        scope = scope_for(session, viewer)
+        corpus = load_corpus(session, scope)
+        names = dict(session.execute(select(Document.id, Document.name)).all())
+    names = {str(doc_id): name for doc_id, name in names.items()}
+    result = evaluate(corpus, nlp, folds=folds, seed=seed, settings=settings, names=names)
+    result.settings["scope"] = scope.describe()
+    return result

@@ -1,0 +1,208 @@
+"""Suggestions in the database: store them, list them, accept or reject them.
+
+Functions take a ``Session`` and never commit: one command is one transaction, so
+accepting several suggestions codes all of them or none. A suggestion is made *for*
+a coder (the one who asked); only they, or a lead, decide on it. Accepting codes the
+segment as the deciding coder with origin ``suggestion``; rejecting keeps the row, so
+the refusal is remembered, never suggested again, and teaches the next model.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..coding import apply_coding, get_coder
+from ..errors import NotFound, QualcodeError
+from ..models import Code, Coder, Coding, Document, Segment, Speaker, Suggestion
+from ..project import Project
+from ..team import visible_coder
+
+SUGGESTION_COLUMNS = [
+    "id", "document", "segment", "start", "end", "speaker", "code", "code_id", "score",
+    "rank", "method", "status", "coder", "decided_by", "decided_at", "evidence", "text",
+    "created_at",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Found:
+    """One suggestion before it is stored."""
+
+    segment_id: int
+    code_id: str
+    score: float
+    method: str
+    evidence: dict[str, Any]
+
+
+@dataclass
+class StoreReport:
+    stored: int = 0
+    updated: int = 0  # pending suggestions whose score and evidence were refreshed
+    already_decided: int = 0  # accepted or rejected before: not suggested again
+
+
+def store_suggestions(session: Session, coder: str | Coder, found: Iterable[Found]) -> StoreReport:
+    """Add new suggestions for ``coder``; refresh their pending ones; never duplicate."""
+    person = get_coder(session, coder)
+    existing = {
+        (row.segment_id, row.code_id): row
+        for row in session.scalars(select(Suggestion).where(Suggestion.coder_id == person.id))
+    }
+    report = StoreReport()
+    for item in found:
+        key = (item.segment_id, uuid.UUID(item.code_id))
+        row = existing.get(key)
+        if row is None:
+            row = Suggestion(
+                segment_id=item.segment_id, code_id=key[1], coder_id=person.id,
+                score=item.score, method=item.method, evidence=item.evidence, status="pending",
+            )  # fmt: skip
+            session.add(row)
+            existing[key] = row
+            report.stored += 1
+        elif row.status == "pending":
+            row.score, row.method, row.evidence = item.score, item.method, item.evidence
+            report.updated += 1
+        else:
+            report.already_decided += 1
+    session.flush()
+    return report
+
+
+def _decidable(session: Session, ids: Iterable[int], coder: Coder) -> list[Suggestion]:
+    """The suggestions by id, checked to exist and to be ``coder``'s (or a lead's) to decide."""
+    rows = []
+    for suggestion_id in ids:
+        row = session.get(Suggestion, int(suggestion_id))
+        if row is None:
+            raise NotFound(
+                f"no suggestion {suggestion_id} in this project (see `qualcode suggestions`)"
+            )
+        if row.coder_id not in (None, coder.id) and coder.role != "lead":
+            owner = session.get(Coder, row.coder_id)
+            raise QualcodeError(
+                f"suggestion {row.id} was made for {owner.name if owner else 'another coder'}: "
+                f"only they or a lead decide on it, not {coder.name}"
+            )
+        rows.append(row)
+    return rows
+
+
+def accept(session: Session, ids: Iterable[int], coder: str | Coder) -> list[Coding]:
+    """Code each suggested segment as ``coder`` (origin ``suggestion``); mark it accepted.
+
+    A rejected suggestion may still be accepted (a change of mind); an accepted one is
+    left as it is. One failure (an unknown id, an exclusive theme) undoes the lot, since
+    the caller's transaction rolls back.
+    """
+    person = get_coder(session, coder)
+    made = []
+    for row in _decidable(session, ids, person):
+        if row.status == "accepted" and row.coding_id is not None:
+            existing = session.get(Coding, row.coding_id)
+            if existing is not None:
+                made.append(existing)
+                continue
+        segment = session.get_one(Segment, row.segment_id)
+        document = session.get_one(Document, segment.document_id)
+        code = session.get_one(Code, row.code_id)
+        coding = apply_coding(
+            session, document, segment.start, segment.end, code, person, origin="suggestion"
+        )
+        row.status, row.coding_id = "accepted", coding.id
+        row.decided_by_id, row.decided_at = person.id, datetime.now(UTC)
+        made.append(coding)
+    session.flush()
+    return made
+
+
+def reject(session: Session, ids: Iterable[int], coder: str | Coder) -> int:
+    """Mark suggestions rejected by ``coder``; how many changed (already rejected: none)."""
+    person = get_coder(session, coder)
+    changed = 0
+    for row in _decidable(session, ids, person):
+        if row.status == "accepted":
+            raise QualcodeError(
+                f"suggestion {row.id} is already accepted: remove its coding instead "
+                "(`qualcode uncode DOCUMENT SEGMENT CODE`)"
+            )
+        if row.status != "rejected":
+            row.status = "rejected"
+            row.decided_by_id, row.decided_at = person.id, datetime.now(UTC)
+            changed += 1
+    session.flush()
+    return changed
+
+
+def suggestions(
+    project: Project,
+    *,
+    viewer: str | None = None,
+    status: str | None = "pending",
+    document: str | None = None,
+    code: str | None = None,
+) -> pd.DataFrame:
+    """Suggestions, best first within each segment, in document order, with evidence.
+
+    ``viewer`` is who asks: a coder sees the suggestions made for them while the round
+    is blind; a lead, or anyone once it is open, sees all. ``status`` None means any.
+    """
+    from ..coding import code_and_descendants
+    from ..queries import find_document
+
+    with project.sessionmaker() as session:
+        decider = Coder.__table__.alias("decider")
+        query = (
+            select(
+                Suggestion, Document.name, Document.id.label("doc_id"), Segment.ordinal,
+                Segment.start, Segment.end, Speaker.label, Code.name.label("code"),
+                Coder.name.label("coder"), decider.c.name.label("decided_by"),
+            )
+            .join(Segment, Suggestion.segment_id == Segment.id)
+            .join(Document, Segment.document_id == Document.id)
+            .join(Code, Suggestion.code_id == Code.id)
+            .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
+            .outerjoin(Coder, Suggestion.coder_id == Coder.id)
+            .outerjoin(decider, Suggestion.decided_by_id == decider.c.id)
+            .order_by(Document.name, Segment.ordinal, Suggestion.score.desc(), Suggestion.id)
+        )  # fmt: skip
+        if status is not None:
+            query = query.where(Suggestion.status == status)
+        if document is not None:
+            query = query.where(Document.id == find_document(session, document).id)
+        if code is not None:
+            query = query.where(Suggestion.code_id.in_(code_and_descendants(session, code)))
+        only = visible_coder(session, viewer)
+        if only is not None:
+            query = query.where(Coder.name == only)
+        rows = session.execute(query).all()
+        texts = dict(
+            session.execute(
+                select(Document.id, Document.text).where(
+                    Document.id.in_({row.doc_id for row in rows})
+                )
+            ).all()
+        )
+    records, rank, last = [], 0, None
+    for row in rows:
+        found: Suggestion = row[0]
+        rank = rank + 1 if last == (row.name, row.ordinal, row.coder) else 1
+        last = (row.name, row.ordinal, row.coder)
+        records.append(
+            (
+                found.id, row.name, row.ordinal, row.start, row.end, row.label, row.code,
+                str(found.code_id), round(found.score, 4), rank, found.method, found.status,
+                row.coder, row.decided_by, found.decided_at, found.evidence,
+                texts[row.doc_id][row.start : row.end], found.created_at,
+            )
+        )  # fmt: skip
+    return pd.DataFrame(records, columns=SUGGESTION_COLUMNS)

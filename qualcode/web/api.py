@@ -1,0 +1,343 @@
+"""The JSON API under ``/api``: the library's functions over HTTP, described by OpenAPI.
+
+Reads call the same query functions as the CLI; each write is one transaction
+(``project.transaction()``), so two tabs coding at once each get their change in whole.
+Authorisation is the run's token (see ``security``); writes also need a coder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Query
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, JSONResponse
+
+from .. import adjudicate, memos, queries, reliability, team
+from .. import coding as coding_lib
+from .. import suggest as suggesting
+from ..errors import QualcodeError
+from ..export import render_export
+from ..quotes import code_tree, quotes
+from . import records, schemas
+from .context import CoderName, Viewer, Web, find_coding
+from .errors import Forbidden
+from .views import documents_table, parse_where, quote_filters
+
+router = APIRouter(prefix="/api", tags=["api"])
+DocumentRef = Annotated[str, PathParam(min_length=1, max_length=255, description="Id or name.")]
+CodingId = Annotated[str, PathParam(min_length=1, max_length=64, description="A coding's id.")]
+SuggestionId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+Filter = Annotated[str | None, Query(max_length=255)]
+Many = Annotated[list[str], Query(max_length=50)]
+EXPORT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get("/me", response_model=schemas.Me, summary="Who is asking")
+def me(web: Web, who: Viewer) -> dict[str, Any]:
+    with web.project.sessionmaker() as session:
+        everyone = team.visible_coder(session, who) is None
+    return {"coder": who, "fixed": web.settings.coder is not None, "sees_everyone": everyone}
+
+
+@router.get("/documents", response_model=list[schemas.Document], summary="Documents")
+def documents(web: Web, who: Viewer, where: Many = []) -> list[dict[str, Any]]:  # noqa: B006
+    """Every document with its attributes, coders and progress; ``where=key=value``
+    (repeatable) keeps those with that document or speaker attribute."""
+    wanted = {k: set(v) for k, v in parse_where(where).items()}
+    assigned = team.assignments(web.project)
+    return documents_table(web.project, web.spans, who, wanted, assigned)
+
+
+@router.get("/documents/{document}", response_model=schemas.DocumentText, summary="A document")
+def document(web: Web, document: DocumentRef) -> dict[str, Any]:
+    with web.project.sessionmaker() as session:
+        found = queries.find_document(session, document)
+        speakers = [{"label": s.label, "attributes": s.attributes} for s in found.speakers]
+        return {
+            "id": str(found.id), "name": found.name, "attributes": found.attributes,
+            "speakers": speakers, "text": found.text,
+        }  # fmt: skip
+
+
+@router.get(
+    "/documents/{document}/segments", response_model=list[schemas.Segment], summary="Segments"
+)
+def segments(web: Web, document: DocumentRef) -> list[dict[str, Any]]:
+    return records.rows(queries.segments(web.project, document))
+
+
+@router.get(
+    "/documents/{document}/codings",
+    response_model=list[schemas.Coding],
+    summary="Codings of a document",
+)
+def document_codings(web: Web, who: Viewer, document: DocumentRef) -> JSONResponse:
+    """The codings the asker may see (their own while a blind round is closed)."""
+    return JSONResponse(records.rows(queries.codings(web.project, document=document, viewer=who)))
+
+
+@router.get("/codes", response_model=list[schemas.Code], summary="The codebook")
+def codes(web: Web) -> list[dict[str, Any]]:
+    frame = queries.codes(web.project)
+    with web.project.sessionmaker() as session:
+        tree = code_tree(session)
+    colours = {str(code_id): node.colour for code_id, node in tree.nodes.items()}
+    return [row | {"colour": colours[row["id"]]} for row in records.rows(frame)]
+
+
+@router.get("/codings", response_model=list[schemas.Coding], summary="Codings")
+def codings(
+    web: Web, who: Viewer, document: Filter = None, coder: Filter = None, code: Filter = None
+) -> JSONResponse:
+    """Codings narrowed by document, coder and code (a theme includes its codes)."""
+    frame = queries.codings(web.project, document=document, coder=coder, code=code, viewer=who)
+    return JSONResponse(records.rows(frame))  # already JSON-safe: skip re-validating each row
+
+
+@router.post("/codings", response_model=schemas.Coding, status_code=201, summary="Apply a code")
+def apply(web: Web, who: CoderName, body: schemas.NewCoding) -> dict[str, Any]:
+    """Code ``text[start:end]`` of a document (trimmed to its words); the same coding
+    twice is kept once. 404 for an unknown document or code, 400 for a span outside the
+    text or a second code of an exclusive theme."""
+    with web.project.transaction() as session:
+        made = coding_lib.apply_coding(
+            session, body.document, body.start, body.end, body.code, who, memo=body.memo
+        )
+        return records.coding(session, made)
+
+
+@router.get("/codings/{coding_id}", response_model=schemas.Coding, summary="One coding")
+def one_coding(web: Web, who: Viewer, coding_id: CodingId) -> dict[str, Any]:
+    with web.project.sessionmaker() as session:
+        found = find_coding(session, coding_id)
+        shown = records.coding(session, found)
+        only = team.visible_coder(session, who)
+    if only is not None and shown["coder"] != only:
+        raise Forbidden(f"coding {coding_id} is another coder's, hidden while the round is blind")
+    return shown
+
+
+def _mine(session: Any, found: Any, who: str) -> None:
+    person = coding_lib.get_coder(session, who)
+    if found.coder_id != person.id and person.role != "lead":
+        owner = records.coding(session, found)["coder"]
+        raise Forbidden(f"coding {found.id} is {owner}'s: only they or a lead may change it")
+
+
+@router.patch("/codings/{coding_id}", response_model=schemas.Coding, summary="Recode, memo")
+def change(
+    web: Web, who: CoderName, coding_id: CodingId, body: schemas.ChangeCoding
+) -> dict[str, Any]:
+    """Give a coding another code, or set its memo (both logged)."""
+    with web.project.transaction() as session:
+        found = find_coding(session, coding_id)
+        _mine(session, found, who)
+        if body.code is not None:
+            coding_lib.recode(session, found, body.code, who)
+        if body.memo is not None:
+            memos.write_memo(session, "coding", str(found.id), body.memo, who)
+        return records.coding(session, found)
+
+
+@router.delete("/codings/{coding_id}", response_model=schemas.Message, summary="Remove a coding")
+def remove(web: Web, who: CoderName, coding_id: CodingId) -> dict[str, str]:
+    with web.project.transaction() as session:
+        found = find_coding(session, coding_id)
+        _mine(session, found, who)
+        coding_lib.remove_coding(session, found, who)
+    return {"message": f"removed coding {coding_id}"}
+
+
+@router.post("/undo", response_model=schemas.Message, summary="Undo your latest change")
+def undo(web: Web, who: CoderName) -> dict[str, str]:
+    with web.project.transaction() as session:
+        return {"message": coding_lib.undo_last(session, who)}
+
+
+@router.get("/history", summary="Changes to codings, newest first")
+def history(
+    web: Web, coder: Filter = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 50
+) -> list[dict[str, Any]]:
+    return records.rows(queries.history(web.project, coder=coder, limit=limit))
+
+
+@router.get("/suggestions", response_model=list[schemas.Suggestion], summary="Suggestions")
+def suggestions(
+    web: Web,
+    who: Viewer,
+    document: Filter = None,
+    code: Filter = None,
+    status: Annotated[str, Query(pattern="^(pending|accepted|rejected|all)$")] = "pending",
+) -> list[dict[str, Any]]:
+    """Suggestions with their evidence (yours while the round is blind), best first."""
+    frame = suggesting.suggestions(
+        web.project, viewer=who, document=document, code=code,
+        status=None if status == "all" else status,
+    )  # fmt: skip
+    return records.suggestion_rows(frame)
+
+
+@router.post(
+    "/suggestions/{suggestion_id}/accept",
+    response_model=list[schemas.Coding],
+    summary="Accept a suggestion",
+)
+def accept(web: Web, who: CoderName, suggestion_id: SuggestionId) -> list[dict[str, Any]]:
+    with web.project.transaction() as session:
+        made = suggesting.accept(session, [suggestion_id], who)
+        return [records.coding(session, each) for each in made]
+
+
+@router.post(
+    "/suggestions/{suggestion_id}/reject", response_model=schemas.Rejected, summary="Reject one"
+)
+def reject(web: Web, who: CoderName, suggestion_id: SuggestionId) -> dict[str, int]:
+    with web.project.transaction() as session:
+        return {"rejected": suggesting.reject(session, [suggestion_id], who)}
+
+
+@router.get("/memos", response_model=list[schemas.Memo], summary="Memos")
+def memo_list(web: Web) -> list[dict[str, Any]]:
+    return records.rows(memos.memos(web.project))
+
+
+@router.post("/memos", response_model=schemas.Memo, status_code=201, summary="Write a memo")
+def memo_write(web: Web, who: CoderName, body: schemas.NewMemo) -> dict[str, Any]:
+    """A memo on a document or code, a segment (``target`` its document, ``segment`` its
+    number), or the memo of a coding (``target`` its id)."""
+    with web.project.transaction() as session:
+        made = memos.write_memo(
+            session, body.target_type, body.target, body.text, who, segment=body.segment
+        )
+        if body.target_type == "coding":
+            return {
+                "id": str(made.id), "target_type": "coding", "target": str(made.id),
+                "coder": who, "text": body.text, "created_at": None, "updated_at": None,
+            }  # fmt: skip
+        return {
+            "id": str(made.id), "target_type": made.target_type, "target": body.target,
+            "coder": who, "text": made.text, "created_at": made.created_at,
+            "updated_at": made.updated_at,
+        }  # fmt: skip
+
+
+def _lead(web: Web, who: str | None, action: str) -> None:
+    """Agreement and adjudication show everyone's codings: a lead's, or an open round's."""
+    with web.project.sessionmaker() as session:
+        try:
+            reliability.require_lead_or_open_round(session, who, action)
+        except QualcodeError as error:
+            raise Forbidden(str(error)) from None
+
+
+def _names(coders: str | None) -> list[str] | None:
+    return [n.strip() for n in coders.split(",") if n.strip()] if coders else None
+
+
+@router.get("/agreement", summary="Agreement between coders (a lead, or an open round)")
+def agreement(
+    web: Web,
+    who: Viewer,
+    coders: Filter = None,
+    code: Filter = None,
+    theme: Filter = None,
+    unit: Annotated[str, Query(pattern="^(segment|span)$")] = "segment",
+) -> dict[str, Any]:
+    """The report of ``qualcode agreement --json``."""
+    _lead(web, who, "agreement")
+    report = reliability.agreement_table(web.project, _names(coders), code, theme, unit)
+    return records.plain(report.to_dict())
+
+
+@router.get("/adjudication", summary="Disagreements not settled yet (a lead)")
+def pending(
+    web: Web, who: Viewer, coders: Filter = None, code: Filter = None, theme: Filter = None
+) -> list[dict[str, Any]]:
+    _lead(web, who, "adjudication")
+    return records.rows(adjudicate.pending(web.project, _names(coders), code, theme))
+
+
+@router.post("/adjudication/settle", response_model=schemas.Settled, summary="Settle one item")
+def settle(web: Web, who: CoderName, body: schemas.Settle) -> dict[str, Any]:
+    """Take one coder's version, ``both`` or ``neither`` into the consensus coding."""
+    _lead(web, who, "adjudication")
+    item = _item(web, body.key)
+    with web.project.transaction() as session:
+        done = adjudicate.settle(session, item, body.choice, by=who)
+    return {"key": done.key, "choice": done.choice, "added": done.added, "removed": done.removed}
+
+
+def _item(web: Web, key: str) -> dict[str, Any] | str:
+    """The pending row of ``key`` (it knows the coders compared), else the key alone."""
+    frame = adjudicate.pending(web.project)
+    found = frame[frame["key"] == key]
+    return found.iloc[0].to_dict() if len(found) else key
+
+
+@router.post("/adjudication/agreed", response_model=schemas.Copied, summary="Copy agreed codings")
+def copy_agreed(web: Web, who: CoderName) -> dict[str, int]:
+    """Give the consensus coder the codings the coders agree on."""
+    _lead(web, who, "adjudication")
+    agreed = adjudicate.agreed(web.project)
+    with web.project.transaction() as session:
+        return {"copied": adjudicate.copy_agreed(session, agreed)}
+
+
+@router.get("/quotes", summary="Coded excerpts with attribution")
+def quote_list(
+    web: Web,
+    who: Viewer,
+    code: Many = [],  # noqa: B006
+    theme: Many = [],  # noqa: B006
+    coder: Many = [],  # noqa: B006
+    where: Many = [],  # noqa: B006
+    text: Filter = None,
+    cooccurs_with: Many = [],  # noqa: B006
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+) -> list[dict[str, Any]]:
+    """Filters as ``qualcode quotes``: ``where=area=Area 3`` (repeatable), and so on."""
+    filters = quote_filters(code, theme, coder, where, text, cooccurs_with)
+    frame = quotes(web.project, viewer=who, **filters).head(limit)
+    return records.rows(frame)
+
+
+@router.get(
+    "/export",
+    summary="Coded excerpts as a file to download",
+    response_class=FileResponse,
+    responses={200: {"content": {t: {} for t in EXPORT_TYPES.values()}}},
+)
+def export(
+    web: Web,
+    who: Viewer,
+    background: BackgroundTasks,
+    format: Annotated[str, Query(pattern="^(html|md|docx|csv|xlsx)$")] = "html",
+    code: Many = [],  # noqa: B006
+    theme: Many = [],  # noqa: B006
+    coder: Many = [],  # noqa: B006
+    where: Many = [],  # noqa: B006
+    text: Filter = None,
+    cooccurs_with: Many = [],  # noqa: B006
+    by: Many = ["theme", "agency_type"],  # noqa: B006
+    redact: bool = True,
+) -> FileResponse:
+    """What ``qualcode export --format FORMAT`` writes, with the same filters; names are
+    hidden (``redact.yaml``, speakers by role) unless ``redact=false``."""
+    filters = quote_filters(code, theme, coder, where, text, cooccurs_with)
+    folder = Path(tempfile.mkdtemp(prefix="qualcode-export-"))
+    background.add_task(shutil.rmtree, folder, ignore_errors=True)
+    [path] = render_export(
+        web.project, format, [b for b in by if b.strip()] or ["theme"], folder,
+        redact=redact, viewer=who, **filters,
+    )  # fmt: skip
+    return FileResponse(path, media_type=EXPORT_TYPES[format], filename=path.name)

@@ -1,0 +1,104 @@
+"""The app factory: one FastAPI app over one open project.
+
+Pages are Jinja templates (``templates/web/``) that a project may override: a file of
+the same name in a ``--template-dir`` or in the project's ``templates/web/`` wins, and
+may extend the packaged one as ``{% extends "default:web/base.html" %}``. Scripts and
+styles ship in ``static/``: nothing is fetched from the internet.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from ..project import Project
+from . import api, errors, pages
+from .context import WebState
+from .security import TokenMiddleware
+from .settings import WebSettings
+
+HERE = Path(__file__).resolve().parent
+PACKAGED = HERE / "templates"
+STATIC = HERE / "static"
+
+
+def templates(project: Project, settings: WebSettings) -> Jinja2Templates:
+    """User templates first, then the packaged ones (also reachable as ``default:``)."""
+    dirs = [*map(Path, settings.template_dirs), project.root / "templates"]
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader([d for d in dirs if d.is_dir()]),
+            jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(PACKAGED)}, delimiter=":"),
+            jinja2.FileSystemLoader(PACKAGED),
+        ]
+    )
+    env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    return Jinja2Templates(env=env)
+
+
+def create_app(project: Project, settings: WebSettings | None = None) -> FastAPI:
+    """The web app of ``project``: pages for people, a JSON API for scripts.
+
+    >>> app = create_app(open_project("."), WebSettings(coder="ana"))
+    >>> uvicorn.run(app, host="127.0.0.1", port=8765)   # what `qualcode serve` does
+    """
+    settings = settings or WebSettings()
+    app = FastAPI(
+        title="qualcode",
+        summary="Qualitative coding of transcripts: the JSON API of `qualcode serve`.",
+        description=(
+            "Every request carries the token `qualcode serve` printed: "
+            "`Authorization: Bearer TOKEN`. Writes are done as the coder of the run "
+            "(`--coder`), or the one named in the header `X-Qualcode-Coder`."
+        ),
+        openapi_url="/api/openapi.json",
+        docs_url=None,  # Swagger UI and ReDoc load their scripts from a CDN: not offline
+        redoc_url=None,
+    )
+    state = WebState(project, settings, templates(project, settings))
+    app.state.qualcode = state
+
+    def render_error(request: Request, status: int, message: str):  # noqa: ANN202
+        return state.page(request, "error.html", status=status, status_code=status, message=message)
+
+    errors.install(app, render_error)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(TokenMiddleware, settings=settings)
+    _describe_security(app)
+    return app
+
+
+def calm_garbage_collector() -> None:
+    """Tune the collector for a long-running server (``qualcode serve`` calls this once the
+    app is built). The process holds many long-lived objects (pandas, SQLAlchemy, the
+    app); with the default thresholds a full collection scans them all every few
+    requests and costs more than rendering a long transcript. Freeze what exists now and
+    collect the young generation less often, as ``import_files`` does while importing.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
+def _describe_security(app: FastAPI) -> None:
+    """Tell OpenAPI that every operation needs the bearer token."""
+    original = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = original()
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "token": {"type": "http", "scheme": "bearer"}
+            }
+            schema["security"] = [{"token": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,84 @@
+"""What every route gets: the open project, the settings, the templates, and who asks.
+
+The coder is fixed by ``qualcode serve --coder NAME``; otherwise it is the one chosen
+on the ``/coder`` page (a cookie), or, for scripts, the header ``X-Qualcode-Coder``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound
+from ..models import Coding
+from ..project import Project
+from .errors import NoCoder
+from .settings import WebSettings
+from .views import SegmentSpans
+
+CODER_HEADER = "x-qualcode-coder"
+
+
+@dataclass
+class WebState:
+    """One per app: the project it serves and what it keeps between requests."""
+
+    project: Project
+    settings: WebSettings
+    templates: Jinja2Templates
+    spans: SegmentSpans = field(default_factory=SegmentSpans)
+
+    def page(self, request: Request, name: str, status: int = 200, **context: Any) -> Any:
+        """Render ``web/<name>`` with what every page needs (coder, CSRF value, nav)."""
+        base = {
+            "coder": viewer(request),
+            "fixed_coder": self.settings.coder is not None,
+            "csrf": self.settings.csrf,
+            "project_name": self.project.root.name,
+        }
+        return self.templates.TemplateResponse(
+            request, f"web/{name}", {**base, **context}, status_code=status
+        )
+
+
+def state(request: Request) -> WebState:
+    return request.app.state.qualcode
+
+
+def viewer(request: Request) -> str | None:
+    """Who is asking, if anyone said: the fixed coder, the header, or the cookie."""
+    settings: WebSettings = request.app.state.qualcode.settings
+    if settings.coder:
+        return settings.coder
+    named = request.headers.get(CODER_HEADER) or request.cookies.get(settings.coder_cookie)
+    named = (named or "").strip()
+    return named[:100] or None
+
+
+def coder(request: Request) -> str:
+    """Who is coding: required for every write."""
+    name = viewer(request)
+    if name is None:
+        raise NoCoder()
+    return name
+
+
+Web = Annotated[WebState, Depends(state)]
+Viewer = Annotated[str | None, Depends(viewer)]
+CoderName = Annotated[str, Depends(coder)]
+
+
+def find_coding(session: Session, ref: str) -> Coding:
+    """A coding by its id, or a clear 404."""
+    try:
+        found = session.get(Coding, uuid.UUID(ref))
+    except ValueError:
+        found = None
+    if found is None:
+        raise NotFound(f"no coding {ref!r} in this project (see GET /api/codings)")
+    return found

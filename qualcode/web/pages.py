@@ -1,0 +1,240 @@
+"""Pages for people: documents, a transcript to code, quotes, agreement, adjudication.
+
+Each page asks the library for what it shows (through ``views``) and renders a
+template; the transcript page's script then talks to the JSON API. The few forms
+(choosing a coder, settling a disagreement) carry the run's CSRF value and are each
+one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from .. import adjudicate, memos, queries, reliability, team
+from .. import suggest as suggesting
+from ..errors import QualcodeError
+from ..quotes import quotes
+from . import records, views
+from .context import Viewer, Web
+from .security import check_form
+
+router = APIRouter(include_in_schema=False)
+Many = Annotated[list[str], Query(max_length=50)]
+Filter = Annotated[str | None, Query(max_length=255)]
+
+
+def _ask(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/coder?next={quote(target)}", status_code=303)
+
+
+def _safe_next(target: str) -> str:
+    """Only our own paths: never send a browser elsewhere after a form."""
+    return target if target.startswith("/") and not target.startswith("//") else "/documents"
+
+
+@router.get("/")
+def home(who: Viewer) -> Response:
+    return RedirectResponse("/documents" if who else "/coder", status_code=303)
+
+
+@router.get("/coder", response_class=HTMLResponse)
+def coder_page(request: Request, web: Web, next: str = "/documents") -> Response:  # noqa: A002
+    return web.page(request, "coder.html", next=_safe_next(next))
+
+
+@router.post("/coder")
+def choose_coder(
+    web: Web,
+    name: Annotated[str, Form(min_length=1, max_length=100)],
+    csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/documents",  # noqa: A002
+) -> Response:
+    """Remember who codes in this browser (a cookie), for this run's port."""
+    check_form(web.settings, csrf)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if web.settings.coder is None:
+        response.set_cookie(
+            web.settings.coder_cookie, name.strip(), httponly=True, samesite="strict"
+        )
+    return response
+
+
+@router.get("/documents", response_class=HTMLResponse)
+def documents(request: Request, web: Web, who: Viewer, where: Many = []) -> Response:  # noqa: B006
+    if who is None:
+        return _ask(request)
+    wanted = views.parse_where(where)
+    frame = queries.documents(web.project)
+    rows = views.documents_table(
+        web.project, web.spans, who, {k: set(v) for k, v in wanted.items()},
+        team.assignments(web.project),
+    )  # fmt: skip
+    chosen = {key: values[0] for key, values in wanted.items()}
+    return web.page(
+        request, "documents.html", rows=rows, total=len(frame), chosen=chosen,
+        attributes=views.attribute_values(frame), sees_everyone=_sees_everyone(web, who),
+    )  # fmt: skip
+
+
+def _sees_everyone(web: Web, who: str | None) -> bool:
+    with web.project.sessionmaker() as session:
+        return team.visible_coder(session, who) is None
+
+
+@router.get("/documents/{document}", response_class=HTMLResponse)
+def transcript(request: Request, web: Web, who: Viewer, document: str) -> Response:
+    """A transcript to read and code, with the codebook beside it."""
+    if who is None:
+        return _ask(request)
+    shown = views.transcript(web.project, document)
+    codings = queries.codings(web.project, document=shown.id, viewer=who)
+    pending = suggesting.suggestions(web.project, viewer=who, document=shown.id)
+    themes = views.codebook(web.project)
+    notes = memos.memos(web.project)
+    notes = notes[(notes["target_type"] == "document") & (notes["target"] == shown.name)]
+    data = {
+        "document": {"id": shown.id, "name": shown.name, "length": shown.length},
+        "coder": who,
+        "codes": {
+            c.id: {"name": c.name, "colour": c.colour, "slug": c.slug}
+            for c in views.flat(themes) + themes
+        },
+        "codings": records.rows(
+            codings[["id", "start", "end", "code_id", "coder", "memo", "origin"]]
+        ),
+        "suggestions": records.suggestion_rows(pending),
+    }
+    return web.page(
+        request, "transcript.html", doc=shown, themes=themes, data=data,
+        keys=views.flat(themes)[:9], notes=records.rows(notes),
+        sees_everyone=_sees_everyone(web, who),
+    )  # fmt: skip
+
+
+@router.get("/quotes", response_class=HTMLResponse)
+def quote_page(
+    request: Request,
+    web: Web,
+    who: Viewer,
+    code: Many = [],  # noqa: B006
+    theme: Many = [],  # noqa: B006
+    coder: Many = [],  # noqa: B006
+    where: Many = [],  # noqa: B006
+    text: Filter = None,
+    cooccurs_with: Many = [],  # noqa: B006
+) -> Response:
+    """The quotes query as a page, with buttons to download it as an export."""
+    if who is None:
+        return _ask(request)
+    filters = views.quote_filters(code, theme, coder, where, text, cooccurs_with)
+    frame = quotes(web.project, viewer=who, **filters)
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if v], doseq=True)
+    themes = views.codebook(web.project)
+    return web.page(
+        request, "quotes.html", excerpts=records.rows(frame.head(web.settings.quote_limit)),
+        total=len(frame), limit=web.settings.quote_limit, query=query, themes=themes,
+        codes=views.flat(themes), chosen=filters, where=views.parse_where(where),
+        attributes=views.attribute_values(queries.documents(web.project)),
+        formats=["html", "md", "docx", "csv", "xlsx"],
+    )  # fmt: skip
+
+
+def _lead_page(request: Request, web: Web, who: str | None, action: str) -> Response | None:
+    """The page saying why not, unless ``who`` is a lead or the round is open."""
+    try:
+        with web.project.sessionmaker() as session:
+            reliability.require_lead_or_open_round(session, who, action)
+    except QualcodeError as error:
+        return web.page(request, "error.html", status=403, status_code=403, message=str(error))
+    return None
+
+
+def _names(coders: str | None) -> list[str] | None:
+    return [n.strip() for n in coders.split(",") if n.strip()] if coders else None
+
+
+@router.get("/agreement", response_class=HTMLResponse)
+def agreement(
+    request: Request, web: Web, who: Viewer, coders: Filter = None, code: Filter = None,
+    theme: Filter = None,
+) -> Response:  # fmt: skip
+    """The agreement table and the disagreements, for a lead."""
+    if who is None:
+        return _ask(request)
+    refusal = _lead_page(request, web, who, "agreement")
+    if refusal is not None:
+        return refusal
+    report = reliability.agreement_table(web.project, _names(coders), code, theme)
+    data = records.plain(report.to_dict())
+    return web.page(
+        request, "agreement.html", report=data, disagreements=records.rows(report.disagreements),
+        query=urlencode([(k, v) for k, v in request.query_params.multi_items() if v]),
+    )  # fmt: skip
+
+
+@router.get("/agreement/report", response_class=HTMLResponse)
+def agreement_report(
+    request: Request, web: Web, who: Viewer, coders: Filter = None, code: Filter = None,
+    theme: Filter = None,
+) -> Response:  # fmt: skip
+    """The self-contained report of ``qualcode agreement --html``."""
+    refusal = _lead_page(request, web, who, "agreement")
+    if refusal is not None:
+        return refusal
+    report = reliability.agreement_table(web.project, _names(coders), code, theme)
+    title = f"Agreement between coders: {web.project.root.name}"
+    return HTMLResponse(reliability.render_html(report, title))
+
+
+@router.get("/adjudicate", response_class=HTMLResponse)
+def adjudication(request: Request, web: Web, who: Viewer, code: Filter = None) -> Response:
+    """Each disagreement with every coder's version, and buttons to settle it."""
+    if who is None:
+        return _ask(request)
+    refusal = _lead_page(request, web, who, "adjudication")
+    if refusal is not None:
+        return refusal
+    items = adjudicate.pending(web.project, code=code)
+    coders = list(items.attrs.get("coders", []))
+    return web.page(
+        request, "adjudicate.html", items=records.rows(items.drop(columns=["coders"])),
+        coders=coders, code=code or "",
+    )  # fmt: skip
+
+
+@router.post("/adjudicate/settle")
+def settle(
+    request: Request,
+    web: Web,
+    who: Viewer,
+    key: Annotated[str, Form(max_length=200)],
+    choice: Annotated[str, Form(max_length=255)],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_form(web.settings, csrf)
+    refusal = _lead_page(request, web, who, "adjudication")
+    if refusal is not None:
+        return refusal
+    frame = adjudicate.pending(web.project)
+    found = frame[frame["key"] == key]
+    item: dict[str, Any] | str = found.iloc[0].to_dict() if len(found) else key
+    with web.project.transaction() as session:
+        adjudicate.settle(session, item, choice, by=who)
+    return RedirectResponse("/adjudicate", status_code=303)
+
+
+@router.post("/adjudicate/agreed")
+def agreed(request: Request, web: Web, who: Viewer, csrf: Annotated[str, Form()] = "") -> Response:
+    check_form(web.settings, csrf)
+    refusal = _lead_page(request, web, who, "adjudication")
+    if refusal is not None:
+        return refusal
+    rows = adjudicate.agreed(web.project)
+    with web.project.transaction() as session:
+        adjudicate.copy_agreed(session, rows)
+    return RedirectResponse("/adjudicate", status_code=303)

@@ -1,0 +1,91 @@
+"""Library results as plain JSON data for the API and the pages' scripts."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from ..models import Code, Coder, Coding, Document, Segment, Speaker
+
+
+def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as JSON-safe records: NaN and NA become None, times ISO strings."""
+    if frame.empty:
+        return []
+    return json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+
+
+def plain(data: Any) -> Any:
+    """Nested data with numpy numbers and NaN made JSON-safe (NaN becomes None)."""
+
+    def default(value: Any) -> Any:
+        return value.item() if hasattr(value, "item") else str(value)
+
+    text = json.dumps(data, default=default, allow_nan=True)
+    return json.loads(text, parse_constant=lambda _name: None)
+
+
+def coding(session: Session, made: Coding) -> dict[str, Any]:
+    """One coding in the shape of ``qualcode codings --json``, read by primary keys only
+    (no query over all codings: applying a coding stays fast on a large document)."""
+    document = session.get_one(Document, made.document_id)
+    code = session.get_one(Code, made.code_id)
+    theme = code
+    while theme.parent_id is not None:
+        parent = session.get(Code, theme.parent_id)
+        if parent is None:
+            break
+        theme = parent
+    segment = session.get(Segment, made.segment_id) if made.segment_id else None
+    speaker = session.get(Speaker, segment.speaker_id) if segment and segment.speaker_id else None
+    return {
+        "id": str(made.id),
+        "document": document.name,
+        "start": made.start,
+        "end": made.end,
+        "segment": segment.ordinal if segment else None,
+        "speaker": speaker.label if speaker else None,
+        "code": code.name,
+        "code_id": str(code.id),
+        "theme": theme.name,
+        "coder": session.get_one(Coder, made.coder_id).name,
+        "origin": made.origin,
+        "memo": made.memo,
+        "text": document.text[made.start : made.end],
+        "created_at": made.created_at,
+    }
+
+
+def why(evidence: dict[str, Any]) -> list[str]:
+    """A suggestion's evidence in words: what matched, nearby matches, the model's words."""
+    said = []
+    for match in (evidence.get("rules") or {}).get("matches", []):
+        said.append(f"matched “{match.get('text', '')}”")
+    for near in evidence.get("nearby") or []:
+        words = ", ".join(f"“{m.get('text', '')}”" for m in near.get("matches", []))
+        said.append(f"segment {near.get('segment')} nearby: {words}")
+    model = evidence.get("model") or {}
+    if "probability" in model:
+        words = ", ".join(str(w[0]) for w in model.get("words", [])[:4])
+        said.append(f"model {model['probability']:.2f}" + (f" ({words})" if words else ""))
+    return said
+
+
+def suggestion_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    found = rows(frame)
+    for row in found:
+        row["evidence"] = row.get("evidence") or {}
+        row["why"] = why(row["evidence"])
+    return found
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,604 @@
+// qualcode: coding a transcript. Select text (or click a sentence), then press a number,
+// press Enter or click a code. Offsets sent to the server are Python str offsets (code
+// points) into the document's text: each piece of text on the page carries data-start,
+// and JS strings count UTF-16 units, so emoji and other astral characters are counted once.
+"use strict";
+
+(() => {
+  const data = JSON.parse(document.getElementById("qualcode-data").textContent);
+  const docId = data.document.id;
+  const codes = data.codes;
+  const root = document.getElementById("transcript");
+  const state = { sel: null, chosen: null, active: null, lastSeg: -1, fetched: Date.now() };
+  let codings = new Map(data.codings.map((c) => [c.id, c]));
+  let suggestions = data.suggestions.filter((s) => s.status === "pending");
+
+  // --- pieces of text and offsets ---------------------------------------------------
+
+  function makePiece(el, index) {
+    const text = el.textContent;
+    const start = Number(el.dataset.start);
+    let toU16 = null;
+    if (/[\uD800-\uDFFF]/.test(text)) {
+      toU16 = [0];
+      let units = 0;
+      for (const ch of text) {
+        units += ch.length;
+        toU16.push(units);
+      }
+    }
+    const length = toU16 ? toU16.length - 1 : text.length;
+    const seg = el.dataset.seg ? Number(el.dataset.seg) : null;
+    return { el, index, text, start, end: start + length, toU16, seg, sig: "" };
+  }
+
+  const pieces = [...root.querySelectorAll(".p[data-start]")].map(makePiece);
+  const pieceOf = new Map(pieces.map((p) => [p.el, p]));
+  const turns = [...root.querySelectorAll(".turn")].map((el) => ({
+    el,
+    start: Number(el.dataset.start),
+    margin: el.querySelector(".margin"),
+  }));
+  const segments = pieces.filter((p) => p.seg !== null);
+
+  function unitsToPoints(piece, units, roundUp) {
+    if (!piece.toU16) return Math.min(units, piece.text.length);
+    let lo = 0;
+    let hi = piece.toU16.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (piece.toU16[mid] <= units) lo = mid;
+      else hi = mid - 1;
+    }
+    return roundUp && piece.toU16[lo] < units ? lo + 1 : lo;
+  }
+
+  function pointsToUnits(piece, points) {
+    return piece.toU16 ? piece.toU16[points] : points;
+  }
+
+  function slice(piece, from, to) {
+    const a = pointsToUnits(piece, Math.max(0, from - piece.start));
+    const b = pointsToUnits(piece, Math.min(piece.end, to) - piece.start);
+    return piece.text.slice(a, b);
+  }
+
+  // The document offset of a DOM boundary point; outside the text, the nearest piece's
+  // edge in the direction of the selection.
+  function offsetAt(node, offset, isEnd) {
+    const el = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+    const pieceEl = el && el.closest ? el.closest(".p[data-start]") : null;
+    if (pieceEl && pieceOf.has(pieceEl)) {
+      const piece = pieceOf.get(pieceEl);
+      const range = document.createRange();
+      range.setStart(pieceEl, 0);
+      range.setEnd(node, offset);
+      return piece.start + unitsToPoints(piece, range.toString().length, isEnd);
+    }
+    const point = document.createRange();
+    point.setStart(node, offset);
+    let lo = 0;
+    let hi = pieces.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (point.comparePoint(pieces[mid].el, 0) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (isEnd) return lo > 0 ? pieces[lo - 1].end : 0;
+    return lo < pieces.length ? pieces[lo].start : data.document.length;
+  }
+
+  function firstPieceEndingAfter(offset) {
+    let lo = 0;
+    let hi = pieces.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pieces[mid].end <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  function textOf(start, end) {
+    const parts = [];
+    for (let i = firstPieceEndingAfter(start); i < pieces.length && pieces[i].start < end; i++) {
+      parts.push(slice(pieces[i], start, end));
+    }
+    return parts.join("").replace(/\s+/g, " ").trim();
+  }
+
+  // --- drawing highlights, labels and suggestions -------------------------------------
+
+  function colour(codeId) {
+    return (codes[codeId] && codes[codeId].colour) || "#888888";
+  }
+
+  function byPiece() {
+    const found = pieces.map(() => []);
+    const sorted = [...codings.values()].sort((a, b) => a.start - b.start || b.end - a.end);
+    for (const coding of sorted) {
+      for (let i = firstPieceEndingAfter(coding.start); i < pieces.length; i++) {
+        if (pieces[i].start >= coding.end) break;
+        found[i].push(coding);
+      }
+    }
+    return found;
+  }
+
+  function drawPiece(piece, own) {
+    const sel = state.sel && state.sel.start < piece.end && state.sel.end > piece.start;
+    const sig = own.map((c) => c.id + c.code_id).join() + (sel ? `|${state.sel.start}-${state.sel.end}` : "")
+      + (own.some((c) => c.id === state.chosen) ? `|${state.chosen}` : "");
+    if (sig === piece.sig) return;
+    piece.sig = sig;
+    if (!own.length && !sel) {
+      piece.el.textContent = piece.text;
+      return;
+    }
+    const spans = own.map((c) => ({ start: c.start, end: c.end, coding: c }));
+    if (sel) spans.push({ start: state.sel.start, end: state.sel.end, coding: null });
+    const edges = new Set([piece.start, piece.end]);
+    for (const span of spans) {
+      if (span.start > piece.start && span.start < piece.end) edges.add(span.start);
+      if (span.end > piece.start && span.end < piece.end) edges.add(span.end);
+    }
+    const cuts = [...edges].sort((a, b) => a - b);
+    const fragment = document.createDocumentFragment();
+    for (let k = 0; k + 1 < cuts.length; k++) {
+      const [a, b] = [cuts[k], cuts[k + 1]];
+      const active = spans.filter((s) => s.start <= a && s.end >= b);
+      const text = slice(piece, a, b);
+      if (!active.length) {
+        fragment.append(text);
+        continue;
+      }
+      const run = document.createElement("span");
+      run.textContent = text;
+      const marks = active.filter((s) => s.coding).map((s) => s.coding);
+      if (marks.length) {
+        run.className = `hl n${Math.min(marks.length, 3)}`;
+        run.dataset.ids = marks.map((c) => c.id).join(" ");
+        run.style.setProperty("--tint", `color-mix(in srgb, ${colour(marks[0].code_id)} 24%, transparent)`);
+        marks.slice(0, 3).forEach((c, n) => run.style.setProperty(`--c${n + 1}`, colour(c.code_id)));
+        run.title = marks.map((c) => `${codes[c.code_id]?.name} (${c.coder})`).join("\n");
+        if (marks.some((c) => c.id === state.chosen)) run.classList.add("chosen");
+      }
+      if (active.some((s) => !s.coding)) run.classList.add("sel");
+      fragment.append(run);
+    }
+    piece.el.replaceChildren(fragment);
+  }
+
+  function turnIndex(offset) {
+    let lo = 0;
+    let hi = turns.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (turns[mid].start <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return Math.max(0, lo - 1);
+  }
+
+  function drawMargins() {
+    const labels = turns.map(() => []);
+    const sorted = [...codings.values()].sort((a, b) => a.start - b.start);
+    for (const coding of sorted) labels[turnIndex(coding.start)].push(coding);
+    const cards = turns.map(() => []);
+    for (const s of suggestions) cards[turnIndex(s.start)].push(s);
+    turns.forEach((turn, i) => {
+      const items = labels[i].map(label).concat(cards[i].map(card));
+      turn.margin.replaceChildren(...items);
+    });
+    for (const piece of segments) piece.el.classList.remove("suggested");
+    for (const s of suggestions) {
+      const piece = segments.find((p) => p.seg === s.segment);
+      if (piece) {
+        piece.el.classList.add("suggested");
+        piece.el.style.setProperty("--sc", colour(s.code_id));
+      }
+    }
+  }
+
+  function label(coding) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "label" + (coding.id === state.chosen ? " chosen" : "") + (coding.memo ? " memo" : "");
+    button.dataset.coding = coding.id;
+    button.style.setProperty("--c", colour(coding.code_id));
+    const name = document.createElement("span");
+    name.textContent = codes[coding.code_id]?.name || "(unknown code)";
+    const by = document.createElement("span");
+    by.className = "by";
+    by.textContent = coding.coder === data.coder ? "" : coding.coder;
+    button.append(name, by);
+    button.title = `${textOf(coding.start, coding.end)}${coding.memo ? `\nMemo: ${coding.memo}` : ""}`;
+    return button;
+  }
+
+  function card(s) {
+    const box = document.createElement("div");
+    box.className = "suggestion";
+    box.tabIndex = 0;
+    box.dataset.suggestion = s.id;
+    box.style.setProperty("--c", colour(s.code_id));
+    const what = document.createElement("span");
+    what.className = "what";
+    what.textContent = `Suggested: ${s.code} (${Math.round(s.score * 100)}%)`;
+    const why = document.createElement("span");
+    why.className = "why";
+    why.textContent = s.why.join("; ") || s.method;
+    const actions = document.createElement("div");
+    actions.className = "do";
+    actions.innerHTML = '<button type="button" data-accept>Accept <kbd>a</kbd></button>' +
+      '<button type="button" data-reject>Reject <kbd>r</kbd></button>';
+    box.append(what, why, actions);
+    return box;
+  }
+
+  function draw() {
+    const own = byPiece();
+    pieces.forEach((piece, i) => drawPiece(piece, own[i]));
+    drawMargins();
+    const mine = own.map((list) => list.some((c) => c.coder === data.coder));
+    const done = segments.filter((p) => mine[p.index]).length;
+    document.getElementById("progress").textContent = `${done} of ${segments.length} segments coded`;
+    document.getElementById("suggestion-count").textContent = suggestions.length
+      ? `${suggestions.length} pending in this document: press s to go to the next`
+      : "None pending here.";
+    return own;
+  }
+
+  // --- selection and chosen coding ------------------------------------------------------
+
+  function select(start, end) {
+    state.sel = start < end ? { start, end } : null;
+    const box = document.getElementById("selection");
+    box.hidden = !state.sel;
+    if (state.sel) document.getElementById("selection-text").textContent = textOf(start, end);
+    for (const p of segments) p.el.classList.toggle("current", state.sel !== null && p.start === start && p.end === end);
+    draw();
+  }
+
+  function choose(id) {
+    state.chosen = codings.has(id) ? id : null;
+    const box = document.getElementById("chosen");
+    box.hidden = !state.chosen;
+    if (state.chosen) {
+      const coding = codings.get(id);
+      const chip = document.getElementById("chosen-chip");
+      chip.textContent = codes[coding.code_id]?.name || "";
+      chip.style.borderLeft = `4px solid ${colour(coding.code_id)}`;
+      document.getElementById("chosen-by").textContent = `by ${coding.coder}, ${coding.origin}`;
+      document.getElementById("chosen-text").textContent = textOf(coding.start, coding.end);
+      document.getElementById("recode").value = coding.code_id;
+      document.getElementById("memo").value = coding.memo || "";
+    }
+    draw();
+  }
+
+  function captureSelection(event) {
+    const selection = window.getSelection();
+    if (selection.rangeCount && !selection.isCollapsed) {
+      const range = selection.getRangeAt(0);
+      if (!range.intersectsNode(root)) return;
+      const start = offsetAt(range.startContainer, range.startOffset, false);
+      const end = offsetAt(range.endContainer, range.endOffset, true);
+      selection.removeAllRanges();
+      if (start < end) select(start, end);
+      return;
+    }
+    const target = event.target instanceof Element ? event.target : null;
+    const pieceEl = target && target.closest(".p.seg");
+    if (!pieceEl || !root.contains(pieceEl)) return;
+    const piece = pieceOf.get(pieceEl);
+    state.lastSeg = piece.index;
+    const run = target.closest(".hl");
+    if (run) choose(run.dataset.ids.split(" ")[0]);
+    select(piece.start, piece.end);
+  }
+
+  // --- talking to the server ---------------------------------------------------------
+
+  function keep(coding) {
+    codings.set(coding.id, {
+      id: coding.id, start: coding.start, end: coding.end, code_id: coding.code_id,
+      coder: coding.coder, memo: coding.memo, origin: coding.origin,
+    });
+  }
+
+  async function apply(codeId) {
+    if (!state.sel) {
+      state.active = codeId;
+      markActive();
+      QC.toast(`Select some text (or click a sentence), then press Enter to apply ${codes[codeId]?.name}`);
+      return;
+    }
+    try {
+      const made = await QC.api("POST", "/api/codings", {
+        document: docId, start: state.sel.start, end: state.sel.end, code: codeId,
+      });
+      keep(made);
+      state.active = codeId;
+      markActive();
+      select(0, 0);
+      QC.toast(`${made.code}: “${made.text.slice(0, 60)}${made.text.length > 60 ? "…" : ""}”`);
+    } catch (error) {
+      QC.toast(error.message, true);
+    }
+  }
+
+  async function refresh() {
+    const found = await QC.api("GET", `/api/documents/${docId}/codings`);
+    codings = new Map();
+    found.forEach(keep);
+    state.fetched = Date.now();
+    if (state.chosen && !codings.has(state.chosen)) choose(null);
+    draw();
+  }
+
+  async function undo() {
+    try {
+      const done = await QC.api("POST", "/api/undo");
+      QC.toast(done.message);
+      await refresh();
+    } catch (error) {
+      QC.toast(error.message, true);
+    }
+  }
+
+  async function change(body) {
+    if (!state.chosen) return;
+    try {
+      const changed = await QC.api("PATCH", `/api/codings/${state.chosen}`, body);
+      keep(changed);
+      choose(changed.id);
+      QC.toast(body.memo !== undefined ? "Memo saved" : `Now ${changed.code}`);
+    } catch (error) {
+      QC.toast(error.message, true);
+    }
+  }
+
+  async function remove() {
+    if (!state.chosen) return;
+    try {
+      await QC.api("DELETE", `/api/codings/${state.chosen}`);
+      codings.delete(state.chosen);
+      choose(null);
+      QC.toast("Coding removed (u to undo)");
+    } catch (error) {
+      QC.toast(error.message, true);
+    }
+  }
+
+  function focusedSuggestion() {
+    const el = document.activeElement && document.activeElement.closest(".suggestion");
+    return el ? Number(el.dataset.suggestion) : null;
+  }
+
+  function focusSuggestion(afterId) {
+    const cards = [...root.querySelectorAll(".suggestion")];
+    if (!cards.length) {
+      QC.toast("No suggestion pending in this document");
+      return null;
+    }
+    const ids = suggestions.map((s) => s.id);
+    const at = afterId === undefined ? -1 : ids.indexOf(afterId);
+    const next = cards.find((c) => Number(c.dataset.suggestion) === ids[at + 1]) || cards[0];
+    next.focus();
+    next.scrollIntoView({ block: "center", behavior: "smooth" });
+    return Number(next.dataset.suggestion);
+  }
+
+  async function decide(id, accept) {
+    if (id === null) {
+      focusSuggestion();
+      return;
+    }
+    const at = suggestions.findIndex((s) => s.id === id);
+    try {
+      if (accept) {
+        const made = await QC.api("POST", `/api/suggestions/${id}/accept`);
+        made.forEach(keep);
+      } else {
+        await QC.api("POST", `/api/suggestions/${id}/reject`);
+      }
+      const code = suggestions[at]?.code;
+      suggestions = suggestions.filter((s) => s.id !== id);
+      draw();
+      QC.toast(`${accept ? "Accepted" : "Rejected"}: ${code}`);
+      if (suggestions.length) {
+        const next = suggestions[Math.min(at, suggestions.length - 1)];
+        root.querySelector(`.suggestion[data-suggestion="${next.id}"]`)?.focus();
+      }
+    } catch (error) {
+      QC.toast(error.message, true);
+    }
+  }
+
+  function nextUncoded() {
+    const own = byPiece();
+    const from = state.sel ? firstPieceEndingAfter(state.sel.end) : state.lastSeg + 1;
+    const order = [...segments.filter((p) => p.index >= from), ...segments.filter((p) => p.index < from)];
+    const next = order.find((p) => !own[p.index].some((c) => c.coder === data.coder));
+    if (!next) {
+      QC.toast("Every segment has a coding of yours");
+      return;
+    }
+    state.lastSeg = next.index;
+    select(next.start, next.end);
+    next.el.scrollIntoView({ block: "center" });
+  }
+
+  // --- the codebook panel --------------------------------------------------------------
+
+  const search = document.getElementById("code-search");
+  const items = [...document.querySelectorAll(".codebook li.code")];
+
+  function quick() {
+    return items.filter((li) => !li.classList.contains("hidden-by-search")).slice(0, 9);
+  }
+
+  function numberKeys() {
+    for (const li of items) li.querySelector(":scope > .code-row .key").textContent = "";
+    quick().forEach((li, n) => { li.querySelector(":scope > .code-row .key").textContent = String(n + 1); });
+  }
+
+  function markActive() {
+    for (const li of items) li.classList.toggle("active", li.dataset.code === state.active);
+  }
+
+  function filterCodes() {
+    const words = search.value.trim().toLowerCase();
+    for (const li of items) li.classList.toggle("hidden-by-search", words !== "" && !li.dataset.search.includes(words));
+    for (const li of items) {
+      if (!li.classList.contains("hidden-by-search")) {
+        for (let up = li.parentElement.closest("li.code"); up; up = up.parentElement.closest("li.code")) {
+          up.classList.remove("hidden-by-search");
+        }
+      }
+    }
+    for (const theme of document.querySelectorAll(".codebook details.theme")) {
+      const any = theme.querySelector("li.code:not(.hidden-by-search)");
+      theme.hidden = words !== "" && !any;
+      if (words !== "") theme.open = Boolean(any);
+    }
+    numberKeys();
+  }
+
+  search.addEventListener("input", filterCodes);
+  search.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      const first = quick()[0];
+      if (first) apply(first.dataset.code);
+      event.preventDefault();
+    } else if (event.key === "Escape") {
+      search.value = "";
+      filterCodes();
+      search.blur();
+    }
+  });
+
+  document.querySelector(".codebook").addEventListener("click", (event) => {
+    const applyButton = event.target.closest("[data-apply]");
+    if (applyButton) {
+      apply(applyButton.dataset.apply);
+      return;
+    }
+    const info = event.target.closest("[data-info]");
+    if (info) {
+      const about = info.closest("li.code").querySelector(":scope > .about");
+      about.hidden = !about.hidden;
+      info.setAttribute("aria-expanded", String(!about.hidden));
+    }
+  });
+
+  // Keep the selection when a code is clicked: a mousedown on a button would clear it.
+  document.querySelector(".panel").addEventListener("mousedown", (event) => {
+    if (event.target.closest("button")) event.preventDefault();
+  });
+
+  // --- events --------------------------------------------------------------------------
+
+  document.addEventListener("mouseup", (event) => {
+    if (event.target instanceof Element && event.target.closest(".panel, .margin, .overlay")) return;
+    setTimeout(() => captureSelection(event), 0);
+  });
+
+  root.addEventListener("click", (event) => {
+    const labelButton = event.target.closest(".label");
+    if (labelButton) {
+      choose(labelButton.dataset.coding);
+      return;
+    }
+    const box = event.target.closest(".suggestion");
+    if (box && event.target.closest("[data-accept]")) decide(Number(box.dataset.suggestion), true);
+    else if (box && event.target.closest("[data-reject]")) decide(Number(box.dataset.suggestion), false);
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (QC.typing(event.target) || !document.getElementById("help").hidden && event.key !== "Escape") return;
+    const key = event.key;
+    if ((event.ctrlKey || event.metaKey) && key.toLowerCase() === "z") {
+      event.preventDefault();
+      undo();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (/^[1-9]$/.test(key)) {
+      const li = quick()[Number(key) - 1];
+      if (li) apply(li.dataset.code);
+    } else if (key === "Enter" && state.active) {
+      apply(state.active);
+    } else if (key === "/") {
+      search.focus();
+    } else if (key === "n") {
+      nextUncoded();
+    } else if (key === "s") {
+      focusSuggestion(focusedSuggestion() ?? undefined);
+    } else if (key === "a" || key === "r") {
+      decide(focusedSuggestion(), key === "a");
+    } else if (key === "u") {
+      undo();
+    } else if ((key === "Delete" || key === "Backspace") && state.chosen) {
+      remove();
+    } else if (key === "m" && state.chosen) {
+      document.getElementById("memo").focus();
+    } else if (key === "Escape") {
+      select(0, 0);
+      choose(null);
+      return;
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+
+  document.querySelector("[data-clear]").addEventListener("click", () => select(0, 0));
+  document.querySelector("[data-unchoose]").addEventListener("click", () => choose(null));
+  document.getElementById("save-memo").addEventListener("click", () => change({ memo: document.getElementById("memo").value }));
+  document.getElementById("remove").addEventListener("click", remove);
+  const recode = document.getElementById("recode");
+  for (const li of items) {
+    const option = document.createElement("option");
+    option.value = li.dataset.code;
+    option.textContent = codes[li.dataset.code]?.name || li.dataset.code;
+    recode.append(option);
+  }
+  recode.addEventListener("change", () => change({ code: recode.value }));
+
+  document.getElementById("memo-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    try {
+      const memo = await QC.api("POST", "/api/memos", {
+        target_type: "document", target: docId, text: form.text.value,
+      });
+      const li = document.createElement("li");
+      const by = document.createElement("span");
+      by.className = "muted small";
+      by.textContent = memo.coder;
+      li.append(by, ` ${memo.text}`);
+      document.getElementById("doc-memos").append(li);
+      form.reset();
+      QC.toast("Memo added");
+    } catch (error) {
+      QC.toast(error.message, true);
+    }
+  });
+
+  // Another tab may have coded here meanwhile: look again when this one comes back.
+  window.addEventListener("focus", () => {
+    if (Date.now() - state.fetched > 3000) refresh().catch(() => {});
+  });
+
+  draw();
+  numberKeys();
+  const at = /^#at-(\d+)$/.exec(window.location.hash);
+  if (at) {
+    const piece = pieces[firstPieceEndingAfter(Number(at[1]))];
+    if (piece) piece.el.scrollIntoView({ block: "center" });
+  }
+  root.dataset.ready = "true";
+  window.qualcode = { offsetAt, select, state, codings: () => codings, pieces };
+})();

@@ -1,0 +1,286 @@
+"""What pages show, built from the library's DataFrames: no SQL here, no HTML either.
+
+A transcript is shown as speaker turns. Each turn holds *pieces* of the document's
+text, in order and without holes: segments and the text between them (white space,
+``[laughter]``), each with the offset where it starts, so that the browser can turn a
+selection into offsets of ``Document.text``. The label that opens a turn
+(``[00:01:10] Maureen:``) is shown as the turn's heading instead of as text, and other
+lines between turns (``## Part 2``) as interludes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import queries
+from ..project import Project
+from ..queries import find_document
+from ..quotes import clock, code_tree
+
+
+@dataclass
+class Piece:
+    start: int
+    text: str
+    ordinal: int | None  # the segment's number, None for text between segments
+
+
+@dataclass
+class Turn:
+    speaker: str
+    role: str
+    time: str
+    start: int
+    end: int = 0
+    pieces: list[Piece] = field(default_factory=list)
+    kind: str = "turn"
+
+
+@dataclass
+class Interlude:
+    text: str
+    heading: bool
+    kind: str = "interlude"
+
+
+@dataclass
+class Transcript:
+    id: str
+    name: str
+    attributes: dict[str, Any]
+    speakers: dict[str, dict[str, Any]]
+    length: int
+    items: list[Turn | Interlude]
+    segments: int
+
+
+def _interludes(gap: str) -> list[Interlude]:
+    """Lines between turns that are not the next turn's label: headings and notes."""
+    lines = gap.split("\n")[:-1]  # the last line leads into the next turn (its label)
+    return [
+        Interlude(line.strip().lstrip("#").strip(), line.lstrip().startswith("#"))
+        for line in lines
+        if line.strip()
+    ]
+
+
+def turns(text: str, segments: pd.DataFrame, speakers: dict[str, dict[str, Any]]) -> list:
+    """Group segments into turns: a new turn where the speaker changes or a labelled
+    line starts (a line break followed by text that belongs to no segment)."""
+    items: list[Turn | Interlude] = []
+    current: Turn | None = None
+    position = 0
+    rows = segments.sort_values("start")
+    for ordinal, speaker, start, end, time_start in zip(
+        rows["ordinal"], rows["speaker"], rows["start"], rows["end"], rows["time_start"],
+        strict=True,
+    ):  # fmt: skip
+        start, end = int(start), int(end)
+        gap = text[position:start]
+        label = "" if speaker is None or pd.isna(speaker) else str(speaker)
+        if current is None or label != current.speaker or ("\n" in gap and gap.strip()):
+            if current is not None:
+                current.end = position
+            items.extend(_interludes(gap))
+            role = str((speakers.get(label) or {}).get("role") or "")
+            seconds = None if time_start is None or pd.isna(time_start) else float(time_start)
+            current = Turn(label, role, clock(seconds) if seconds is not None else "", start)
+            items.append(current)
+        elif gap:
+            current.pieces.append(Piece(position, gap, None))
+        current.pieces.append(Piece(start, text[start:end], int(ordinal)))
+        position = end
+    if current is not None:
+        current.end = position
+    items.extend(_interludes(text[position:] + "\n"))
+    return items
+
+
+def transcript(project: Project, ref: str) -> Transcript:
+    """The document ``ref`` (id or name) laid out as turns."""
+    with project.sessionmaker() as session:
+        doc = find_document(session, ref)
+        doc_id, name, text = str(doc.id), doc.name, doc.text
+        attributes = dict(doc.attributes or {})
+        speakers = {s.label: dict(s.attributes or {}) for s in doc.speakers}
+    segments = queries.segments(project, doc_id)
+    return Transcript(
+        doc_id, name, attributes, speakers, len(text), turns(text, segments, speakers),
+        len(segments),
+    )  # fmt: skip
+
+
+# --- the codebook panel -----------------------------------------------------------------
+
+
+@dataclass
+class PanelCode:
+    id: str
+    name: str
+    slug: str
+    depth: int
+    colour: str
+    definition: str
+    use_when: str
+    not_when: str
+    examples: list[str]
+    exclusive: bool
+    codes: list[PanelCode] = field(default_factory=list)
+
+
+def codebook(project: Project) -> list[PanelCode]:
+    """Themes with their codes (and sub-codes), in codebook order, colours resolved as
+    exports resolve them (the code's, else its theme's, else the palette's)."""
+    frame = queries.codes(project)
+    with project.sessionmaker() as session:
+        tree = code_tree(session)
+    themes: list[PanelCode] = []
+    stack: list[PanelCode] = []
+    for row in frame.to_dict("records"):
+        node = PanelCode(
+            row["id"], row["name"], row["slug"], int(row["depth"]),
+            tree.nodes[uuid.UUID(row["id"])].colour, _text(row["definition"] or row["description"]),
+            _text(row["use_when"]), _text(row["not_when"]), [str(e) for e in row["examples"] or []],
+            bool(row["exclusive"]),
+        )  # fmt: skip
+        del stack[node.depth :]
+        (stack[-1].codes if stack else themes).append(node)
+        stack.append(node)
+    return themes
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def flat(themes: Iterable[PanelCode]) -> list[PanelCode]:
+    """Every code below the themes, depth first (what number keys count through)."""
+    found: list[PanelCode] = []
+    for node in themes:
+        for child in node.codes:
+            found.append(child)
+            found.extend(flat([child]))
+    return found
+
+
+# --- documents and progress -------------------------------------------------------------
+
+
+class SegmentSpans:
+    """Each document's segment offsets, read once per version of the document."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def get(self, project: Project, doc_id: str, segments: int, words: int) -> tuple:
+        key = (doc_id, segments, words)
+        if key not in self._cache:
+            frame = queries.segments(project, doc_id)
+            self._cache[key] = (frame["start"].to_numpy(), frame["end"].to_numpy())
+        return self._cache[key]
+
+
+def coverage(starts: np.ndarray, ends: np.ndarray, spans: Iterable[tuple[int, int]]) -> int:
+    """How many segments [starts, ends) at least one span overlaps."""
+    hit = np.zeros(len(starts), dtype=bool)
+    for start, end in spans:
+        first = np.searchsorted(ends, start, side="right")
+        last = np.searchsorted(starts, end, side="left")
+        hit[first:last] = True
+    return int(hit.sum())
+
+
+def attribute_values(documents: pd.DataFrame) -> dict[str, list[str]]:
+    """Every document and speaker attribute with its values, for the filter."""
+    values: dict[str, set[str]] = {}
+    for attributes, speakers in zip(documents["attributes"], documents["speakers"], strict=True):
+        for key, value in attributes.items():
+            values.setdefault(key, set()).add(str(value))
+        for speaker in speakers:
+            for key, value in speaker["attributes"].items():
+                values.setdefault(key, set()).add(str(value))
+    return {key: sorted(found) for key, found in sorted(values.items()) if key != "title"}
+
+
+def matches(row: dict[str, Any], wanted: dict[str, set[str]]) -> bool:
+    """Does a document (or one of its speakers) have every wanted attribute value?"""
+    for key, values in wanted.items():
+        found = {str(row["attributes"].get(key, "")).casefold()}
+        found |= {str(s["attributes"].get(key, "")).casefold() for s in row["speakers"]}
+        if not found & {v.casefold() for v in values}:
+            return False
+    return True
+
+
+def documents_table(
+    project: Project,
+    spans: SegmentSpans,
+    viewer: str | None,
+    wanted: dict[str, set[str]],
+    assignments: pd.DataFrame,
+) -> list[dict[str, Any]]:
+    """One row per document passing the filter: attributes, coders and their progress."""
+    documents = queries.documents(project)
+    codings = queries.codings(project, viewer=viewer)
+    assigned: dict[str, list[str]] = {}
+    for name, coder in zip(assignments["document"], assignments["coder"], strict=True):
+        assigned.setdefault(name, []).append(coder)
+    by_document = {name: group for name, group in codings.groupby("document")}
+    rows = []
+    for row in documents.to_dict("records"):
+        if not matches(row, wanted):
+            continue
+        coded = by_document.get(row["name"], codings.iloc[:0])
+        names = list(dict.fromkeys([*assigned.get(row["name"], []), *sorted(set(coded["coder"]))]))
+        starts, ends = spans.get(project, row["id"], row["segments"], row["words"])
+        progress = []
+        for coder in names:
+            mine = coded[coded["coder"] == coder]
+            done = coverage(starts, ends, zip(mine["start"], mine["end"], strict=True))
+            share = done / row["segments"] if row["segments"] else 0.0
+            progress.append({"coder": coder, "done": done, "share": share, "you": coder == viewer})
+        rows.append(
+            {
+                **row,
+                "assigned": assigned.get(row["name"], []),
+                "progress": progress,
+                "codings": len(coded),
+            }  # fmt: skip
+        )
+    return rows
+
+
+# --- filters from query strings -----------------------------------------------------------
+
+
+def parse_where(pairs: Iterable[str]) -> dict[str, list[str]]:
+    """``["area=Area 3", "area=Area 5"]`` -> ``{"area": ["Area 3", "Area 5"]}``; pairs
+    without ``=`` or with an empty side are ignored (an empty select means any)."""
+    where: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if sep and key.strip() and value.strip():
+            where.setdefault(key.strip(), []).append(value.strip())
+    return where
+
+
+def quote_filters(
+    code: list[str], theme: list[str], coder: list[str], where: list[str],
+    text: str | None, cooccurs_with: list[str],
+) -> dict[str, Any]:  # fmt: skip
+    """The keyword arguments of :func:`qualcode.quotes.quotes` from a query string."""
+    clean = [[v for v in values if v.strip()] for values in (code, theme, coder, cooccurs_with)]
+    return {
+        "code": clean[0] or None,
+        "theme": clean[1] or None,
+        "coder": clean[2] or None,
+        "where": parse_where(where) or None,
+        "text": text.strip() if text and text.strip() else None,
+        "cooccurs_with": clean[3] or None,
+    }

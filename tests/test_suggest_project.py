@@ -1,0 +1,345 @@
+"""Suggestions in a project: who they are for, storing, accepting, rejecting, the CLI.
+
+Most tests use a small made-up study (four short interviews, three codes) coded by
+ana and ben, so that a model trains in a moment; one uses the example project.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from qualcode import init_project, load_codebook, open_project, sync_codebook
+from qualcode.cli import cli
+from qualcode.coding import apply_coding, get_coder
+from qualcode.errors import NotFound, QualcodeError
+from qualcode.importing import import_files
+from qualcode.models import Coding, Segment, Suggestion
+from qualcode.nlp import load_pipeline
+from qualcode.queries import find_document
+from qualcode.suggest import (
+    SUGGESTION_COLUMNS,
+    Scope,
+    accept,
+    ensure_model,
+    load_corpus,
+    reject,
+    run_suggestions,
+    scope_for,
+    suggestions,
+)
+from qualcode.suggest.textcat import TextcatSettings
+from qualcode.team import set_round
+
+FAST = TextcatSettings(epochs=4, length=2**12, batch_size=32)
+CODEBOOK = """\
+title: A small study
+version: "1"
+themes:
+  - name: Relationships
+    description: How the partnership and the agencies get on.
+    codes:
+      - name: Trust
+        definition: Relying on each other.
+        example: "We trust the council to keep its word."
+        patterns: [rely on, [{LEMMA: trust}]]
+      - name: Money
+        definition: The partnership's own money.
+        patterns: [our own money, [{LOWER: our}, {LOWER: own}, {LEMMA: {IN: [budget, fund]}}]]
+      - name: Jargon
+        definition: Words only one side understands.
+        patterns: [jargon, acronyms]
+"""
+TOPICS = {
+    "Trust": ["We trust Priya completely.", "I can rely on the housing officer.",
+              "She keeps her word, always.", "They never let us down."],
+    "Money": ["It is our own money, so we decide.", "Our own budget paid for the mural.",
+              "We put in half and they found the rest.", "The grant came from us."],
+    "Jargon": ["All those acronyms lose people.", "The jargon in that meeting was awful.",
+               "Nobody knew what a pathway meant.", "Say it in plain words."],
+}  # fmt: skip
+FILLER = [
+    "We met on Tuesday.", "The hall was cold.", "Dev brought the tea.", "It rained all week.",
+    "The bus was late again.", "We talked about the summer fair.",
+]  # fmt: skip
+
+
+def write_study(root: Path, seed: int = 0) -> None:
+    rng = random.Random(seed)
+    (root / "transcripts").mkdir(parents=True)
+    (root / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    for d in range(4):
+        turns = []
+        for _turn in range(12):
+            sentences = [rng.choice(FILLER)]
+            topic = rng.choice([*TOPICS, None])
+            if topic:
+                sentences.insert(rng.randrange(2), rng.choice(TOPICS[topic]))
+            turns.append(f"{rng.choice(['Jo', 'Priya'])}: {' '.join(sentences)}")
+        text = "\n\n".join(turns) + "\n"
+        (root / "transcripts" / f"interview-{d + 1}.txt").write_text(text, encoding="utf-8")
+
+
+def code_study(project, coder: str, documents: list[str]) -> int:
+    """Code every segment that says one of a code's topic sentences, as ``coder``."""
+    made = 0
+    with project.transaction() as session:
+        for name in documents:
+            doc = find_document(session, name)
+            for segment in session.scalars(select(Segment).where(Segment.document_id == doc.id)):
+                text = doc.text[segment.start : segment.end]
+                for code, sentences in TOPICS.items():
+                    if text in sentences:
+                        apply_coding(session, doc, segment.start, segment.end, code, coder)
+                        made += 1
+    return made
+
+
+@pytest.fixture(scope="module")
+def study_template(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("study")
+    write_study(root)
+    with init_project(root) as project:
+        with project.transaction() as session:
+            sync_codebook(session, load_codebook(root / "codebook.yaml"))
+        import_files(project, [root / "transcripts"])
+        code_study(project, "ana", ["interview-1.txt", "interview-2.txt", "interview-3.txt"])
+        code_study(project, "ben", ["interview-2.txt", "interview-3.txt", "interview-4.txt"])
+        with project.transaction() as session:
+            get_coder(session, "lee", role="lead")
+    return root
+
+
+@pytest.fixture
+def study(study_template, tmp_path):
+    root = tmp_path / "study"
+    shutil.copytree(study_template, root)
+    with open_project(root) as project:
+        yield project
+
+
+def pending(project, coder: str) -> list[Suggestion]:
+    with project.sessionmaker() as session:
+        return list(
+            session.scalars(
+                select(Suggestion).where(Suggestion.status == "pending").order_by(Suggestion.id)
+            )
+        )
+
+
+def test_suggestions_are_made_only_where_the_coder_has_not_coded_the_code(study):
+    report = run_suggestions(study, "ana", settings=FAST)
+    assert report.stored > 0 and report.already_coded > 0
+    with study.sessionmaker() as session:
+        for found in session.scalars(select(Suggestion)):
+            segment = session.get(Segment, found.segment_id)
+            overlapping = session.scalar(
+                select(func.count()).select_from(Coding).where(
+                    Coding.document_id == segment.document_id, Coding.code_id == found.code_id,
+                    Coding.start < segment.end, Coding.end > segment.start,
+                    Coding.coder_id == found.coder_id,
+                )
+            )  # fmt: skip
+            assert overlapping == 0
+            assert found.evidence["method"] == found.method
+            assert 0 < found.score <= 1
+
+
+def test_running_suggest_again_adds_no_duplicates(study):
+    first = run_suggestions(study, "ana", settings=FAST)
+    second = run_suggestions(study, "ana", settings=FAST)
+    assert second.stored == 0 and second.updated == first.stored
+    with study.sessionmaker() as session:
+        pairs = session.execute(select(Suggestion.segment_id, Suggestion.code_id)).all()
+    assert len(pairs) == len(set(pairs)) == first.stored
+
+
+def test_accepting_codes_the_segment_as_the_coder_and_marks_it(study):
+    run_suggestions(study, "ana", settings=FAST)
+    chosen = pending(study, "ana")[0]
+    with study.transaction() as session:
+        (coding,) = accept(session, [chosen.id], "ana")
+    with study.sessionmaker() as session:
+        row = session.get(Suggestion, chosen.id)
+        coding = session.get(Coding, coding.id)
+        segment = session.get(Segment, row.segment_id)
+        assert row.status == "accepted" and row.coding_id == coding.id
+        assert row.decided_by_id == get_coder(session, "ana").id and row.decided_at is not None
+        assert (coding.origin, coding.code_id) == ("suggestion", row.code_id)
+        assert (coding.start, coding.end, coding.segment_id) == (
+            segment.start,
+            segment.end,
+            segment.id,
+        )
+
+
+def test_accepting_an_unknown_id_accepts_nothing(study):
+    run_suggestions(study, "ana", settings=FAST)
+    good = pending(study, "ana")[0].id
+    with pytest.raises(NotFound, match="no suggestion 99999"), study.transaction() as session:
+        accept(session, [good, 99999], "ana")
+    with study.sessionmaker() as session:
+        assert session.get(Suggestion, good).status == "pending"
+        assert not session.scalar(select(func.count()).where(Coding.origin == "suggestion"))
+
+
+def test_a_rejection_is_kept_not_suggested_again_and_taught_as_a_negative(study):
+    run_suggestions(study, "ana", settings=FAST)
+    refused = pending(study, "ana")[0]
+    with study.transaction() as session:
+        assert reject(session, [refused.id], "ana") == 1
+        assert reject(session, [refused.id], "ana") == 0
+    again = run_suggestions(study, "ana", settings=FAST)
+    assert again.already_decided >= 1
+    with study.sessionmaker() as session:
+        row = session.get(Suggestion, refused.id)
+        assert row.status == "rejected" and row.decided_at is not None
+        corpus = load_corpus(session, Scope("ana"))
+    i = list(corpus.segment_ids).index(refused.segment_id)
+    j = [code.id for code in corpus.codes].index(str(refused.code_id))
+    assert corpus.known[i, j] and not corpus.labels[i, j]
+
+
+def test_an_accepted_suggestion_cannot_be_rejected(study):
+    run_suggestions(study, "ana", settings=FAST)
+    chosen = pending(study, "ana")[0].id
+    with study.transaction() as session:
+        accept(session, [chosen], "ana")
+    with pytest.raises(QualcodeError, match="already accepted"), study.transaction() as session:
+        reject(session, [chosen], "ana")
+
+
+def test_only_the_coder_or_a_lead_decides_on_a_suggestion(study):
+    run_suggestions(study, "ana", settings=FAST)
+    chosen = pending(study, "ana")[0].id
+    with pytest.raises(QualcodeError, match="was made for ana"), study.transaction() as session:
+        reject(session, [chosen], "ben")
+    with study.transaction() as session:
+        assert reject(session, [chosen], "lee") == 1
+
+
+def test_a_blind_coder_sees_and_learns_from_only_their_own_work(study):
+    run_suggestions(study, "ana", settings=FAST)
+    assert suggestions(study, viewer="ben").empty
+    assert len(suggestions(study, viewer="lee")) == len(suggestions(study, viewer="ana"))
+    with study.sessionmaker() as session:
+        assert scope_for(session, "ana") == Scope("ana")
+        assert scope_for(session, "lee") == Scope(None)
+        only_ana = load_corpus(session, Scope("ana"))
+        everyone = load_corpus(session, Scope())
+    names = {doc: find for doc, find in zip(only_ana.documents, only_ana.labelled, strict=True)}
+    assert sum(names.values()) == 3  # ana coded three of the four documents
+    assert everyone.labels.sum() > only_ana.labels.sum()
+    with study.transaction() as session:
+        set_round(session, "lee", open_=True)
+    with study.sessionmaker() as session:
+        assert scope_for(session, "ana") == Scope(None)
+
+
+def test_consensus_codings_of_a_document_replace_the_coders_own(study):
+    with study.transaction() as session:
+        doc = find_document(session, "interview-2.txt")
+        first = session.scalars(select(Segment).where(Segment.document_id == doc.id)).first()
+        apply_coding(session, doc, first.start, first.end, "Jargon", "lee", origin="consensus")
+    with study.sessionmaker() as session:
+        corpus = load_corpus(session, Scope())
+    rows = corpus.documents == str(doc.id)
+    assert corpus.labels[rows].sum() == 1  # the single consensus coding, nothing else
+
+
+def test_the_model_is_kept_and_retrained_when_enough_changed(study, monkeypatch):
+    monkeypatch.setattr("qualcode.suggest.run.RETRAIN_AFTER", 3)
+    with study.sessionmaker() as session:
+        scope = scope_for(session, "ana")
+    nlp = load_pipeline()
+    first = ensure_model(study, scope, nlp=nlp, settings=FAST)
+    assert first.why == "trained: no model yet"
+    assert (study.root / ".qualcode" / "textcat" / "coder-ana" / "calibration.json").exists()
+    assert study.settings()["suggest.model.coder-ana"]["codings"] == first.meta["codings"]
+    assert ensure_model(study, scope, nlp=nlp, settings=FAST).why == "loaded"
+    assert ensure_model(study, scope, nlp=nlp, retrain=True, settings=FAST).why.endswith(
+        "--retrain"
+    )
+    with study.transaction() as session:
+        doc = find_document(session, "interview-4.txt")
+        segments = session.scalars(select(Segment).where(Segment.document_id == doc.id)).all()
+        for segment in segments[:3]:
+            apply_coding(session, doc, segment.start, segment.end, "Jargon", "ana")
+    assert ensure_model(study, scope, nlp=nlp, settings=FAST).why == "loaded"  # 3 is not more
+    with study.transaction() as session:
+        apply_coding(session, doc, segments[3].start, segments[3].end, "Jargon", "ana")
+    again = ensure_model(study, scope, nlp=nlp, settings=FAST)
+    assert again.why == "trained: 4 codings or rejections changed since it was trained"
+
+
+def test_suggestions_on_the_example_project_skip_what_ana_coded(coded_project):
+    report = run_suggestions(coded_project, "ana", settings=FAST)
+    assert report.segments == 1588 and report.stored > 0
+    frame = suggestions(coded_project, viewer="ana")
+    assert len(frame) == report.stored
+    assert set(frame.method) <= {"rules", "model", "rules+model"}
+    assert (frame.groupby(["document", "segment"])["rank"].min() == 1).all()
+
+
+# The command line ---------------------------------------------------------------
+
+
+def invoke(runner, root: Path, *args: str):
+    result = runner.invoke(cli, ["--project", str(root), *args], catch_exceptions=False)
+    return result
+
+
+def test_cli_suggest_lists_accepts_and_rejects(study, runner):
+    root = study.root
+    made = invoke(runner, root, "suggest", "--coder", "ana", "--json")
+    assert made.exit_code == 0, made.output
+    report = json.loads(made.output)
+    assert set(report) == {
+        "coder", "scope", "method", "threshold", "segments", "stored", "updated",
+        "already_coded", "already_decided", "model",
+    }  # fmt: skip
+    listed = invoke(runner, root, "--as", "ana", "suggestions", "--json")
+    rows = json.loads(listed.output)
+    assert len(rows) == report["stored"] and set(rows[0]) == set(SUGGESTION_COLUMNS)
+    ids = invoke(runner, root, "--as", "ana", "suggestions", "--ids", "--limit", "2").output.split()
+    assert ids == [str(row["id"]) for row in rows[:2]]
+    accepted = invoke(runner, root, "accept", ids[0], "--coder", "ana")
+    assert accepted.output.startswith(f"suggestion {ids[0]} accepted: coding ")
+    rejected = invoke(runner, root, "reject", ids[1], "--coder", "ana")
+    assert rejected.output == "1 suggestion(s) rejected\n"
+    statuses = json.loads(invoke(runner, root, "suggestions", "--status", "all", "--json").output)
+    assert {row["id"]: row["status"] for row in statuses}[int(ids[1])] == "rejected"
+    codings = json.loads(invoke(runner, root, "codings", "--json").output)
+    assert [c["origin"] for c in codings].count("suggestion") == 1
+    table = invoke(runner, root, "--as", "ana", "suggestions")
+    assert table.exit_code == 0 and "suggestion(s)" in table.output
+
+
+def test_cli_suggest_needs_to_know_for_whom(study, runner, monkeypatch):
+    monkeypatch.delenv("QUALCODE_CODER", raising=False)
+    result = runner.invoke(cli, ["--project", str(study.root), "suggest"])
+    assert result.exit_code == 1
+    assert "say whom the suggestions are for: --coder NAME or --as NAME" in result.output
+
+
+def test_cli_evaluate_prints_a_table_and_json(study, runner):
+    shape = json.loads(invoke(runner, study.root, "suggest", "--evaluate", "--folds", "2",
+                              "--json").output)  # fmt: skip
+    assert set(shape["summary"]) == {"baseline", "rules_any", "rules", "model", "combined"}
+    assert {"code", "code_id", "examples", "learnt_in_folds", "note", "methods"} == set(
+        shape["codes"][0]
+    )
+    assert {
+        "number",
+        "test_documents",
+        "train_documents",
+        "test_segments",
+        "too_few_examples",
+    } == set(shape["folds"][0])
+    table = invoke(runner, study.root, "suggest", "--evaluate", "--folds", "2")
+    assert table.exit_code == 0 and "keyword" in table.output and "F1" in table.output

@@ -1,0 +1,244 @@
+"""The pages of `qualcode serve`: what a coder and a lead see, escaped, and the forms' checks."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import httpx
+import pytest
+
+from qualcode import load_codebook, sync_codebook
+from qualcode.coding import get_coder
+from qualcode.importing import import_files
+from qualcode.project import Project
+from qualcode.queries import find_document
+from qualcode.web import WebSettings, create_app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette's note about httpx versions
+    from fastapi.testclient import TestClient
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "page-token"
+AREA_1 = "area-1-mapping-workshop.md"
+PIECE = re.compile(
+    r'<span class="p(?: seg)?" data-start="(\d+)"(?: data-seg="\d+")?>(.*?)</span>', re.S
+)
+
+
+def browser_for(project: Project, coder: str | None = "ana") -> tuple[TestClient, WebSettings]:
+    """A client that holds the token cookie, as a browser does after the first visit."""
+    settings = WebSettings(token=TOKEN, coder=coder)
+    client = TestClient(create_app(project, settings))
+    client.cookies.set(settings.token_cookie, TOKEN)
+    return client, settings
+
+
+@pytest.fixture
+def browser(coded_project: Project) -> TestClient:
+    return browser_for(coded_project)[0]
+
+
+def page_data(page: str) -> dict:
+    blob = r'<script type="application/json" id="qualcode-data">(.*?)</script>'
+    found = re.search(blob, page, re.S)
+    assert found, "the transcript page embeds its data"
+    return json.loads(found[1])
+
+
+def test_web_home_asks_who_is_coding_first(coded_project):
+    client, settings = browser_for(coded_project, coder=None)
+    response = client.get("/", follow_redirects=False)
+    assert response.headers["location"] == "/coder"
+    assert (
+        client.get("/documents", follow_redirects=False)
+        .headers["location"]
+        .startswith("/coder?next=/documents")
+    )
+    form = client.get("/coder")
+    assert 'name="csrf"' in form.text and settings.csrf in form.text
+
+
+def test_web_coder_form_needs_its_csrf_field(coded_project):
+    client, settings = browser_for(coded_project, coder=None)
+    refused = client.post("/coder", data={"name": "ana"})
+    assert refused.status_code == 403
+    chosen = client.post(
+        "/coder", data={"name": "ana", "csrf": settings.csrf, "next": "https://evil.example/"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert chosen.status_code == 303
+    assert chosen.headers["location"] == "/documents"  # never off-site
+    assert settings.coder_cookie in chosen.headers["set-cookie"]
+    assert 'coding as <strong id="coder-name">ana</strong>' in client.get("/documents").text
+
+
+def test_web_documents_page_lists_progress_and_filters(browser):
+    page = browser.get("/documents").text
+    assert page.count('class="doc-link"') == 11
+    assert "Relationship mapping workshop, Area 1" in page
+    assert 'class="progress you"' in page
+    narrowed = browser.get("/documents", params={"where": "method=interview"}).text
+    assert narrowed.count('class="doc-link"') == 4
+    assert 'value="method=interview" selected' in narrowed
+
+
+def test_web_transcript_shows_turns_with_speakers_roles_and_times(browser):
+    page = browser.get(f"/documents/{AREA_1}").text
+    maureen = '<span class="speaker">Maureen</span><span class="role">partnership member'
+    assert maureen in page
+    assert "<time>00:01:10</time>" in page
+    assert '<div class="interlude heading">Part 2: mapping the relationships</div>' in page
+    assert "[00:01:10] Maureen:" not in page  # the label is the heading, not text
+
+
+def test_web_transcript_pieces_are_the_documents_own_text(coded_project, browser):
+    """Every piece of text on the page is ``text[start:start + len]``: what the browser
+    needs to turn a selection into offsets."""
+    page = browser.get(f"/documents/{AREA_1}").text
+    with coded_project.sessionmaker() as session:
+        text = find_document(session, AREA_1).text
+    pieces = PIECE.findall(page)
+    assert len(pieces) > 186
+    for start, shown in pieces:
+        raw = html.unescape(shown)
+        assert text[int(start) : int(start) + len(raw)] == raw
+
+
+def test_web_transcript_embeds_codings_and_codebook(browser):
+    data = page_data(browser.get(f"/documents/{AREA_1}").text)
+    assert data["coder"] == "ana"
+    assert data["codings"] and {c["coder"] for c in data["codings"]} == {"ana"}
+    trust = next(c for c in data["codes"].values() if c["name"] == "Trust")
+    assert trust["colour"].startswith("#")
+
+
+def test_web_transcript_of_an_unknown_document_is_a_404_page(browser):
+    response = browser.get("/documents/no-such-thing.md")
+    assert response.status_code == 404
+    assert "no document &#39;no-such-thing.md&#39;" in response.text
+    assert "<!doctype html>" in response.text
+
+
+@pytest.fixture
+def hostile_project(project: Project, tmp_path: Path) -> Project:
+    """A project whose transcript tries to run script, and holds emoji."""
+    with project.transaction() as session:
+        sync_codebook(session, load_codebook(REPO / "codebook.yaml"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "hostile.md").write_text(
+        "---\ntitle: <script>alert('title')</script>\nspeakers:\n"
+        '  Jo: {role: "<b>chair</b>"}\n---\n'
+        "Jo: We said </script><script>alert(1)</script> to them 🙂 and meant it.\n\n"
+        'Sam: The council "listened" & acted. 👍🏽 Really.\n',
+        encoding="utf-8",
+    )
+    report = import_files(project, [folder / "hostile.md"])
+    assert not report.failed, [r.message for r in report.failed]
+    return project
+
+
+def test_web_transcript_escapes_everything_from_the_transcript(hostile_project):
+    client, _ = browser_for(hostile_project)
+    page = client.get("/documents/hostile.md").text
+    assert "<script>alert" not in page
+    assert "</script><script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;chair&lt;/b&gt;" in page
+    data = page_data(page)  # the embedded JSON cannot close its script element
+    assert data["document"]["name"] == "hostile.md"
+    assert "🙂" in page
+
+
+def test_web_transcript_offsets_count_code_points(hostile_project):
+    client, _ = browser_for(hostile_project)
+    page = client.get("/documents/hostile.md").text
+    with hostile_project.sessionmaker() as session:
+        text = find_document(session, "hostile.md").text
+    for start, shown in PIECE.findall(page):
+        raw = html.unescape(shown)
+        assert text[int(start) : int(start) + len(raw)] == raw
+
+
+def test_web_quotes_page_filters_and_offers_exports(browser):
+    page = browser.get("/quotes", params={"code": "trust", "where": "area=Area 1"}).text
+    assert "excerpt" in page
+    assert page.count('<li class="quote">') >= 1
+    assert 'href="/api/export?format=docx&amp;code=trust&amp;where=area%3DArea+1"' in page
+    assert 'value="area=Area 1" selected' in page
+
+
+def test_web_agreement_page_is_for_leads(coded_project):
+    client, _ = browser_for(coded_project, coder="ana")
+    refused = client.get("/agreement")
+    assert refused.status_code == 403
+    assert "not a lead" in refused.text
+    with coded_project.transaction() as session:
+        get_coder(session, "lee", role="lead")
+    lead, _ = browser_for(coded_project, coder="lee")
+    page = lead.get("/agreement").text
+    assert "Cohen&#39;s kappa" in page and "Disagreements" in page
+    report = lead.get("/agreement/report")
+    assert report.status_code == 200 and "heat" in report.text.lower()
+
+
+def test_web_adjudication_page_settles_with_a_form(coded_project):
+    with coded_project.transaction() as session:
+        get_coder(session, "lee", role="lead")
+    lead, settings = browser_for(coded_project, coder="lee")
+    page = lead.get("/adjudicate").text
+    keys = re.findall(r'name="key" value="([^"]+)"', page)
+    assert keys
+    refused = lead.post("/adjudicate/settle", data={"key": keys[0], "choice": "ana"})
+    assert refused.status_code == 403
+    settled = lead.post(
+        "/adjudicate/settle", data={"key": keys[0], "choice": "ana", "csrf": settings.csrf}
+    )
+    assert settled.status_code == 200  # followed the redirect back to the page
+    assert len(re.findall(r'name="key" value="', settled.text)) == len(keys) - 1
+
+
+def test_web_pages_can_be_overridden_by_the_project(coded_project):
+    folder = coded_project.root / "templates" / "web"
+    folder.mkdir(parents=True)
+    (folder / "coder.html").write_text(
+        '{% extends "default:web/coder.html" %}{% block title %}Our study{% endblock %}',
+        encoding="utf-8",
+    )
+    client, _ = browser_for(coded_project)
+    assert "<title>Our study" in client.get("/coder").text
+
+
+def test_web_serve_prints_its_address_with_the_token_first(coded_project):
+    """`qualcode serve` binds 127.0.0.1, prints the URL with a fresh token as its first
+    line, and refuses requests without it."""
+    command = [sys.executable, "-m", "qualcode", "--project", str(coded_project.root), "serve",
+               "--port", "0", "--no-browser", "--coder", "ana"]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = server.stdout.readline().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{40,}", first), first
+        base, token = first.split("/?token=")
+        with httpx.Client(base_url=base, timeout=10) as client:
+            for _ in range(100):  # the socket is bound before the line is printed
+                try:
+                    refused = client.get("/api/me")
+                    break
+                except httpx.ConnectError:
+                    time.sleep(0.1)
+            assert refused.status_code == 403
+            me = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.json()["coder"] == "ana"
+            welcome = client.get(f"/?token={token}")
+            assert welcome.status_code == 303 and "HttpOnly" in welcome.headers["set-cookie"]
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)  # waits, and closes its pipes
