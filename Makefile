@@ -14,12 +14,18 @@ $(BIN)/qualcode: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# Import transcripts/, sync codebook.yaml, load the example codings, write exports/.
+# Import transcripts/, sync codebook.yaml, load the example codings, suggest codes for
+# ana and accept her five best, measure the suggestions, write exports/.
 example: $(BIN)/qualcode
 	$(BIN)/qualcode init
 	$(BIN)/qualcode codebook sync codebook.yaml
 	$(BIN)/qualcode import transcripts/
 	$(BIN)/qualcode codings import codings/example-codings.csv
+	$(BIN)/qualcode suggest --coder ana
+	$(BIN)/qualcode accept --coder ana \
+		$$($(BIN)/qualcode --as ana suggestions --status all --order score --limit 5 --ids)
+	$(BIN)/qualcode --as ana suggestions --status all --json > exports/suggestions.json
+	$(BIN)/qualcode suggest --evaluate --json > exports/suggestions-evaluation.json
 	$(BIN)/qualcode export --format html --format md --format docx --format xlsx --format csv \
 		--label 'community=Big Local partnership'
 	$(BIN)/qualcode codings export exports/codings.xlsx
@@ -38,6 +44,10 @@ test-browser: $(BIN)/qualcode
 
 bench: $(BIN)/qualcode
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/export.py
+	$(BIN)/python bench/agreement.py
+	$(BIN)/python bench/suggest.py
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) qualcode.db qualcode.db-wal qualcode.db-shm .qualcode exports/*.*

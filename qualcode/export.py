@@ -81,6 +81,10 @@ class Excerpt:
     start: int = _help("Offset of the quote in the document's text.")
     end: int = _help("Offset just after the quote.")
     coder: str = _help("Who coded it (`ana, ben` when both gave it this code).")
+    origin: str = _help(
+        "How the coding came: `manual`, `import`, `suggestion` (an accepted suggestion), "
+        "`consensus`; several, comma-separated, when coders differ."
+    )
     memo: str = _help("The coding's memo, or empty.")
     attributes: dict[str, Any] = _help("Document and speaker attributes (speaker's win).")
 
@@ -278,11 +282,11 @@ class _ContextBuilder:
         made = []
         names = ["code_id", "code_path", "theme", "codes", "context_before", "text",
                  "context_after", "attribution", "reference", "document", "speaker", "time",
-                 "segment", "start", "end", "coder", "memo"]  # fmt: skip
+                 "segment", "start", "end", "coder", "origin", "memo"]  # fmt: skip
         rows = zip(*(_values(f[name]) for name in names), attribute_rows, strict=True)
         for n, row in enumerate(rows, 1):
             (code_id, path, theme, codes, before, text, after, attribution, ref, document,
-             speaker, time, segment, start, end, coder, memo, attrs) = row  # fmt: skip
+             speaker, time, segment, start, end, coder, origin, memo, attrs) = row  # fmt: skip
             before, text, after = _display(before, text, after)
             chips = self.chip_lists.get(codes)
             if chips is None:  # a few lists shared by many excerpts
@@ -292,7 +296,7 @@ class _ContextBuilder:
                     f"q{n}", path, theme, self.nodes[code_id].colour, chips, chips[1:] or _NO_CHIPS,
                     before, text, after,
                     attribution, ref, document, speaker or "", clock(time), segment, start, end,
-                    coder, memo or "", dict(zip(attribute_names, attrs, strict=True)),
+                    coder, origin, memo or "", dict(zip(attribute_names, attrs, strict=True)),
                 )
             )  # fmt: skip
         return made
@@ -386,17 +390,21 @@ def _one_per_passage(frame: pd.DataFrame) -> pd.DataFrame:
     keys = list(zip(*(frame[c].tolist() for c in ("code_id", "document_id", "start", "end")),
                     strict=True))  # fmt: skip
     coders: dict[tuple[Any, ...], list[str]] = {}
+    origins: dict[tuple[Any, ...], list[str]] = {}
     first = []
-    for i, (key, coder) in enumerate(zip(keys, frame["coder"].tolist(), strict=True)):
+    rows = zip(keys, frame["coder"].tolist(), frame["origin"].tolist(), strict=True)
+    for i, (key, coder, origin) in enumerate(rows):
         if key in coders:
             coders[key].append(coder)
+            origins[key].append(origin)
         else:
-            coders[key] = [coder]
+            coders[key], origins[key] = [coder], [origin]
             first.append(i)
     if len(first) == len(frame):
         return frame
     kept = frame.iloc[first].reset_index(drop=True)
     kept["coder"] = [", ".join(dict.fromkeys(coders[keys[i]])) for i in first]
+    kept["origin"] = [", ".join(dict.fromkeys(origins[keys[i]])) for i in first]
     return kept
 
 

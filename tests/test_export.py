@@ -29,6 +29,7 @@ from qualcode.export import (
     environment,
     render_export,
 )
+from qualcode.queries import find_document
 from qualcode.quotes import QUOTE_COLUMNS, quotes
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -166,6 +167,18 @@ def test_export_shows_a_passage_coded_alike_by_two_coders_once(example_project):
     assert headings(text)[:2] == ["## Factors that help or hinder relationships (2)",
                                   "### Understanding the system (2)"]  # fmt: skip
     assert len(pd.read_csv(export(project, "csv", code="understanding-the-system"))) == 3
+
+
+def test_export_marks_accepted_suggestions_apart_from_manual_codings(example_project):
+    project = code_examples(example_project)  # manual codings
+    with project.transaction() as session:
+        doc = find_document(session, PCN)
+        start = doc.text.index("do I go to Nadia")
+        apply_coding(session, PCN, start, start + 16, "trust", "ana", origin="suggestion")
+    html = export(project, "html", code="trust")
+    assert html.count('class="sugg"') == 1
+    assert export(project, "md", code="trust").count("accepted suggestion") == 1
+    assert 'class="sugg"' not in export(project, "html", code="understanding-the-system")
 
 
 def test_export_writes_several_formats_and_a_named_file(example_project, tmp_path):
