@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 from spacy.matcher import Matcher, PhraseMatcher
+from words import COMMON, vocabulary
 
 from qualcode.codebook import load_codebook
 from qualcode.nlp import build_pipeline, load_pipeline
@@ -43,30 +44,6 @@ from qualcode.suggest.textcat import TextcatSettings
 from qualcode.suggest.training import Fitted, fit, score_texts
 
 REPO = Path(__file__).resolve().parent.parent
-COMMON_WORDS = (
-    "the of and to a in that it is was i for on you he be with as by at have are this not "
-    "but had his they from she which or we an there her were one do been all their has would "
-    "will what if can when so no said who more about up out them some could into than then "
-    "council partnership housing school agency residents meeting relationship trust funding "
-    "worker chair officer plan money people area local community table menu years time"
-)
-COMMON = COMMON_WORDS.split()
-ONSETS = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "br", "st", "tr"]
-VOWELS = ["a", "e", "i", "o", "u", "ai", "ee", "ou"]
-ENDINGS = ["", "", "s", "ed", "ing", "er", "ly", "tion"]
-
-
-def made_up_words(rng: random.Random, count: int) -> list[str]:
-    """``count`` distinct words shaped like English (16 x 8 syllables, 1 to 3 of them)."""
-    words: set[str] = set()
-    while len(words) < count:
-        stem = "".join(
-            rng.choice(ONSETS) + rng.choice(VOWELS) for _ in range(rng.choice((1, 2, 2, 3)))
-        )
-        words.add(stem + rng.choice(ENDINGS))
-    ordered = sorted(words)
-    rng.shuffle(ordered)  # so that frequency does not follow the alphabet
-    return ordered
 
 
 def make_codes(rng: random.Random, count: int, vocab: list[str]) -> list[CodeInfo]:
@@ -161,7 +138,7 @@ def main() -> None:
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
-    vocab = made_up_words(rng, 6000)
+    vocab = vocabulary(rng, 6000)
     codes = make_codes(rng, args.codes, vocab)
     (texts, labels), _ = timed("generate", lambda: make_segments(rng, args.segments, codes, vocab))
     nlp = load_pipeline()
