@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -53,6 +54,15 @@ def find_document(session: Session, ref: str) -> Document:
     near = difflib.get_close_matches(ref, [name for _id, name in rows], n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
     raise NotFound(f"no document {ref!r} in this project{hint} (see `qualcode documents`)")
+
+
+def document_texts(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The stored texts of the given documents, in one query."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(Document.id, Document.text).where(Document.id.in_(wanted)))
+    return dict(rows.all())
 
 
 def documents(project: Project) -> pd.DataFrame:
@@ -231,13 +241,7 @@ def codings(
             query = query.where(Coding.code_id.in_(code_and_descendants(session, code)))
         rows = session.execute(query).all()
         names = _themes(session)
-        texts = dict(
-            session.execute(
-                select(Document.id, Document.text).where(
-                    Document.id.in_({row.doc_id for row in rows})
-                )
-            ).all()
-        )
+        texts = document_texts(session, (row.doc_id for row in rows))
     return pd.DataFrame(
         [
             (
@@ -271,20 +275,17 @@ def history(
         entries = session.execute(query).all()
         names = _themes(session)
         documents = dict(session.execute(select(Document.id, Document.name)).all())
-        texts: dict[uuid.UUID, str] = {}
+        texts = document_texts(session, (uuid.UUID(e.data["document_id"]) for e, _c in entries))
         rows = []
         for entry, coder_name in entries:
             data = entry.data
             doc_id = uuid.UUID(data["document_id"])
-            if doc_id not in texts:
-                texts[doc_id] = (
-                    session.scalar(select(Document.text).where(Document.id == doc_id)) or ""
-                )
+            quote = texts.get(doc_id, "")[data["start"] : data["end"]]
             code = names.get(uuid.UUID(data["code_id"]), ("(deleted code)", ""))[0]
             rows.append(
                 (
                     entry.id, entry.at, coder_name, entry.action, documents.get(doc_id),
-                    code, data["start"], data["end"], texts[doc_id][data["start"] : data["end"]],
+                    code, data["start"], data["end"], quote,
                 )
             )  # fmt: skip
     return pd.DataFrame(rows, columns=HISTORY_COLUMNS)

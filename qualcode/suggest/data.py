@@ -28,7 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..codebook import slugify
-from ..models import Code, Coder, Coding, Document, Segment, Suggestion
+from ..models import Code, Coder, Coding, Segment, Suggestion
+from ..queries import document_texts
 from ..team import visible_coder
 
 
@@ -171,13 +172,7 @@ def load_corpus(
     if documents is not None:
         query = query.where(Segment.document_id.in_(list(documents)))
     rows = session.execute(query).all()
-    texts = dict(
-        session.execute(
-            select(Document.id, Document.text).where(
-                Document.id.in_({row.document_id for row in rows})
-            )
-        ).all()
-    )
+    texts = document_texts(session, (row.document_id for row in rows))
     labels = np.zeros((len(rows), len(codes)), dtype=bool)
     known = np.zeros_like(labels)
     where = _segment_index(rows)

@@ -23,6 +23,7 @@ from ..coding import apply_coding, get_coder
 from ..errors import NotFound, QualcodeError
 from ..models import Code, Coder, Coding, Document, Segment, Speaker, Suggestion
 from ..project import Project
+from ..queries import document_texts
 from ..team import visible_coder
 
 SUGGESTION_COLUMNS = [
@@ -185,13 +186,7 @@ def suggestions(
         if only is not None:
             query = query.where(Coder.name == only)
         rows = session.execute(query).all()
-        texts = dict(
-            session.execute(
-                select(Document.id, Document.text).where(
-                    Document.id.in_({row.doc_id for row in rows})
-                )
-            ).all()
-        )
+        texts = document_texts(session, (row.doc_id for row in rows))
     records, rank, last = [], 0, None
     for row in rows:
         found: Suggestion = row[0]
