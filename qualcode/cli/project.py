@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from rich.table import Column, Table
 from .. import queries
 from ..importing import FileResult, auto_workers, collect_files, import_files
 from ..project import init_project
+from ..quotes import clock
 from ..segment import UNITS
 from ._base import (
     CommandContext,
@@ -182,13 +182,6 @@ def documents(obj: CommandContext, as_json: bool) -> None:
     click.echo(f"{len(frame)} documents")
 
 
-def _clock(seconds: float | None) -> str:
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
-        return ""
-    whole = int(seconds)
-    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-
-
 @cli.command()
 @click.argument("document")
 @json_option
@@ -205,7 +198,7 @@ def segments(obj: CommandContext, document: str, as_json: bool) -> None:
         table.add_row(
             str(row.ordinal),
             cell(row.speaker),
-            _clock(row.time_start),
+            clock(row.time_start),
             f"{row.start}-{row.end}",
             row.text,
         )
