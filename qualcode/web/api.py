@@ -23,16 +23,14 @@ from ..errors import QualcodeError
 from ..export import render_export
 from ..quotes import code_tree, quotes
 from . import records, schemas
-from .context import CoderName, Viewer, Web, find_coding
+from .context import CoderName, Filter, Many, QuoteFilters, Viewer, Web, find_coding
 from .errors import Forbidden
-from .views import documents_table, parse_where, quote_filters
+from .views import documents_table, parse_where
 
 router = APIRouter(prefix="/api", tags=["api"])
 DocumentRef = Annotated[str, PathParam(min_length=1, max_length=255, description="Id or name.")]
 CodingId = Annotated[str, PathParam(min_length=1, max_length=64, description="A coding's id.")]
 SuggestionId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
-Filter = Annotated[str | None, Query(max_length=255)]
-Many = Annotated[list[str], Query(max_length=50)]
 EXPORT_TYPES = {
     "html": "text/html; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
@@ -297,16 +295,10 @@ def copy_agreed(web: Web, who: CoderName) -> dict[str, int]:
 def quote_list(
     web: Web,
     who: Viewer,
-    code: Many = [],  # noqa: B006
-    theme: Many = [],  # noqa: B006
-    coder: Many = [],  # noqa: B006
-    where: Many = [],  # noqa: B006
-    text: Filter = None,
-    cooccurs_with: Many = [],  # noqa: B006
+    filters: QuoteFilters,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
 ) -> list[dict[str, Any]]:
     """Filters as ``qualcode quotes``: ``where=area=Area 3`` (repeatable), and so on."""
-    filters = quote_filters(code, theme, coder, where, text, cooccurs_with)
     frame = quotes(web.project, viewer=who, **filters).head(limit)
     return records.rows(frame)
 
@@ -321,19 +313,13 @@ def export(
     web: Web,
     who: Viewer,
     background: BackgroundTasks,
+    filters: QuoteFilters,
     format: Annotated[str, Query(pattern="^(html|md|docx|csv|xlsx)$")] = "html",
-    code: Many = [],  # noqa: B006
-    theme: Many = [],  # noqa: B006
-    coder: Many = [],  # noqa: B006
-    where: Many = [],  # noqa: B006
-    text: Filter = None,
-    cooccurs_with: Many = [],  # noqa: B006
     by: Many = ["theme", "agency_type"],  # noqa: B006
     redact: bool = True,
 ) -> FileResponse:
     """What ``qualcode export --format FORMAT`` writes, with the same filters; names are
     hidden (``redact.yaml``, speakers by role) unless ``redact=false``."""
-    filters = quote_filters(code, theme, coder, where, text, cooccurs_with)
     folder = Path(tempfile.mkdtemp(prefix="qualcode-export-"))
     background.add_task(shutil.rmtree, folder, ignore_errors=True)
     [path] = render_export(

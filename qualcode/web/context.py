@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from ..models import Coding
 from ..project import Project
 from .errors import NoCoder
 from .settings import WebSettings
-from .views import SegmentSpans
+from .views import SegmentSpans, quote_filters
 
 CODER_HEADER = "x-qualcode-coder"
 
@@ -70,6 +70,25 @@ def coder(request: Request) -> str:
 
 Web = Annotated[WebState, Depends(state)]
 Viewer = Annotated[str | None, Depends(viewer)]
+
+# Query parameters shared by the pages and the API.
+Filter = Annotated[str | None, Query(max_length=255)]
+Many = Annotated[list[str], Query(max_length=50)]
+
+
+def quote_query(
+    code: Many = [],  # noqa: B006
+    theme: Many = [],  # noqa: B006
+    coder: Many = [],  # noqa: B006
+    where: Many = [],  # noqa: B006
+    text: Filter = None,
+    cooccurs_with: Many = [],  # noqa: B006
+) -> dict[str, Any]:
+    """The filters of ``qualcode quotes`` from a query string, for every quotes endpoint."""
+    return quote_filters(code, theme, coder, where, text, cooccurs_with)
+
+
+QuoteFilters = Annotated[dict[str, Any], Depends(quote_query)]
 CoderName = Annotated[str, Depends(coder)]
 
 

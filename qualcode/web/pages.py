@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import adjudicate, memos, queries, reliability, team
@@ -19,12 +19,10 @@ from .. import suggest as suggesting
 from ..errors import QualcodeError
 from ..quotes import quotes
 from . import records, views
-from .context import Viewer, Web
+from .context import Filter, Many, QuoteFilters, Viewer, Web
 from .security import check_form
 
 router = APIRouter(include_in_schema=False)
-Many = Annotated[list[str], Query(max_length=50)]
-Filter = Annotated[str | None, Query(max_length=255)]
 
 
 def _ask(request: Request) -> Response:
@@ -121,24 +119,18 @@ def quote_page(
     request: Request,
     web: Web,
     who: Viewer,
-    code: Many = [],  # noqa: B006
-    theme: Many = [],  # noqa: B006
-    coder: Many = [],  # noqa: B006
-    where: Many = [],  # noqa: B006
-    text: Filter = None,
-    cooccurs_with: Many = [],  # noqa: B006
+    filters: QuoteFilters,
 ) -> Response:
     """The quotes query as a page, with buttons to download it as an export."""
     if who is None:
         return _ask(request)
-    filters = views.quote_filters(code, theme, coder, where, text, cooccurs_with)
     frame = quotes(web.project, viewer=who, **filters)
     query = urlencode([(k, v) for k, v in request.query_params.multi_items() if v], doseq=True)
     themes = views.codebook(web.project)
     return web.page(
         request, "quotes.html", excerpts=records.rows(frame.head(web.settings.quote_limit)),
         total=len(frame), limit=web.settings.quote_limit, query=query, themes=themes,
-        codes=views.flat(themes), chosen=filters, where=views.parse_where(where),
+        codes=views.flat(themes), chosen=filters, where=filters["where"] or {},
         attributes=views.attribute_values(queries.documents(web.project)),
         formats=["html", "md", "docx", "csv", "xlsx"],
     )  # fmt: skip
