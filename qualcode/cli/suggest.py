@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
 
 from .. import suggest as suggesting
 from ..errors import QualcodeError
-from ..suggest.evaluate import DESCRIPTIONS, EVALUATED, Evaluation
 from ._base import (
     CommandContext,
     cell,
@@ -20,6 +19,9 @@ from ._base import (
     print_json,
     records,
 )
+
+if TYPE_CHECKING:
+    from ..suggest.evaluate import Evaluation
 
 STATUSES = ("pending", "accepted", "rejected", "all")
 
@@ -93,6 +95,8 @@ def suggest(
 
 
 def _print_evaluation(result: Evaluation) -> None:
+    from ..suggest.evaluate import DESCRIPTIONS, EVALUATED  # spaCy: loaded by the evaluation
+
     settings = result.settings
     click.echo(
         f"{settings['segments']} coded segments of {settings['documents']} documents, "

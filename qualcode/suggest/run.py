@@ -29,9 +29,9 @@ from ..models import Document, Setting
 from ..nlp import load_pipeline
 from ..project import Project
 from ..queries import find_document
-from .base import SUGGESTERS, SuggestContext, get_suggester
+from .base import SuggestContext, get_suggester
 from .batch import make_batch
-from .combine import METHODS, Calibrator, Scores, sigmoid
+from .combine import METHOD_CHOICES, Calibrator, Scores, sigmoid
 from .data import (
     CodeInfo,
     Corpus,
@@ -53,8 +53,6 @@ SETTING_PREFIX = "suggest.model."
 MODEL_FORMAT = 1
 RETRAIN_AFTER = 20
 HELD_OUT = "held_out.npz"  # out-of-fold log-odds of the training segments
-# "combined", or one registered suggester alone (the ones the calibrator knows).
-METHOD_CHOICES = ("combined", *(name for name in SUGGESTERS if name in METHODS))
 
 
 @dataclass

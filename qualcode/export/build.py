@@ -1,0 +1,223 @@
+"""The excerpts frame made into what templates show: headings, excerpts, a legend."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ..codebook import slugify
+from ..errors import NotFound
+from ..quotes import MISSING, QUOTE_COLUMNS, CodeTree, clock, code_matrix, label
+from .context import Cell, Chip, Excerpt, Group, Matrix, MatrixRow
+
+GROUP_KEYS = ("theme", "code")
+
+
+def _squash(text: str) -> str:
+    """Runs of whitespace (newlines too) as one space, keeping one at either edge."""
+    if "\n" not in text and "  " not in text and "\t" not in text:
+        return text
+    core = " ".join(text.split())
+    if not core:
+        return " "
+    return (" " if text[0].isspace() else "") + core + (" " if text[-1].isspace() else "")
+
+
+def _display(before: str, text: str, after: str) -> tuple[str, str, str]:
+    """Collapse whitespace; the quote's own edge spaces move to the context."""
+    stripped = text.strip()
+    if len(stripped) != len(text):
+        before += text[: len(text) - len(text.lstrip())]
+        after = text[len(text.rstrip()) :] + after
+    return _squash(before), _squash(stripped), _squash(after)
+
+
+class ContextBuilder:
+    """Builds an :class:`ExportContext` from the excerpts frame."""
+
+    def __init__(
+        self, frame: pd.DataFrame, tree: CodeTree, by: Sequence[str],
+        labels: Mapping[str, str] | None, attribution: str,
+    ) -> None:  # fmt: skip
+        self.frame, self.tree, self.labels = _one_per_passage(frame), tree, labels
+        self.levels = _levels(by, frame)
+        self.by = list(by)
+        self.nodes = {str(i): n for i, n in tree.nodes.items()}
+        self.chips = {n.name: Chip(n.name, n.colour) for n in reversed(tree.nodes.values())}
+        self.chip_lists: dict[tuple[str, ...], list[Chip]] = {}
+        attrs = [k for k in self.levels if k not in GROUP_KEYS]
+        self.matrix_attribute = attrs[0] if attrs else (
+            attribution if attribution in frame.columns else ""
+        )  # fmt: skip
+
+    def values(self, key: str) -> list[str]:
+        """The heading of each excerpt at the level ``key``."""
+        if key in GROUP_KEYS:
+            return self.frame["theme" if key == "theme" else "code_path"].tolist()
+        shown: dict[Any, str] = {}
+        column = self.frame[key].tolist()
+        for value in set(map(_hashable, column)):
+            shown[value] = self.show(value)
+        return [shown[_hashable(value)] for value in column]
+
+    def show(self, value: Any) -> str:
+        if value is None or (isinstance(value, float) and value != value):
+            return MISSING
+        return label(value, self.labels)
+
+    def excerpts(self) -> list[Excerpt]:
+        f = self.frame
+        attribute_names = [c for c in f.columns if c not in QUOTE_COLUMNS]
+        attribute_rows = zip(*(_values(f[c]) for c in attribute_names), strict=True)
+        made = []
+        names = ["code_id", "code_path", "theme", "codes", "context_before", "text",
+                 "context_after", "attribution", "reference", "document", "speaker", "time",
+                 "segment", "start", "end", "coder", "origin", "memo"]  # fmt: skip
+        rows = zip(*(_values(f[name]) for name in names), attribute_rows, strict=True)
+        for n, row in enumerate(rows, 1):
+            (code_id, path, theme, codes, before, text, after, attribution, ref, document,
+             speaker, time, segment, start, end, coder, origin, memo, attrs) = row  # fmt: skip
+            before, text, after = _display(before, text, after)
+            chips = self.chip_lists.get(codes)
+            if chips is None:  # a few lists shared by many excerpts
+                chips = self.chip_lists[codes] = [self.chips[c] for c in codes if c in self.chips]
+            made.append(
+                Excerpt(
+                    f"q{n}", path, theme, self.nodes[code_id].colour, chips, chips[1:] or _NO_CHIPS,
+                    before, text, after,
+                    attribution, ref, document, speaker or "", clock(time), segment, start, end,
+                    coder, origin, memo or "", dict(zip(attribute_names, attrs, strict=True)),
+                )
+            )  # fmt: skip
+        return made
+
+    def groups(self) -> list[Group]:
+        if self.frame.empty:
+            return []
+        excerpts = self.excerpts()
+        columns = {key: self.values(key) for key in self.levels}
+        code_ids = self.frame["code_id"].tolist()
+
+        def build(indices: list[int], depth: int, prefix: str) -> list[Group]:
+            key = self.levels[depth]
+            buckets: dict[str, list[int]] = {}
+            for i in indices:
+                buckets.setdefault(columns[key][i], []).append(i)
+            order = list(buckets)
+            if key not in GROUP_KEYS:
+                order.sort(key=lambda v: (v == MISSING, v.casefold()))
+            made = []
+            for value in order:
+                members = buckets[value]
+                node = self.nodes[code_ids[members[0]]]
+                if key == "theme" and node.theme is not None:
+                    node = node.theme
+                anchor = f"{prefix}--{slugify(value) or 'x'}" if prefix else slugify(value) or "x"
+                last = depth == len(self.levels) - 1
+                made.append(
+                    Group(
+                        key, value, depth + 1, anchor, len(members),
+                        node.colour if key in GROUP_KEYS else "",
+                        node.description if key in GROUP_KEYS else "",
+                        [] if last else build(members, depth + 1, anchor),
+                        [excerpts[i] for i in members] if last else [],
+                    )
+                )  # fmt: skip
+            return made
+
+        return build(list(range(len(self.frame))), 0, "") if self.levels else []
+
+    def matrices(self) -> tuple[Matrix | None, Matrix | None]:
+        attribute = self.matrix_attribute
+        if not attribute or self.frame.empty:
+            return None, None
+        table = code_matrix(self.frame, attribute)
+        by_theme = table.groupby(level="theme", sort=False).sum()
+        title = attribute.replace("_", " ")
+        columns = [self.show(None if c == MISSING else c) for c in table.columns]
+        top = int(table.to_numpy().max()) or 1
+        code_rows, theme_rows, seen = [], [], set()
+        for (theme, code), counts in table.iterrows():
+            node = next(n for n in self.tree.nodes.values() if n.path == code or n.name == code)
+            code_rows.append(self._row(code, theme, theme not in seen, node.colour, counts, top))
+            seen.add(theme)
+        top_theme = int(by_theme.to_numpy().max()) or 1
+        for theme, counts in by_theme.iterrows():
+            colour = next((t.colour for t in self.tree.themes if t.name == theme), "")
+            theme_rows.append(self._row(theme, "", True, colour, counts, top_theme))
+        totals = [int(v) for v in table.sum(axis=0)]
+        total = int(table.to_numpy().sum())
+        counts = Matrix(f"Themes by {title}", attribute, columns, theme_rows, totals, total)
+        matrix = Matrix(f"Codes by {title}", attribute, columns, code_rows, totals, total)
+        return counts, matrix
+
+    @staticmethod
+    def _row(
+        name: str, group: str, first: bool, colour: str, counts: pd.Series, top: int
+    ) -> MatrixRow:
+        cells = [Cell(int(v), round(100 * int(v) / top)) for v in counts]
+        return MatrixRow(name, group, first, colour, cells, sum(c.count for c in cells))
+
+    def legend(self) -> list[Chip]:
+        present = set(self.frame["code"].tolist())
+        return [self.chips[n.name] for n in self.tree.nodes.values() if n.name in present]
+
+
+_NO_CHIPS: list[Chip] = []
+
+
+def _values(column: pd.Series) -> list[Any]:
+    """A column as Python values, missing ones (NaN, NA) as None."""
+    values = column.tolist()
+    if column.hasnans:
+        values = [None if v is pd.NA or (isinstance(v, float) and v != v) else v for v in values]
+    return values
+
+
+def _one_per_passage(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per code and span: a passage that several coders gave the same code is
+    shown once, with every coder named (``ana, ben``)."""
+    keys = list(zip(*(frame[c].tolist() for c in ("code_id", "document_id", "start", "end")),
+                    strict=True))  # fmt: skip
+    coders: dict[tuple[Any, ...], list[str]] = {}
+    origins: dict[tuple[Any, ...], list[str]] = {}
+    first = []
+    rows = zip(keys, frame["coder"].tolist(), frame["origin"].tolist(), strict=True)
+    for i, (key, coder, origin) in enumerate(rows):
+        if key in coders:
+            coders[key].append(coder)
+            origins[key].append(origin)
+        else:
+            coders[key], origins[key] = [coder], [origin]
+            first.append(i)
+    if len(first) == len(frame):
+        return frame
+    kept = frame.iloc[first].reset_index(drop=True)
+    kept["coder"] = [", ".join(dict.fromkeys(coders[keys[i]])) for i in first]
+    kept["origin"] = [", ".join(dict.fromkeys(origins[keys[i]])) for i in first]
+    return kept
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, float) and value != value:
+        return None
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _levels(by: Sequence[str], frame: pd.DataFrame) -> list[str]:
+    """Heading levels: ``theme`` brings ``code`` under it unless ``code`` is given too."""
+    levels: list[str] = []
+    for key in by:
+        if key not in GROUP_KEYS and len(frame) and key not in frame.columns:
+            fixed = ("document", "speaker", "coder", "origin", "attribution")
+            known = [k for k in frame.columns if k not in QUOTE_COLUMNS or k in fixed]
+            raise NotFound(
+                f"cannot group by {key!r}: not a theme, code or attribute of these excerpts "
+                f"(choose from theme, code, {', '.join(known)})"
+            )
+        levels.append(key)
+        if key == "theme" and "code" not in by:
+            levels.append("code")
+    return list(dict.fromkeys(levels))

@@ -1,0 +1,148 @@
+"""The entry point: :func:`render_export` writes coded excerpts in each format asked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from ..errors import QualcodeError
+from ..project import Project
+from ..quotes import code_tree, project_redactor, quotes
+from ..redact import Redactor
+from .build import ContextBuilder
+from .context import ExportContext
+from .tabular import write_csv
+from .templates import TEMPLATED, environment, write_template
+from .word import write_docx
+from .xlsx import write_xlsx, xlsx_sheets
+
+FORMATS = ("html", "md", "docx", "csv", "xlsx")
+
+
+def _outputs(out: Path, formats: list[str], name: str) -> dict[str, Path]:
+    """Where each format goes: ``out`` itself if it names a file, else ``out/name.fmt``."""
+    if out.suffix.lstrip(".") in FORMATS:
+        if formats != [out.suffix.lstrip(".")]:
+            raise QualcodeError(
+                f"{out} names one {out.suffix} file but the formats asked are "
+                f"{', '.join(formats)}: give a folder to --out, or one matching --format"
+            )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return {formats[0]: out}
+    out.mkdir(parents=True, exist_ok=True)
+    return {fmt: out / f"{name}.{fmt}" for fmt in formats}
+
+
+def _describe(filters: Mapping[str, Any]) -> list[str]:
+    described = []
+    for key, value in filters.items():
+        if value is None or value == [] or value == ():
+            continue
+        if key == "where":
+            described += [f"{k}: {v if isinstance(v, str) else ', '.join(map(str, v))}"
+                          for k, v in value.items()]  # fmt: skip
+        else:
+            shown = value if isinstance(value, str) else ", ".join(map(str, value))
+            described.append(f"{key.replace('_', ' ')}: {shown}")
+    return described
+
+
+def render_export(
+    project: Project,
+    fmt: str | Sequence[str] = "html",
+    by: Sequence[str] = ("theme", "agency_type"),
+    out: str | Path | None = None,
+    *,
+    name: str = "quotes",
+    title: str | None = None,
+    template_dirs: Sequence[str | Path] = (),
+    redact: bool = True,
+    redact_file: str | Path | None = None,
+    real_names: bool = False,
+    labels: Mapping[str, str] | None = None,
+    attribution: str = "agency_type",
+    context: int = 150,
+    viewer: str | None = None,
+    report: Callable[[str], None] | None = None,
+    **filters: Any,
+) -> list[Path]:
+    """Write coded excerpts grouped by ``by`` in each format; return the files written.
+
+    >>> render_export(project, ["html", "xlsx"], by=("theme", "agency_type"),
+    ...               theme="Power", where={"area": "Area 3"})
+    [PosixPath('exports/quotes.html'), PosixPath('exports/quotes.xlsx')]
+
+    ``filters`` are those of :func:`qualcode.quotes.quotes` (code, theme, coder, where,
+    text, cooccurs_with); ``viewer`` is who asks (in a closed blind round a coder exports
+    only their own codings). Names are hidden unless ``redact=False``: the rules of
+    ``redact_file`` or the project's ``redact.yaml``, and speakers shown by their role
+    unless ``real_names``.
+    """
+    formats = [fmt] if isinstance(fmt, str) else list(dict.fromkeys(fmt))
+    for each in formats:
+        if each not in FORMATS:
+            raise QualcodeError(f"unknown export format {each!r}: choose from {', '.join(FORMATS)}")
+    paths = _outputs(Path(out) if out else project.root / "exports", formats, name)
+    redactor = project_redactor(project, redact_file, real_names=real_names) if redact else None
+    frame = quotes(
+        project, redactor=redactor, labels=labels, attribution=attribution, context=context,
+        viewer=viewer, **filters,
+    )  # fmt: skip
+    with project.sessionmaker() as session:
+        tree = code_tree(session)
+    builder = ContextBuilder(frame, tree, by, labels, attribution)
+    needs_context = any(f in ("html", "md", "docx") for f in formats)
+    ctx = _context(project, builder, title, filters, redactor) if needs_context else None
+    env = environment(project.root, template_dirs)
+    dirs = [*map(Path, template_dirs), project.root / "templates"]
+    for each, path in paths.items():
+        considered: list[str] = []
+        if each in TEMPLATED and ctx is not None:
+            considered = write_template(env, each, ctx, frame, path, project.root)
+        elif each == "docx" and ctx is not None:
+            considered = write_docx(ctx, path, dirs)
+        elif each == "csv":
+            write_csv(frame, path)
+        elif each == "xlsx":
+            write_xlsx(xlsx_sheets(frame, builder.levels, attribution), path)
+        if report is not None:
+            shown = ctx.total if ctx is not None and each not in ("csv", "xlsx") else len(frame)
+            report(f"wrote {path} ({shown} excerpts)")
+            if considered:
+                report(f"  templates considered: {', '.join(considered)}")
+    return list(paths.values())
+
+
+def _context(
+    project: Project, builder: ContextBuilder, title: str | None, filters: Mapping[str, Any],
+    redactor: Redactor | None,
+) -> ExportContext:  # fmt: skip
+    book = project.settings().get("codebook") or {}
+    counts, matrix = builder.matrices()
+    redaction = redactor.describe() if redactor is not None else ""
+    return ExportContext(
+        title=title or ": ".join(["Coded excerpts", *filter(None, [book.get("title")])]),
+        generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        version=_version(),
+        total=len(builder.frame),
+        by=list(builder.by),
+        levels=builder.levels,
+        filters=_describe(filters),
+        redaction=redaction,
+        groups=builder.groups(),
+        codes=builder.legend(),
+        counts=counts,
+        matrix=matrix,
+        matrix_attribute=builder.matrix_attribute,
+        templates=[],
+    )  # fmt: skip
+
+
+def _version() -> str:
+    try:
+        return version("qualcode")
+    except PackageNotFoundError:
+        return "unknown"
