@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-
-import spacy
-from spacy.language import Language
+from typing import TYPE_CHECKING
 
 from qualcode.errors import QualcodeError
+
+if TYPE_CHECKING:  # spaCy takes seconds to import: only commands that use it load it
+    from spacy.language import Language
 
 DEFAULT_PIPELINE = "blank"
 
@@ -43,6 +44,8 @@ def load_pipeline(name: str | None = None) -> Language:
 
 def build_pipeline(name: str | None = None) -> Language:
     """A new pipeline every call, for callers that change it or need a cold one."""
+    import spacy
+
     name = name or DEFAULT_PIPELINE
     if name == DEFAULT_PIPELINE:
         return _blank_pipeline()
@@ -63,6 +66,8 @@ _cached = functools.lru_cache(maxsize=8)(build_pipeline)
 
 def _blank_pipeline() -> Language:
     """English tokenizer + rule sentencizer + lookup lemmas: no model needed."""
+    import spacy
+
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})

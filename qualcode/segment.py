@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from operator import itemgetter
-
-from spacy.language import Language
-from spacy.pipeline import Sentencizer
+from typing import TYPE_CHECKING
 
 from qualcode.errors import QualcodeError
 from qualcode.nlp import segmentation_disabled, sentence_pipe
 from qualcode.readers.base import Cue, Transcript, Turn
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 UNITS = ("sentence", "turn", "paragraph")
 DEFAULT_BATCH_SIZE = 512
@@ -140,6 +141,8 @@ def _sentence_ranges(
     ``nlp.pipe`` keeps input order, so when a transcript's end marker comes out every
     one of its paragraphs has been seen: that is when its segments are complete.
     """
+    from spacy.pipeline import Sentencizer
+
     fallback = Sentencizer() if sentence_pipe(nlp) is None else None
     jobs = _paragraph_jobs(transcripts, nlp.max_length)
     ranges: list[_Range] = []

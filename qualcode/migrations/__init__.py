@@ -1,41 +1,67 @@
-"""Schema migrations (Alembic), run by ``qualcode init`` and whenever a project opens."""
+"""Schema migrations (Alembic), run by ``qualcode init`` and whenever a project opens.
+
+Opening a project whose schema is already current must stay cheap: the stored revision
+is read with plain SQLAlchemy and compared with the newest file in ``versions/``, and
+Alembic is imported only when they differ. Revision files are named after their
+revision id (``0004_what_it_does.py`` holds revision ``"0004"``); a test checks that
+the newest file is Alembic's head.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
-from alembic.util import CommandError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
 
 from ..errors import QualcodeError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 HERE = Path(__file__).parent
+VERSION_TABLE = "alembic_version"
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(HERE))
     return config
 
 
+def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_config())
+
+
 def head_revision() -> str:
-    """The newest schema revision this version of qualcode knows."""
-    head = ScriptDirectory.from_config(_config()).get_current_head()
+    """The newest schema revision this version of qualcode knows (asks Alembic)."""
+    head = _script().get_current_head()
     assert head is not None
     return head
 
 
+def newest_revision() -> str:
+    """The revision id of the newest file in ``versions/``, without importing Alembic."""
+    return max(path.name.split("_", 1)[0] for path in (HERE / "versions").glob("[0-9]*_*.py"))
+
+
 def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for a database without our schema."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
 
 
 def _known(script: ScriptDirectory, revision: str) -> bool:
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
     try:
         return script.get_revision(revision) is not None
     except (CommandError, RevisionError):
@@ -48,11 +74,12 @@ def upgrade(engine: Engine) -> bool:
     A database made by a newer qualcode (a revision we do not know) is refused rather
     than touched.
     """
-    script = ScriptDirectory.from_config(_config())
     current = current_revision(engine)
-    head = script.get_current_head()
-    if current == head:
+    if current == newest_revision():
         return False
+    from alembic import command
+
+    script = _script()
     if current is not None and not _known(script, current):
         raise QualcodeError(
             f"the database is at schema revision {current}, which this qualcode does not "

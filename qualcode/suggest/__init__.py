@@ -2,7 +2,7 @@
 together with a calibrated score, stored for a person to accept or reject.
 
 Nothing is coded until someone accepts a suggestion; each says why it was made; and
-``evaluate`` reports, by cross-validation over documents, how good they are here.
+``evaluate_project`` reports, by cross-validation over documents, how good they are here.
 
 >>> from qualcode.suggest import run_suggestions, suggestions, accept
 >>> run_suggestions(project, "ana")                # stores suggestions for ana
@@ -12,22 +12,66 @@ Nothing is coded until someone accepts a suggestion; each says why it was made; 
 
 Suggesters register by name, like add-ons (``base.register_suggester``); the built-in
 ones are ``rules`` and ``model``.
+
+Names are imported from their modules when first used: listing or deciding suggestions
+(``store``) needs no spaCy, so the commands that only do that start fast. The evaluation
+itself is ``evaluate.evaluate``: ``evaluate`` here is its module.
 """
 
-from . import rules as _rules  # noqa: F401  (registers "rules")
-from . import textcat as _textcat  # noqa: F401  (registers "model")
-from .base import SUGGESTERS, SuggestContext, Suggester, get_suggester, register_suggester
-from .data import CodeInfo, Corpus, Scope, leaf_codes, load_corpus, scope_for
-from .evaluate import Evaluation, evaluate
-from .run import (
-    METHOD_CHOICES,
-    SuggestionModel,
-    SuggestReport,
-    ensure_model,
-    evaluate_project,
-    run_suggestions,
-)
-from .store import SUGGESTION_COLUMNS, accept, reject, store_suggestions, suggestions
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Public name -> the module that defines it. Modules outside LIGHT need spaCy.
+_EXPORTS = {
+    "METHOD_CHOICES": "combine",
+    "SUGGESTERS": "base",
+    "SuggestContext": "base",
+    "Suggester": "base",
+    "get_suggester": "base",
+    "register_suggester": "base",
+    "CodeInfo": "data",
+    "Corpus": "data",
+    "Scope": "data",
+    "leaf_codes": "data",
+    "load_corpus": "data",
+    "scope_for": "data",
+    "Evaluation": "evaluate",
+    "SuggestionModel": "run",
+    "SuggestReport": "run",
+    "ensure_model": "run",
+    "evaluate_project": "run",
+    "run_suggestions": "run",
+    "SUGGESTION_COLUMNS": "store",
+    "accept": "store",
+    "reject": "store",
+    "store_suggestions": "store",
+    "suggestions": "store",
+}
+_LIGHT = frozenset({"combine", "data", "store"})
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'qualcode.suggest' has no attribute {name!r}")
+    module = _EXPORTS[name]
+    if module not in _LIGHT:
+        # The built-in suggesters register themselves, like add-ons, when imported.
+        importlib.import_module(".rules", __name__)
+        importlib.import_module(".textcat", __name__)
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from .base import SUGGESTERS, SuggestContext, Suggester, get_suggester, register_suggester
+    from .combine import METHOD_CHOICES
+    from .data import CodeInfo, Corpus, Scope, leaf_codes, load_corpus, scope_for
+    from .evaluate import Evaluation
+    from .run import SuggestionModel, SuggestReport, ensure_model, evaluate_project, run_suggestions
+    from .store import SUGGESTION_COLUMNS, accept, reject, store_suggestions, suggestions
 
 __all__ = [
     "METHOD_CHOICES",
@@ -43,7 +87,6 @@ __all__ = [
     "SuggestionModel",
     "accept",
     "ensure_model",
-    "evaluate",
     "evaluate_project",
     "get_suggester",
     "leaf_codes",

@@ -9,7 +9,23 @@ library functions as the CLI, and each write is one transaction. See ``security`
 the token and the checks against cross-site requests.
 """
 
-from .app import create_app
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .settings import WebSettings
 
+if TYPE_CHECKING:
+    from .app import create_app
+
 __all__ = ["WebSettings", "create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    # FastAPI takes a second or more to import: only ``qualcode serve`` should pay for it,
+    # not every command that reads the web settings.
+    if name == "create_app":
+        from .app import create_app
+
+        return create_app
+    raise AttributeError(f"module 'qualcode.web' has no attribute {name!r}")
