@@ -5,6 +5,7 @@
      │    └── CodebookError       codebook.yaml has problems (all of them, at once)
      ├── ProjectNotFound          no qualcode project where one was looked for
      ├── NotFound                 an unknown document, segment or code name
+     ├── NotAllowed               another coder's work, or a lead's job (see visibility)
      └── ImportConflict           a changed file would lose codings on --replace
 
 The CLI prints ``str(error)`` as one line and exits with status 1.
@@ -59,6 +60,10 @@ class ProjectNotFound(QualcodeError):
 
 class NotFound(QualcodeError):
     """An unknown document, segment or code, with the nearest names as a hint."""
+
+
+class NotAllowed(QualcodeError):
+    """Another coder's work to change, or to see while the round is closed; or a lead's job."""
 
 
 class ImportConflict(QualcodeError):

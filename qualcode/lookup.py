@@ -1,0 +1,63 @@
+"""Find documents and codes by the names people give them, with near names when not found.
+
+These lookups sit below ``coding``, ``queries``, ``team`` and ``memos``, which all use
+them, so that none of those has to import another to find a document or a code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import NotFound
+from .models import Code, Document
+
+
+def find_document(session: Session, ref: str) -> Document:
+    """A document by name, by name without extension, or by (a prefix of) its id."""
+    rows = session.execute(select(Document.id, Document.name)).all()
+    for doc_id, name in rows:
+        if ref in (name, name.rsplit(".", 1)[0]) or str(doc_id) == ref:
+            return session.get_one(Document, doc_id)
+    prefixed = [doc_id for doc_id, _name in rows if len(ref) >= 6 and str(doc_id).startswith(ref)]
+    if len(prefixed) == 1:
+        return session.get_one(Document, prefixed[0])
+    near = difflib.get_close_matches(ref, [name for _id, name in rows], n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+    raise NotFound(f"no document {ref!r} in this project{hint} (see `qualcode documents`)")
+
+
+def find_code(session: Session, ref: str | Code) -> Code:
+    """A code by id, slug (``speaking-the-language``) or name (any case)."""
+    if isinstance(ref, Code):
+        return ref
+    codes = list(session.scalars(select(Code)))
+    wanted = ref.strip().casefold()
+    for live_first in (True, False):
+        for code in codes:
+            if code.archived == live_first:
+                continue
+            if wanted in (str(code.id), code.slug, code.name.casefold()):
+                return code
+    names = [code.name for code in codes if not code.archived]
+    near = difflib.get_close_matches(ref, names, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+    raise NotFound(f"no code {ref!r} in the codebook{hint} (see `qualcode codebook show`)")
+
+
+def code_and_descendants(session: Session, ref: str | Code) -> set[uuid.UUID]:
+    """The ids of a code and every code below it (a theme stands for all its codes)."""
+    root = find_code(session, ref)
+    children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
+    for code_id, parent_id in session.execute(select(Code.id, Code.parent_id)):
+        children.setdefault(parent_id, []).append(code_id)
+    found, todo = set(), [root.id]
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(children.get(current, []))
+    return found
