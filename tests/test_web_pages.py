@@ -5,10 +5,13 @@ from __future__ import annotations
 import html
 import json
 import re
+import socket
 import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -217,28 +220,148 @@ def test_web_pages_can_be_overridden_by_the_project(coded_project):
     assert "<title>Our study" in client.get("/coder").text
 
 
-def test_web_serve_prints_its_address_with_the_token_first(coded_project):
-    """`qualcode serve` binds 127.0.0.1, prints the URL with a fresh token as its first
-    line, and refuses requests without it."""
-    command = [sys.executable, "-m", "qualcode", "--project", str(coded_project.root), "serve",
-               "--port", "0", "--no-browser", "--coder", "ana"]  # fmt: skip
+@contextmanager
+def serving(project: Project, *options: str) -> Iterator[tuple[str, str, str]]:
+    """`qualcode serve OPTIONS` in a process of its own: its first line, its address and
+    token once it answers, and (when the block ends) what it wrote to stderr."""
+    command = [sys.executable, "-m", "qualcode", "--project", str(project.root), "serve",
+               "--port", "0", "--no-browser", *options]  # fmt: skip
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = server.stdout.readline().strip()
+        base, _, token = first.partition("/?token=")
+        for _ in range(100):  # the socket is bound before the line is printed
+            try:
+                httpx.get(f"{base}/api/me", timeout=10)
+                break
+            except httpx.ConnectError:
+                time.sleep(0.1)
+        yield first, base, token
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)  # waits, and closes its pipes
+
+
+def test_web_serve_prints_its_address_with_the_token_first(coded_project):
+    """`qualcode serve` binds 127.0.0.1, prints the URL with a fresh token as its first
+    line, and refuses requests without it."""
+    with serving(coded_project, "--coder", "ana") as (first, base, token):
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{40,}", first), first
-        base, token = first.split("/?token=")
         with httpx.Client(base_url=base, timeout=10) as client:
-            for _ in range(100):  # the socket is bound before the line is printed
-                try:
-                    refused = client.get("/api/me")
-                    break
-                except httpx.ConnectError:
-                    time.sleep(0.1)
-            assert refused.status_code == 403
+            assert client.get("/api/me").status_code == 403
             me = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
             assert me.json()["coder"] == "ana"
             welcome = client.get(f"/?token={token}")
             assert welcome.status_code == 303 and "HttpOnly" in welcome.headers["set-cookie"]
-    finally:
-        server.terminate()
-        server.communicate(timeout=10)  # waits, and closes its pipes
+
+
+def _port(base: str) -> str:
+    return base.rsplit(":", 1)[1]
+
+
+def test_web_serve_on_every_interface_answers_only_its_own_host_names(coded_project):
+    """DNS rebinding: a page of evil.example whose name now points at this machine must
+    not reach the project, even with `--host 0.0.0.0`."""
+    with serving(coded_project, "--host", "0.0.0.0") as (first, base, token):
+        assert first.startswith("http://127.0.0.1:")  # an address a browser can open
+        port = _port(base)
+        bearer = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, timeout=10, headers=bearer) as client:
+            for host in ("evil.example", f"evil.example:{port}", "127.0.0.1.evil.example",
+                         "0.0.0.0", ""):  # fmt: skip
+                refused = client.get("/api/me", headers={"Host": host})
+                assert refused.status_code == 403, host
+                assert "not a name of this server" in refused.json()["detail"]
+            hostname = socket.gethostname()
+            for host in (f"127.0.0.1:{port}", f"localhost:{port}", "LOCALHOST.", f"[::1]:{port}",
+                         f"{hostname}:{port}", f"{socket.getfqdn()}:{port}", "127.0.0.2"):
+                assert client.get("/api/me", headers={"Host": host}).status_code == 200, host
+    with serving(coded_project, "--host", "0.0.0.0", "--allow-host", "qual.lab.example") as (
+        _, base, token,
+    ):  # fmt: skip
+        answer = httpx.get(f"{base}/api/me", timeout=10, headers={
+            "Authorization": f"Bearer {token}", "Host": "qual.lab.example"})  # fmt: skip
+        assert answer.status_code == 200
+
+
+def test_web_serve_reached_by_a_local_address_answers_for_it(coded_project):
+    """Someone on the network opens http://<this machine's address>:PORT: the address the
+    connection came in on is a name of this server."""
+    outward = _outward_address()
+    if outward is None:
+        pytest.skip("this machine has no address but loopback")
+    with serving(coded_project, "--host", "0.0.0.0") as (_, base, token):
+        reached = httpx.get(f"http://{outward}:{_port(base)}/api/me", timeout=10,
+                            headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        assert reached.status_code == 200
+
+
+def _outward_address() -> str | None:
+    """This machine's address on its default route (no packet is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: routing only
+        except OSError:
+            return None
+        found = probe.getsockname()[0]
+    return None if found.startswith("127.") else found
+
+
+def test_web_serve_on_loopback_refuses_other_host_names(coded_project):
+    with serving(coded_project) as (_, base, token):
+        bearer = {"Authorization": f"Bearer {token}"}
+        refused = httpx.get(f"{base}/api/me", timeout=10,
+                            headers={**bearer, "Host": "evil.example"})  # fmt: skip
+        assert refused.status_code == 403
+        assert httpx.get(f"{base}/api/me", timeout=10, headers=bearer).status_code == 200
+
+
+# --- forms from our own pages, and nothing from other sites ----------------------------------
+
+CHROMIUM_SAME_ORIGIN = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+
+
+def test_web_form_from_our_own_page_is_accepted_as_chromium_sends_it(coded_project):
+    """Chromium sends ``Origin: null`` on a form posted from a page whose referrer policy
+    hides the origin; ``Sec-Fetch-Site`` still says it came from this server's page."""
+    client, settings = browser_for(coded_project, coder=None)
+    chosen = client.post(
+        "/coder", data={"name": "ana", "csrf": settings.csrf}, headers=CHROMIUM_SAME_ORIGIN,
+        follow_redirects=False,
+    )  # fmt: skip
+    assert chosen.status_code == 303, chosen.text
+    page = client.get("/coder")
+    assert page.headers["referrer-policy"] == "same-origin"  # our pages name their origin
+    own = client.post(
+        "/coder", data={"name": "ana", "csrf": settings.csrf}, follow_redirects=False,
+        headers={"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"},
+    )  # fmt: skip
+    assert own.status_code == 303
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://testserver:9999"},  # another port
+        {"Sec-Fetch-Site": "cross-site", "Origin": "null"},  # a sandboxed frame elsewhere
+        {"Origin": "https://evil.example"},  # a browser without Sec-Fetch-*
+        {"Origin": "null"},
+    ],
+)
+def test_web_form_from_another_site_is_refused_even_with_the_csrf_value(coded_project, headers):
+    client, settings = browser_for(coded_project, coder=None)
+    forged = client.post(
+        "/coder", data={"name": "mallory", "csrf": settings.csrf}, headers=headers,
+        follow_redirects=False,
+    )  # fmt: skip
+    assert forged.status_code == 403
+    assert "cross-site request" in forged.text
+    assert settings.coder_cookie not in forged.headers.get("set-cookie", "")
+
+
+def test_web_blind_round_is_described_as_closed_on_the_first_page(coded_project):
+    client, _ = browser_for(coded_project, coder=None)
+    page = client.get("/coder").text
+    assert "While a blind round is closed, you see only your own codings" in page
+    assert "round is open" not in page

@@ -39,22 +39,34 @@ def _bind(host: str, port: int) -> socket.socket:
     "--coder", envvar="QUALCODE_CODER", help="Code as NAME [env QUALCODE_CODER]; else the "
     "first page asks.",
 )  # fmt: skip
+@click.option(
+    "--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+    help="Also answer requests for this host name (repeatable); localhost and this "
+    "machine's names are answered already.",
+)  # fmt: skip
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")
 @pass_context
-def serve(obj: CommandContext, host: str, port: int, coder: str | None, no_browser: bool) -> None:
-    """Start the web app: read transcripts, code them, pull quotes (prints its URL first)."""
+def serve(
+    obj: CommandContext, host: str, port: int, coder: str | None, allow_hosts: tuple[str, ...],
+    no_browser: bool,
+) -> None:  # fmt: skip
+    """Start the web app and print its address.
+
+    Read transcripts, code them and pull quotes in a browser.
+    """
     import uvicorn
 
     from ..web import create_app
     from ..web.app import calm_garbage_collector
+    from ..web.security import host_names
 
     project = obj.open()
     sock = _bind(host, port)
     port = sock.getsockname()[1]
-    names = [*LOOPBACK, host] if host in LOOPBACK else []
     settings = WebSettings(
-        token=new_token(), coder=coder or obj.viewer, host=host, port=port, allowed_hosts=names
-    )
+        token=new_token(), coder=coder or obj.viewer, host=host, port=port,
+        allowed_hosts=host_names(host, allow_hosts),
+    )  # fmt: skip
     url = settings.url()
     click.echo(url)
     who = f" as {settings.coder}" if settings.coder else ""
@@ -62,7 +74,9 @@ def serve(obj: CommandContext, host: str, port: int, coder: str | None, no_brows
     if host not in LOOPBACK:
         click.echo(
             f"warning: listening on {host}: anyone who can reach it and has the token can "
-            "read and change this project",
+            "read and change this project. It answers for the host names "
+            f"{', '.join(settings.allowed_hosts)} and this machine's addresses "
+            "(--allow-host NAME for another)",
             err=True,
         )
     if not no_browser:

@@ -4,21 +4,29 @@
   as an HttpOnly, SameSite=Strict cookie and redirects to the same address without it),
   as that cookie, or as ``Authorization: Bearer TOKEN``. Otherwise: 403 and what to do.
 - A write (POST, PUT, PATCH, DELETE) authorised by the cookie must prove it comes from
-  our own pages: an ``Origin`` other than our own is refused, and the JSON API wants the
-  header ``X-Qualcode-CSRF`` with the value pages carry in ``<meta name="qualcode-csrf">``
-  (forms send it as the hidden field ``csrf``, checked by :func:`check_form`). A request
+  our own pages. The browser says where a request comes from: ``Sec-Fetch-Site`` (sent by
+  every current browser, and no page can forge it) must be ``same-origin``; a browser
+  without it must send an ``Origin`` equal to our own (``null``, which a page that hides
+  its origin sends, is refused). On top of that the JSON API wants the header
+  ``X-Qualcode-CSRF`` with the value pages carry in ``<meta name="qualcode-csrf">``, and
+  forms send it as the hidden field ``csrf`` (checked by :func:`check_form`). A request
   with the bearer header needs neither: a browser cannot send that header cross-site.
-- ``Host`` must be one of ``allowed_hosts`` when the settings name any (DNS rebinding).
+- ``Host`` must be a name of this server (DNS rebinding): one of ``allowed_hosts`` when
+  the settings name any, a loopback address, or the address the connection came in on.
 - Every response gets a strict Content-Security-Policy (scripts only from our own
-  ``/static``), no referrer, no framing, and a ``Server-Timing`` header with the time the
-  app took, which ``bench/web.py`` reads.
+  ``/static``), a referrer only for our own pages (so that their forms name their
+  origin), no framing, and a ``Server-Timing`` header with the time the app took, which
+  ``bench/web.py`` reads.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
+import socket
 import time
+from collections.abc import Iterable
 from urllib.parse import urlencode, urlsplit
 
 from starlette.datastructures import URL, Headers, MutableHeaders
@@ -55,7 +63,46 @@ def _refuse(scope: Scope, status: int, message: str) -> Response:
 
 
 def _host_name(host: str) -> str:
-    return urlsplit(f"//{host}").hostname or ""
+    """The name in a ``Host`` header, without port, brackets, case or a final dot."""
+    try:
+        return (urlsplit(f"//{host}").hostname or "").rstrip(".")
+    except ValueError:  # a malformed IPv6 literal
+        return ""
+
+
+def _address(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        found = ipaddress.ip_address(name)
+    except ValueError:
+        return None
+    mapped = getattr(found, "ipv4_mapped", None)  # ::ffff:192.0.2.1 on a dual-stack socket
+    return mapped or found
+
+
+def host_allowed(settings: WebSettings, host: str, local: str | None) -> bool:
+    """Is ``host`` (a ``Host`` header) a name of this server? A loopback address, or the
+    address the connection reached (``local``), cannot point elsewhere; other names must
+    be in ``settings.allowed_hosts`` (when it is empty, any is accepted)."""
+    if not settings.allowed_hosts:
+        return True
+    name = _host_name(host)
+    address = _address(name)
+    if address is not None and (address.is_loopback or address == _address(local or "")):
+        return True
+    return name in {n.casefold().rstrip(".") for n in settings.allowed_hosts}
+
+
+WILDCARD = {"0.0.0.0", "::", ""}
+
+
+def host_names(bound: str, extra: Iterable[str] = ()) -> list[str]:
+    """The ``Host`` names a server bound to ``bound`` answers: localhost, the bound name,
+    this machine's names when it listens on every interface, and ``extra``."""
+    names = ["localhost", bound, *extra]
+    if bound in WILDCARD:
+        hostname = socket.gethostname()
+        names += [hostname, socket.getfqdn(), f"{hostname}.local"]
+    return list(dict.fromkeys(n.casefold() for n in names if n and n not in WILDCARD))
 
 
 class TokenMiddleware:
@@ -80,7 +127,7 @@ class TokenMiddleware:
                 headers = MutableHeaders(scope=message)
                 headers.append("Content-Security-Policy", POLICY)
                 headers.append("X-Content-Type-Options", "nosniff")
-                headers.append("Referrer-Policy", "no-referrer")
+                headers.append("Referrer-Policy", "same-origin")
                 headers.append("X-Frame-Options", "DENY")
                 if "cache-control" not in headers:
                     headers.append("Cache-Control", "no-store")
@@ -95,8 +142,13 @@ class TokenMiddleware:
         request = Request(scope)
         headers = Headers(scope=scope)
         host = headers.get("host", "")
-        if self.settings.allowed_hosts and _host_name(host) not in self.settings.allowed_hosts:
-            return _refuse(scope, 403, f"host {host!r} is not this server's; use its address")
+        local = (scope.get("server") or (None,))[0]
+        if not host_allowed(self.settings, host, local):
+            return _refuse(
+                scope, 403,
+                f"host {host!r} is not a name of this server: open the address `qualcode "
+                f"serve` printed, or start it with --allow-host {_host_name(host) or 'NAME'}",
+            )  # fmt: skip
         given = request.query_params.get("token")
         if given is not None and same(given, self.settings.token):
             if request.method == "GET" and not scope["path"].startswith("/api"):
@@ -122,9 +174,19 @@ class TokenMiddleware:
         return response
 
     def _cross_site(self, scope: Scope, headers: Headers, host: str) -> Response | None:
+        site = headers.get("sec-fetch-site")
         origin = headers.get("origin")
-        if origin is not None and urlsplit(origin).netloc != host:
-            return _refuse(scope, 403, f"cross-site request from {origin} refused")
+        if site is not None:
+            foreign = site not in ("same-origin", "none")  # none: the user's own action
+        else:
+            foreign = origin is not None and urlsplit(origin).netloc.casefold() != host.casefold()
+        if foreign:
+            source = origin or site
+            return _refuse(
+                scope, 403,
+                f"cross-site request from {source} refused: only this server's own pages "
+                "may change the project (open the address `qualcode serve` printed)",
+            )  # fmt: skip
         if scope["path"].startswith("/api") and not same(
             headers.get(CSRF_HEADER), self.settings.csrf
         ):

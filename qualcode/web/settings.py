@@ -52,6 +52,8 @@ class WebSettings:
         return f"qualcode_coder_{self.port}"
 
     def url(self, path: str = "/") -> str:
-        """The address to open, with the token: what ``qualcode serve`` prints first."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        """The address to open, with the token: what ``qualcode serve`` prints first
+        (on this machine's loopback when the server listens on every interface)."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}{path}?token={self.token}"
