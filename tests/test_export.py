@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from helpers import write
-from test_quotes import PCN, code, code_examples
+from test_quotes import PCN, code, code_examples, lead
 
 from qualcode import NotFound, QualcodeError, import_files
 from qualcode.cli import cli
@@ -287,11 +287,11 @@ def test_packaged_templates_use_only_documented_variables(name):
 
 
 def test_cli_export_writes_each_format(example_project, runner, tmp_path):
-    project = code_examples(example_project)
+    project = lead(code_examples(example_project))
     out = tmp_path / "exports"
     result = runner.invoke(
-        cli, ["--project", str(project.root), "export", "--format", "md", "--format", "xlsx",
-              "--out", str(out), "--by", "theme", "--by", "area", "-v"],
+        cli, ["--project", str(project.root), "--as", "lee", "export", "--format", "md",
+              "--format", "xlsx", "--out", str(out), "--by", "theme", "--by", "area", "-v"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
@@ -303,10 +303,10 @@ def test_cli_export_writes_each_format(example_project, runner, tmp_path):
 
 
 def test_cli_export_labels_values_in_the_reports_style(example_project, runner):
-    project = code_examples(example_project)
+    project = lead(code_examples(example_project))
     result = runner.invoke(
-        cli, ["--project", str(project.root), "export", "--format", "md", "--code", "trust",
-              "--label", "community=Big Local partnership"],
+        cli, ["--project", str(project.root), "--as", "lee", "export", "--format", "md",
+              "--code", "trust", "--label", "community=Big Local partnership"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     text = (project.root / "exports" / "quotes.md").read_text(encoding="utf-8")

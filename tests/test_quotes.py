@@ -38,6 +38,13 @@ def code_examples(project):
     return project
 
 
+def lead(project):
+    """The project with a lead, lee, who sees every coder's work in a closed round."""
+    with project.transaction() as session:
+        get_coder(session, "lee", role="lead")
+    return project
+
+
 def test_quotes_have_every_column_and_every_attribute(example_project):
     coded = code_examples(example_project)
     frame = quotes(coded)
@@ -239,10 +246,11 @@ def test_cooccurrence_counts_overlapping_codes(example_project):
 
 
 def test_cli_quotes_prints_quotes_with_attribution(example_project, runner):
-    coded = code_examples(example_project)
+    coded = lead(code_examples(example_project))
     result = runner.invoke(
-        cli, ["--project", str(coded.root), "quotes", "--code", "speaking-the-language",
-              "--where", "agency_type=health agency"], env={"COLUMNS": "250"},
+        cli, ["--project", str(coded.root), "--as", "lee", "quotes", "--code",
+              "speaking-the-language", "--where", "agency_type=health agency"],
+        env={"COLUMNS": "250"},
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert '"The ICB is the body above us' in result.output
@@ -251,13 +259,15 @@ def test_cli_quotes_prints_quotes_with_attribution(example_project, runner):
 
 
 def test_cli_quotes_json_and_csv(example_project, runner):
-    coded = code_examples(example_project)
+    coded = lead(code_examples(example_project))
     result = runner.invoke(
-        cli, ["--project", str(coded.root), "quotes", "--json", "--code", "trust"]
+        cli, ["--project", str(coded.root), "--as", "lee", "quotes", "--json", "--code", "trust"]
     )
     (row,) = json.loads(result.output)
     assert row["codes"] == ["Trust"] and row["speaker"] == "Maureen" and row["segment"] >= 1
-    result = runner.invoke(cli, ["--project", str(coded.root), "quotes", "--csv", "--coder", "ben"])
+    result = runner.invoke(
+        cli, ["--project", str(coded.root), "--as", "lee", "quotes", "--csv", "--coder", "ben"]
+    )
     lines = result.output.splitlines()
     assert lines[0].startswith("coding_id,code,") and len(lines) == 3
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +12,7 @@ from rich.table import Column, Table
 
 from .. import quotes as quotes_lib
 from ..export import FORMATS, render_export
-from ._base import CommandContext, cli, console, json_option, pass_context, print_json
+from ._base import CommandContext, cli, console, json_option, pass_context, print_json, records
 
 
 def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
@@ -77,17 +76,20 @@ def quotes(
     obj: CommandContext, limit: int | None, redact: bool, as_csv: bool, as_json: bool,
     context: int, labels: tuple[str, ...], **options: Any,
 ) -> None:  # fmt: skip
-    """Coded excerpts with their attribution, e.g. --code trust --where agency_type=school."""
+    """Print coded excerpts with their attribution.
+
+    For example: qualcode quotes --code trust --where agency_type=school
+    """
     with obj.open() as project:
         redactor = quotes_lib.project_redactor(project) if redact else None
         frame = quotes_lib.quotes(
             project, context=context, labels=dict(_pairs(labels, "--label")), redactor=redactor,
-            viewer=obj.viewer, **_filters(options),
+            viewer=obj.asker, **_filters(options),
         )  # fmt: skip
     if limit is not None:
         frame = frame.head(limit)
-    if as_json:  # pandas turns numpy numbers, NaN and tuples into JSON
-        print_json(json.loads(frame.to_json(orient="records", force_ascii=False)))
+    if as_json:
+        print_json(records(frame, list(frame.columns)))
         return
     if as_csv:
         flat = frame.assign(codes=["; ".join(c) for c in frame["codes"]])
@@ -103,9 +105,10 @@ def quotes(
 
 
 @cli.command()
-@click.option("--by", multiple=True, default=("theme", "agency_type"), show_default=True,
-              metavar="KEY", help="Group by theme (then code), code, or any attribute "
-                                  "(repeatable, outermost first).")  # fmt: skip
+@click.option("--by", multiple=True, metavar="KEY",
+              help="Group by theme (then code), code, or any attribute (repeatable, "
+                   "outermost first) [default: theme, then agency_type where excerpts "
+                   "have it].")  # fmt: skip
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
               default=("html",), show_default=True, help="Output format (repeatable).")  # fmt: skip
 @click.option("--out", type=click.Path(path_type=Path),
@@ -128,7 +131,10 @@ def export(
     no_redact: bool, real_names: bool, verbose: bool, context: int, labels: tuple[str, ...],
     **options: Any,
 ) -> None:  # fmt: skip
-    """Write coded excerpts grouped by theme, code and attribute (html md docx csv xlsx)."""
+    """Write coded excerpts to files: html md docx csv xlsx.
+
+    Excerpts are grouped by theme, code and attribute (--by).
+    """
 
     def report(line: str) -> None:
         if verbose or not line.startswith(" "):
@@ -136,8 +142,8 @@ def export(
 
     with obj.open() as project:
         render_export(
-            project, list(dict.fromkeys(formats)), by, out, name=name, title=title,
+            project, list(dict.fromkeys(formats)), by or None, out, name=name, title=title,
             template_dirs=template_dirs, redact=not no_redact, redact_file=redact_file,
             real_names=real_names, labels=dict(_pairs(labels, "--label")), context=context,
-            viewer=obj.viewer, report=report, **_filters(options),
+            viewer=obj.asker, report=report, **_filters(options),
         )  # fmt: skip

@@ -13,6 +13,7 @@ from ..quotes import MISSING, QUOTE_COLUMNS, CodeTree, clock, code_matrix, label
 from .context import Cell, Chip, Excerpt, Group, Matrix, MatrixRow
 
 GROUP_KEYS = ("theme", "code")
+DEFAULT_BY = ("theme", "agency_type")  # the study's way; left out where nobody has it
 
 
 def _squash(text: str) -> str:
@@ -38,12 +39,12 @@ class ContextBuilder:
     """Builds an :class:`ExportContext` from the excerpts frame."""
 
     def __init__(
-        self, frame: pd.DataFrame, tree: CodeTree, by: Sequence[str],
+        self, frame: pd.DataFrame, tree: CodeTree, by: Sequence[str] | None,
         labels: Mapping[str, str] | None, attribution: str,
     ) -> None:  # fmt: skip
         self.frame, self.tree, self.labels = _one_per_passage(frame), tree, labels
-        self.levels = _levels(by, frame)
-        self.by = list(by)
+        self.by = list(DEFAULT_BY if by is None else by)
+        self.levels, self.notes = plan_levels(by, frame)
         self.nodes = {str(i): n for i, n in tree.nodes.items()}
         self.chips = {n.name: Chip(n.name, n.colour) for n in reversed(tree.nodes.values())}
         self.chip_lists: dict[tuple[str, ...], list[Chip]] = {}
@@ -70,7 +71,11 @@ class ContextBuilder:
     def excerpts(self) -> list[Excerpt]:
         f = self.frame
         attribute_names = [c for c in f.columns if c not in QUOTE_COLUMNS]
-        attribute_rows = zip(*(_values(f[c]) for c in attribute_names), strict=True)
+        attribute_rows = (
+            zip(*(_values(f[c]) for c in attribute_names), strict=True)
+            if attribute_names
+            else [()] * len(f)
+        )
         made = []
         names = ["code_id", "code_path", "theme", "codes", "context_before", "text",
                  "context_after", "attribution", "reference", "document", "speaker", "time",
@@ -206,11 +211,22 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _levels(by: Sequence[str], frame: pd.DataFrame) -> list[str]:
-    """Heading levels: ``theme`` brings ``code`` under it unless ``code`` is given too."""
+def plan_levels(by: Sequence[str] | None, frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Heading levels, and what the default grouping left out, a sentence each.
+
+    ``theme`` brings ``code`` under it unless ``code`` is given too. ``by=None`` is
+    :data:`DEFAULT_BY` less the attributes no excerpt has (a project of plain transcripts
+    has none); an attribute asked for by name that no excerpt has is an error.
+    """
+    asked = list(DEFAULT_BY if by is None else by)
     levels: list[str] = []
-    for key in by:
+    notes: list[str] = []
+    for key in asked:
         if key not in GROUP_KEYS and len(frame) and key not in frame.columns:
+            if by is None:
+                notes.append(f"not grouped by {key}: no document or speaker of these "
+                             "excerpts has it")  # fmt: skip
+                continue
             fixed = ("document", "speaker", "coder", "origin", "attribution")
             known = [k for k in frame.columns if k not in QUOTE_COLUMNS or k in fixed]
             raise NotFound(
@@ -218,6 +234,6 @@ def _levels(by: Sequence[str], frame: pd.DataFrame) -> list[str]:
                 f"(choose from theme, code, {', '.join(known)})"
             )
         levels.append(key)
-        if key == "theme" and "code" not in by:
+        if key == "theme" and "code" not in asked:
             levels.append("code")
-    return list(dict.fromkeys(levels))
+    return list(dict.fromkeys(levels)), notes

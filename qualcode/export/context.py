@@ -111,6 +111,10 @@ class ExportContext:
     levels: list[str] = _help("The heading levels: `['theme', 'code', 'agency_type']`.")
     filters: list[str] = _help("The filters applied, in words: `code: Trust`.")
     redaction: str = _help("How names were hidden, in a sentence (empty if they were not).")
+    notes: list[str] = _help(
+        "What the default grouping left out, a sentence each: `not grouped by agency_type: "
+        "no document or speaker of these excerpts has it`."
+    )
     groups: list[Group] = _help("The outermost headings, each holding the rest.")
     codes: list[Chip] = _help("Every code with excerpts, in codebook order (a legend).")
     counts: Matrix | None = _help("Excerpts by theme × `matrix_attribute` (or None).")

@@ -53,7 +53,7 @@ def _describe(filters: Mapping[str, Any]) -> list[str]:
 def render_export(
     project: Project,
     fmt: str | Sequence[str] = "html",
-    by: Sequence[str] = ("theme", "agency_type"),
+    by: Sequence[str] | None = None,
     out: str | Path | None = None,
     *,
     name: str = "quotes",
@@ -70,6 +70,9 @@ def render_export(
     **filters: Any,
 ) -> list[Path]:
     """Write coded excerpts grouped by ``by`` in each format; return the files written.
+
+    ``by=None`` groups by theme, code and agency type, leaving out what no excerpt has
+    (and saying so through ``report`` and in the export itself).
 
     >>> render_export(project, ["html", "xlsx"], by=("theme", "agency_type"),
     ...               theme="Power", where={"area": "Area 3"})
@@ -94,6 +97,9 @@ def render_export(
     with project.sessionmaker() as session:
         tree = code_tree(session)
     builder = ContextBuilder(frame, tree, by, labels, attribution)
+    if report is not None:
+        for note in builder.notes:
+            report(note)
     needs_context = any(f in ("html", "md", "docx") for f in formats)
     ctx = _context(project, builder, title, filters, redactor) if needs_context else None
     env = environment(project.root, template_dirs)
@@ -132,6 +138,7 @@ def _context(
         levels=builder.levels,
         filters=_describe(filters),
         redaction=redaction,
+        notes=builder.notes,
         groups=builder.groups(),
         codes=builder.legend(),
         counts=counts,

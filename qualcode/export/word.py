@@ -21,7 +21,10 @@ def write_docx(context: ExportContext, path: Path, dirs: Sequence[Path]) -> list
     document.add_heading(context.title, level=0)
     levels = ", then ".join(level.replace("_", " ") for level in context.levels)
     intro = f"{context.total} excerpts, grouped by {levels}."
-    document.add_paragraph(" ".join(p for p in (intro, *context.filters, context.redaction) if p))
+    notes = [f"Note: {note}." for note in context.notes]
+    document.add_paragraph(
+        " ".join(p for p in (intro, *context.filters, context.redaction, *notes) if p)
+    )
     if context.counts is not None:
         _docx_table(document, context.counts)
     styles = {s.name for s in document.styles}
