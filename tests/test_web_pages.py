@@ -365,3 +365,22 @@ def test_web_blind_round_is_described_as_closed_on_the_first_page(coded_project)
     page = client.get("/coder").text
     assert "While a blind round is closed, you see only your own codings" in page
     assert "round is open" not in page
+
+
+def test_web_selection_cutting_words_is_coded_as_whole_words(coded_project):
+    """What the page sends after a sloppy drag, and what a script might send: the coding
+    takes the words it cuts whole ("vening. … draw a m" codes "evening. … draw a map")."""
+    client, settings = browser_for(coded_project)
+    with coded_project.sessionmaker() as session:
+        text = find_document(session, AREA_1).text
+    start = text.index("vening. So the idea")
+    end = text.index("draw a map") + len("draw a m")
+    made = client.post(
+        "/api/codings", json={"document": AREA_1, "start": start, "end": end, "code": "trust"},
+        headers={"X-Qualcode-CSRF": settings.csrf, **CHROMIUM_SAME_ORIGIN},
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    coded = made.json()
+    assert text[coded["start"] : coded["end"]] == (
+        "evening. So the idea tonight is we draw a map"
+    )

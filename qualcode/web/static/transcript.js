@@ -99,6 +99,29 @@
     return lo;
   }
 
+  // Whole words, by the rule of qualcode/words.py: a word is a run of letters, digits and
+  // marks, with an apostrophe or hyphen between two of them; a selection never cuts one.
+  const LETTER = /[\p{L}\p{N}\p{M}]/u;
+  const JOINERS = "'\u2019-\u2010";
+
+  function charAt(offset) {
+    const piece = pieces[firstPieceEndingAfter(offset)];
+    return piece && piece.start <= offset ? slice(piece, offset, offset + 1) : "";
+  }
+
+  function inWord(offset) {
+    const ch = charAt(offset);
+    if (ch === "") return false;
+    if (LETTER.test(ch)) return true;
+    return JOINERS.includes(ch) && LETTER.test(charAt(offset - 1)) && LETTER.test(charAt(offset + 1));
+  }
+
+  function wholeWords(start, end) {
+    while (start > 0 && inWord(start - 1) && inWord(start)) start -= 1;
+    while (end < data.document.length && inWord(end - 1) && inWord(end)) end += 1;
+    return [start, end];
+  }
+
   function textOf(start, end) {
     const parts = [];
     for (let i = firstPieceEndingAfter(start); i < pieces.length && pieces[i].start < end; i++) {
@@ -285,7 +308,7 @@
       const start = offsetAt(range.startContainer, range.startOffset, false);
       const end = offsetAt(range.endContainer, range.endOffset, true);
       selection.removeAllRanges();
-      if (start < end) select(start, end);
+      if (start < end) select(...wholeWords(start, end));
       return;
     }
     const target = event.target instanceof Element ? event.target : null;
@@ -600,5 +623,5 @@
     if (piece) piece.el.scrollIntoView({ block: "center" });
   }
   root.dataset.ready = "true";
-  window.qualcode = { offsetAt, select, state, codings: () => codings, pieces };
+  window.qualcode = { offsetAt, select, wholeWords, state, codings: () => codings, pieces };
 })();
