@@ -7,7 +7,6 @@ written to the append-only ``coding_log`` with enough data to undo it.
 
 from __future__ import annotations
 
-import difflib
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -17,28 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound, QualcodeError
+from .lookup import find_code, find_document
 from .models import CODER_ROLES, CODING_ORIGINS, Code, Coder, Coding, CodingLog, Document, Segment
-from .queries import find_document
+from .visibility import changeable
 
 UNDOABLE = ("add", "remove", "recode")
-
-
-def find_code(session: Session, ref: str | Code) -> Code:
-    """A code by id, slug (``speaking-the-language``) or name (any case)."""
-    if isinstance(ref, Code):
-        return ref
-    codes = list(session.scalars(select(Code)))
-    wanted = ref.strip().casefold()
-    for live_first in (True, False):
-        for code in codes:
-            if code.archived == live_first:
-                continue
-            if wanted in (str(code.id), code.slug, code.name.casefold()):
-                return code
-    names = [code.name for code in codes if not code.archived]
-    near = difflib.get_close_matches(ref, names, n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
-    raise NotFound(f"no code {ref!r} in the codebook{hint} (see `qualcode codebook show`)")
 
 
 def get_coder(session: Session, name: str | Coder, role: str | None = None) -> Coder:
@@ -350,7 +332,8 @@ def _restore(session: Session, coding_id: uuid.UUID, data: dict[str, Any]) -> Co
 def merge_codes(
     session: Session, source: str | Code, target: str | Code, coder: str | Coder
 ) -> int:
-    """Move every coding of ``source`` to ``target``; return how many moved.
+    """Move the codings of ``source`` that ``coder`` may change (their own; a lead's: all)
+    to ``target``; return how many moved.
 
     A coding that ``target`` already has (same span and coder) is removed instead of
     doubled. The codebook file stays the source of the code list: remove ``source``
@@ -359,8 +342,11 @@ def merge_codes(
     source_row, target_row = find_code(session, source), find_code(session, target)
     if source_row.id == target_row.id:
         raise QualcodeError("a code cannot be merged into itself")
-    codings = session.scalars(select(Coding).where(Coding.code_id == source_row.id)).all()
-    return _move(session, codings, target_row, coder)
+    actor = get_coder(session, coder)
+    codings = session.scalars(
+        select(Coding).where(Coding.code_id == source_row.id, changeable(actor, Coding.coder_id))
+    ).all()
+    return _move(session, codings, target_row, actor)
 
 
 def split_code(
@@ -373,24 +359,29 @@ def split_code(
     containing: str | None = None,
 ) -> int:
     """Move some codings of ``source`` to ``target``: those named, or whose text contains
-    ``containing`` (any case). ``target`` must exist already (add it to codebook.yaml)."""
+    ``containing`` (any case), among those ``coder`` may change (their own; a lead's:
+    all). ``target`` must exist already (add it to codebook.yaml)."""
     source_row, target_row = find_code(session, source), find_code(session, target)
     wanted = {uuid.UUID(str(i)) for i in coding_ids}
     if not wanted and not containing:
         raise QualcodeError("say which codings move: give coding ids, or --containing TEXT")
+    actor = get_coder(session, coder)
     chosen = []
     for coding, text in session.execute(
         select(Coding, Document.text)
         .join(Document, Coding.document_id == Document.id)
-        .where(Coding.code_id == source_row.id)
+        .where(Coding.code_id == source_row.id, changeable(actor, Coding.coder_id))
     ):
         quote = text[coding.start : coding.end].casefold()
         if coding.id in wanted or (containing and containing.casefold() in quote):
             chosen.append(coding)
     missing = wanted - {c.id for c in chosen}
     if missing:
-        raise NotFound(f"not codings of {source_row.name!r}: {', '.join(map(str, missing))}")
-    return _move(session, chosen, target_row, coder)
+        raise NotFound(
+            f"not codings of {source_row.name!r} that {actor.name} may change: "
+            f"{', '.join(map(str, missing))}"
+        )
+    return _move(session, chosen, target_row, actor)
 
 
 def _move(session: Session, codings: Iterable[Coding], target: Code, coder: str | Coder) -> int:
@@ -410,18 +401,3 @@ def _move(session: Session, codings: Iterable[Coding], target: Code, coder: str 
             recode(session, coding, target, coder_row)
         moved += 1
     return moved
-
-
-def code_and_descendants(session: Session, ref: str | Code) -> set[uuid.UUID]:
-    """The ids of a code and every code below it (a theme stands for all its codes)."""
-    root = find_code(session, ref)
-    children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
-    for code_id, parent_id in session.execute(select(Code.id, Code.parent_id)):
-        children.setdefault(parent_id, []).append(code_id)
-    found, todo = set(), [root.id]
-    while todo:
-        current = todo.pop()
-        if current not in found:
-            found.add(current)
-            todo.extend(children.get(current, []))
-    return found

@@ -2,7 +2,8 @@
 
 Memos on documents, segments and codes are rows of their own (several per target, each
 with its author). A coding carries its one memo with it (``Coding.memo``), so that the
-memo travels with the coding into spreadsheets and other tools.
+memo travels with the coding into spreadsheets and other tools; only the coding's coder,
+or a lead, writes it. Who sees which memos is decided in :mod:`qualcode.visibility`.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .coding import find_code, find_segment, get_coder, log_change
+from .coding import find_segment, get_coder, log_change
 from .errors import NotFound, QualcodeError
+from .lookup import find_code, find_document
 from .models import Code, Coder, Coding, Document, Memo, Segment
 from .project import Project
-from .queries import find_document
+from .visibility import Who, changeable, check_may_change, viewer_for
 
 TARGETS = ("document", "segment", "code", "coding")
 MEMO_COLUMNS = ["id", "target_type", "target", "coder", "text", "created_at", "updated_at"]
@@ -33,12 +35,13 @@ def write_memo(
     segment: int | None = None,
 ) -> Memo | Coding:
     """Add a memo to a document or code, a segment (document + ``segment`` ordinal), or set
-    the memo of a coding (by its id)."""
+    the memo of a coding (by its id: only its coder or a lead may)."""
     if target_type not in TARGETS:
         raise QualcodeError(f"memos go on {', '.join(TARGETS)}, not {target_type!r}")
     author = get_coder(session, coder)
     if target_type == "coding":
-        coding = _coding(session, target)
+        coding = _coding(session, target, author)
+        check_may_change(session, author, coding.coder_id, "this coding")
         before = coding.memo
         coding.memo = text
         session.flush()
@@ -58,26 +61,26 @@ def write_memo(
     return memo
 
 
-def _coding(session: Session, ref: str) -> Coding:
+def _coding(session: Session, ref: str, author: Coder) -> Coding:
+    """A coding by id, or by a prefix of the id of one that ``author`` may change."""
     try:
         coding = session.get(Coding, uuid.UUID(ref))
     except ValueError:
         coding = None
     if coding is None:
-        matches = [
-            c
-            for c in session.scalars(select(Coding.id))
-            if len(ref) >= 6 and str(c).startswith(ref)
-        ]
+        ids = session.scalars(select(Coding.id).where(changeable(author, Coding.coder_id)))
+        matches = [c for c in ids if len(ref) >= 6 and str(c).startswith(ref)]
         coding = session.get(Coding, matches[0]) if len(matches) == 1 else None
     if coding is None:
         raise NotFound(f"no coding {ref!r} (see the ids in `qualcode codings --json`)")
     return coding
 
 
-def memos(project: Project) -> pd.DataFrame:
-    """Every memo with a readable name for what it is about, oldest first."""
+def memos(project: Project, *, viewer: Who = None) -> pd.DataFrame:
+    """Every memo ``viewer`` may see, with a readable name for what it is about, oldest
+    first (a blind coder sees their own)."""
     with project.sessionmaker() as session:
+        seen = viewer_for(session, viewer)
         names = {
             "document": dict(session.execute(select(Document.id, Document.name)).all()),
             "code": dict(session.execute(select(Code.id, Code.name)).all()),
@@ -94,6 +97,7 @@ def memos(project: Project) -> pd.DataFrame:
         for memo, author in session.execute(
             select(Memo, Coder.name)
             .outerjoin(Coder, Memo.coder_id == Coder.id)
+            .where(seen.where(Memo.coder_id))
             .order_by(Memo.created_at)
         ):
             if memo.target_type == "segment":

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, true
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +22,7 @@ from .db import make_engine
 from .errors import ProjectNotFound, QualcodeError
 from .models import Code, Coder, Coding, Document, Segment, Setting, Suggestion
 from .segment import UNITS
+from .visibility import Who, viewer_for
 
 DEFAULT_DB_NAME = "qualcode.db"
 DB_ENV = "QUALCODE_DB"
@@ -85,18 +86,20 @@ class Project:
         path = _sqlite_path(self.url)
         return str(path) if path else make_url(self.url).render_as_string(hide_password=True)
 
-    def status(self) -> dict[str, Any]:
-        """Counts and facts for ``qualcode status``."""
+    def status(self, viewer: Who = None) -> dict[str, Any]:
+        """Counts and facts for ``qualcode status``; codings and suggestions are counted as
+        ``viewer`` may see them (see :mod:`qualcode.visibility`)."""
         with self.sessionmaker() as session:
+            seen = viewer_for(session, viewer)
             counts = {
-                name: session.scalar(select(func.count()).select_from(model)) or 0
-                for name, model in [
-                    ("documents", Document),
-                    ("segments", Segment),
-                    ("codes", Code),
-                    ("coders", Coder),
-                    ("codings", Coding),
-                    ("suggestions", Suggestion),
+                name: session.scalar(select(func.count()).select_from(model).where(where)) or 0
+                for name, model, where in [
+                    ("documents", Document, true()),
+                    ("segments", Segment, true()),
+                    ("codes", Code, true()),
+                    ("coders", Coder, true()),
+                    ("codings", Coding, seen.where(Coding.coder_id)),
+                    ("suggestions", Suggestion, seen.where(Suggestion.coder_id)),
                 ]
             }
             archived = session.scalar(select(func.count()).where(Code.archived)) or 0

@@ -6,18 +6,18 @@ These are what an analyst calls from Jupyter and what the CLI prints; the CLI's
 
 from __future__ import annotations
 
-import difflib
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from .errors import NotFound
+from .lookup import code_and_descendants, find_document
 from .models import Code, Coder, Coding, CodingLog, Document, Segment, Speaker
 from .project import Project
+from .visibility import Who, viewer_for
 
 DOCUMENT_COLUMNS = ["id", "name", "format", "words", "segments", "speakers", "attributes"]
 SEGMENT_COLUMNS = ["ordinal", "id", "speaker", "start", "end", "time_start", "time_end", "text"]
@@ -40,20 +40,6 @@ CODE_COLUMNS = [
     "codings",
     "codings_total",
 ]
-
-
-def find_document(session: Session, ref: str) -> Document:
-    """A document by name, by name without extension, or by (a prefix of) its id."""
-    rows = session.execute(select(Document.id, Document.name)).all()
-    for doc_id, name in rows:
-        if ref in (name, name.rsplit(".", 1)[0]) or str(doc_id) == ref:
-            return session.get_one(Document, doc_id)
-    prefixed = [doc_id for doc_id, _name in rows if len(ref) >= 6 and str(doc_id).startswith(ref)]
-    if len(prefixed) == 1:
-        return session.get_one(Document, prefixed[0])
-    near = difflib.get_close_matches(ref, [name for _id, name in rows], n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
-    raise NotFound(f"no document {ref!r} in this project{hint} (see `qualcode documents`)")
 
 
 def document_texts(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -133,14 +119,20 @@ def segments(project: Project, document: str) -> pd.DataFrame:
     )
 
 
-def codes(project: Project, include_archived: bool = False) -> pd.DataFrame:
+def codes(project: Project, include_archived: bool = False, *, viewer: Who = None) -> pd.DataFrame:
     """The code tree in codebook order: theme, depth, texts, and how often each is used.
 
     ``codings`` counts a code's own codings; ``codings_total`` adds its descendants'.
+    Counts are of the codings ``viewer`` may see (see :mod:`qualcode.visibility`).
     """
     with project.sessionmaker() as session:
+        seen = viewer_for(session, viewer)
         used = dict(
-            session.execute(select(Coding.code_id, func.count()).group_by(Coding.code_id)).all()
+            session.execute(
+                select(Coding.code_id, func.count())
+                .where(seen.where(Coding.coder_id))
+                .group_by(Coding.code_id)
+            ).all()
         )
         all_codes = list(session.scalars(select(Code).order_by(Code.position, Code.name)))
     by_id = {code.id: code for code in all_codes}
@@ -209,17 +201,16 @@ def codings(
     document: str | None = None,
     coder: str | None = None,
     code: str | None = None,
-    viewer: str | None = None,
+    viewer: Who = None,
 ) -> pd.DataFrame:
     """Every coding, one row each, in document order; narrowed by document, coder, code.
 
     ``code`` may name a theme: its codes' codings are included. ``viewer`` is who asks:
-    while the round is closed a coder sees only their own codings (see ``team``).
+    while the round is closed a coder sees only their own codings (see
+    :mod:`qualcode.visibility`).
     """
-    from .coding import code_and_descendants
-    from .team import visible_coder
-
     with project.sessionmaker() as session:
+        seen = viewer_for(session, viewer)
         query = (
             select(
                 Coding.id, Document.name, Coding.start, Coding.end, Segment.ordinal,
@@ -234,9 +225,9 @@ def codings(
         )  # fmt: skip
         if document is not None:
             query = query.where(Document.id == find_document(session, document).id)
-        for name in (coder, visible_coder(session, viewer)):
-            if name is not None:
-                query = query.where(Coder.name == name)
+        if coder is not None:
+            query = query.where(Coder.name == coder)
+        query = query.where(seen.where(Coding.coder_id))
         if code is not None:
             query = query.where(Coding.code_id.in_(code_and_descendants(session, code)))
         rows = session.execute(query).all()
@@ -259,13 +250,26 @@ HISTORY_COLUMNS = ["id", "at", "coder", "action", "document", "code", "start", "
 
 
 def history(
-    project: Project, *, coder: str | None = None, limit: int | None = None
+    project: Project, *, coder: str | None = None, limit: int | None = None, viewer: Who = None
 ) -> pd.DataFrame:
-    """The log of changes to codings, newest first: who did what, when."""
+    """The log of changes to codings, newest first: who did what, when.
+
+    ``viewer`` sees the changes to the work they may see (a blind coder: to their own
+    codings and memos, whoever changed them), and changes to nobody's work by those
+    whose work they may see.
+    """
     with project.sessionmaker() as session:
+        seen = viewer_for(session, viewer)
+        owner = CodingLog.data["coder_id"].as_string()
         query = (
             select(CodingLog, Coder.name)
             .outerjoin(Coder, CodingLog.coder_id == Coder.id)
+            .where(
+                or_(
+                    seen.where(owner, as_text=True),
+                    and_(owner.is_(None), seen.where(CodingLog.coder_id)),
+                )
+            )
             .order_by(CodingLog.id.desc())
         )
         if coder is not None:

@@ -13,19 +13,23 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .coding import apply_coding, find_code, find_codings, get_coder
-from .errors import InputError, NotFound, QualcodeError
-from .models import Document, Segment
+from .coding import apply_coding, find_codings, get_coder
+from .errors import InputError, NotAllowed, NotFound, QualcodeError
+from .lookup import find_code, find_document
+from .models import Coder, Document, Segment
 from .project import Project
-from .queries import CODING_COLUMNS, codings, find_document
+from .queries import CODING_COLUMNS, codings
 from .readers.encoding import decode
+from .visibility import may_change
 
 # Accepted headers (any case) for each field, ours first, then other tools' names.
 ALIASES = {
@@ -207,16 +211,23 @@ def _int(value: str | None, name: str) -> int:
 
 
 def import_codings(
-    project: Project, path: str | Path, *, coder: str | None = None, origin: str = "import"
+    project: Project,
+    path: str | Path,
+    *,
+    coder: str | None = None,
+    origin: str = "import",
+    by: str | None = None,
 ) -> SheetReport:
     """Import every row of a CSV/XLSX file in one transaction (see the module docstring).
 
-    ``coder`` names the coder of rows that have no coder column or cell.
+    ``coder`` names the coder of rows that have no coder column or cell. ``by`` is who
+    imports, if they said: a coder may import only their own rows, a lead anyone's.
     """
     path = Path(path)
     report = SheetReport()
     problems: list[str] = []
     with project.transaction() as session:
+        importer = get_coder(session, by) if by else None
         placer = _Placer(session)
         planned: list[tuple[int, Document, int, int, Any, str, str | None]] = []
         for row in read_rows(path):
@@ -224,9 +235,13 @@ def import_codings(
                 who = row.values.get("coder") or coder
                 if not who:
                     raise NotFound("no coder: fill the coder column or pass --coder")
+                if importer is not None and not may_change(importer, _coder_id(session, who)):
+                    raise NotAllowed(
+                        f"a row of {who}'s: only a lead imports another coder's codings"
+                    )
                 code = find_code(session, row.values["code"])
                 placed = placer.place(row)
-            except NotFound as error:
+            except (NotFound, NotAllowed) as error:
                 problems.append(f"line {row.line}: {error}")
                 continue
             if isinstance(placed, str):
@@ -245,6 +260,10 @@ def import_codings(
             report.added += 1
         _refuse(path, problems)  # raising here rolls back what the loop wrote
     return report
+
+
+def _coder_id(session: Session, name: str) -> uuid.UUID | None:
+    return session.scalars(select(Coder.id).where(Coder.name == name)).one_or_none()
 
 
 def _refuse(path: Path, problems: list[str]) -> None:

@@ -1,9 +1,7 @@
-"""Team coding: documents assigned to coders, and blind coding until the lead opens the round.
+"""Team coding: documents assigned to coders, and the round a lead opens or closes.
 
-While the round is closed (the default), a coder who asks for codings, quotes or
-exports sees only their own codings; a lead, or anyone once the round is open, sees
-everyone's. Blindness keeps coders from being led by each other's work; it is not
-access control (a project file on your disk is yours to read).
+What each person may see while the round is closed is decided in
+:mod:`qualcode.visibility`, and only there.
 """
 
 from __future__ import annotations
@@ -15,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .coding import get_coder
-from .errors import QualcodeError
+from .errors import NotAllowed, QualcodeError
+from .lookup import find_document
 from .models import Assignment, Coder, Document, Setting
 from .project import Project
-from .queries import find_document
+from .visibility import ROUND_KEY
 
-ROUND_KEY = "round_open"
 ASSIGNMENT_COLUMNS = ["document", "coder", "role", "assigned_at"]
 
 
@@ -56,27 +54,12 @@ def assignments(project: Project) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS)
 
 
-def round_is_open(session: Session) -> bool:
-    row = session.get(Setting, ROUND_KEY)
-    return bool(row and row.value)
-
-
 def set_round(session: Session, lead: str, *, open_: bool) -> None:
     """Open (or close again) the round: only a lead may."""
     person = get_coder(session, lead)
     if person.role != "lead":
-        raise QualcodeError(
+        raise NotAllowed(
             f"{person.name} is not a lead: only a lead opens or closes the round "
             f"(make one with `qualcode coder {person.name} --role lead`)"
         )
     session.merge(Setting(key=ROUND_KEY, value=open_))
-
-
-def visible_coder(session: Session, viewer: str | None) -> str | None:
-    """The one coder whose codings ``viewer`` may see, or None when they may see all."""
-    if viewer is None or round_is_open(session):
-        return None
-    person = session.scalars(select(Coder).where(Coder.name == viewer)).one_or_none()
-    if person is not None and person.role == "lead":
-        return None
-    return viewer

@@ -10,6 +10,7 @@ from qualcode.coding import (
     apply_coding,
     code_segment,
     find_code,
+    get_coder,
     merge_codes,
     split_code,
     uncode,
@@ -111,6 +112,7 @@ def test_undo_only_touches_the_coders_own_changes(example_project):
 
 def test_merge_moves_codings_and_drops_doubles(example_project):
     with example_project.transaction() as session:
+        get_coder(session, "lead", role="lead")  # a lead's merge moves everyone's codings
         code_segment(session, DOC, 3, "Common language", "ana")
         code_segment(session, DOC, 4, "Common language", "ana")
         code_segment(session, DOC, 4, "Speaking the language", "ana")
@@ -122,6 +124,7 @@ def test_merge_moves_codings_and_drops_doubles(example_project):
 
 def test_split_moves_the_chosen_codings(example_project):
     with example_project.transaction() as session:
+        get_coder(session, "lead", role="lead")
         for ordinal in (3, 4, 5):
             code_segment(session, DOC, ordinal, "Trust", "ana")
         wanted = segment_text(example_project, 4).split()[1]

@@ -258,6 +258,7 @@ def test_agreement_needs_a_lead_or_an_open_round(example_project):
     with example_project.transaction() as session:
         get_coder(session, "lee", role="lead")
         get_coder(session, "ana")
+        get_coder(session, "ben")  # two coders: someone to be blind to
     with example_project.transaction() as session:
         with pytest.raises(QualcodeError) as caught:
             require_lead_or_open_round(session, "ana", "agreement")

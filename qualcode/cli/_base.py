@@ -17,6 +17,7 @@ from rich.console import Console
 
 from ..errors import QualcodeError
 from ..project import DB_ENV, Project, open_project
+from ..visibility import NOBODY, Who
 
 
 class QualcodeGroup(click.Group):
@@ -39,6 +40,12 @@ class CommandContext:
 
     def open(self) -> Project:
         return open_project(self.root, self.db)
+
+    @property
+    def asker(self) -> Who:
+        """Who asks, for what they may see (:mod:`qualcode.visibility`): the ``--as`` name,
+        else NOBODY; never None, which the library takes for a script that sees all."""
+        return self.viewer or NOBODY
 
 
 pass_context = click.make_pass_decorator(CommandContext)

@@ -95,7 +95,7 @@ def _code_tree(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def codebook_show(obj: CommandContext, archived: bool, as_json: bool) -> None:
     """The code tree with ids, definitions and how often each code is used."""
     with obj.open() as project:
-        frame = queries.codes(project, include_archived=archived)
+        frame = queries.codes(project, include_archived=archived, viewer=obj.asker)
         info = project.settings().get("codebook") or {}
     tree = _code_tree(frame)
     if as_json:

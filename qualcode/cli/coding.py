@@ -93,7 +93,7 @@ def codings(
         return
     obj = ctx.find_object(CommandContext)
     with obj.open() as project:
-        frame = queries.codings(project, document=document, coder=who, code=code, viewer=obj.viewer)
+        frame = queries.codings(project, document=document, coder=who, code=code, viewer=obj.asker)
     if as_json:
         print_json(records(frame, queries.CODING_COLUMNS))
         return
@@ -119,7 +119,7 @@ def codings(
 def codings_import(obj: CommandContext, path: Path, who: str | None, as_json: bool) -> None:
     """Import codings from CSV/XLSX: offsets, segment numbers, or quotes (e.g. Taguette)."""
     with obj.open() as project:
-        report = sheets.import_codings(project, path, coder=who)
+        report = sheets.import_codings(project, path, coder=who, by=obj.viewer)
     if as_json:
         print_json(report.__dict__)
     else:
@@ -144,7 +144,9 @@ def codings_export(
 ) -> None:
     """Write codings to PATH (.csv or .xlsx) in the form `codings import` reads back."""
     with obj.open() as project:
-        count = sheets.export_codings(project, path, document=document, coder=who, code=code)
+        count = sheets.export_codings(
+            project, path, document=document, coder=who, code=code, viewer=obj.asker
+        )
     click.echo(f"{count} codings written to {path}")
 
 
@@ -156,7 +158,7 @@ def codings_export(
 def history(obj: CommandContext, who: str | None, limit: int, as_json: bool) -> None:
     """The log of changes to codings, newest first: who, what, when."""
     with obj.open() as project:
-        frame = queries.history(project, coder=who, limit=limit)
+        frame = queries.history(project, coder=who, limit=limit, viewer=obj.asker)
     if as_json:
         print_json(records(frame, queries.HISTORY_COLUMNS))
         return
@@ -205,7 +207,7 @@ def memo(
 def memos_(obj: CommandContext, as_json: bool) -> None:
     """Every memo, with what it is about and who wrote it."""
     with obj.open() as project:
-        frame = memos.memos(project)
+        frame = memos.memos(project, viewer=obj.asker)
     if as_json:
         print_json(records(frame, memos.MEMO_COLUMNS))
         return

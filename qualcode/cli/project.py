@@ -211,7 +211,7 @@ def segments(obj: CommandContext, document: str, as_json: bool) -> None:
 def status(obj: CommandContext, as_json: bool) -> None:
     """Counts, codebook version and where the database is."""
     with obj.open() as project:
-        info = project.status()
+        info = project.status(obj.asker)
     if as_json:
         print_json(info)
         return

@@ -69,7 +69,9 @@ def suggest(
     who = _who(obj, coder)
     with obj.open() as project:
         if evaluate:
-            result = suggesting.evaluate_project(project, viewer=who, folds=folds, seed=seed)
+            result = suggesting.evaluate_project(
+                project, viewer=who or obj.asker, folds=folds, seed=seed
+            )
             print_json(result.to_json()) if as_json else _print_evaluation(result)
             return
         if not who:
@@ -171,7 +173,7 @@ def suggestions_(
     """List suggestions (yours while coding blind) with their evidence."""
     with obj.open() as project:
         frame = suggesting.suggestions(
-            project, viewer=obj.viewer, document=document, code=code,
+            project, viewer=obj.asker, document=document, code=code,
             status=None if status == "all" else status,
         )  # fmt: skip
     if order == "score":

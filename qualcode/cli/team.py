@@ -7,6 +7,7 @@ import click
 from .. import team
 from ..coding import get_coder
 from ..models import CODER_ROLES
+from ..visibility import round_is_open
 from ._base import CommandContext, cli, console, json_option, pass_context, print_json, records
 
 
@@ -59,5 +60,5 @@ def round_(obj: CommandContext, action: str, coder: str | None) -> None:
             if not coder:
                 raise click.UsageError("say who the lead is: --coder NAME")
             team.set_round(session, coder, open_=action == "open")
-        state = "open" if team.round_is_open(session) else "closed (blind coding)"
+        state = "open" if round_is_open(session) else "closed (blind coding)"
     click.echo(f"round {state}")

@@ -13,12 +13,11 @@ import pandas as pd
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from ..coding import code_and_descendants, find_code
 from ..errors import NotFound, QualcodeError
+from ..lookup import code_and_descendants, find_code
 from ..models import Assignment, Code, Coder, Coding, Document, Segment, Speaker
-from ..team import round_is_open
+from ..visibility import CONSENSUS, NOBODY, require_everyone
 
-CONSENSUS = "consensus"
 UNITS = ("segment", "span")
 CODE, EXCLUSIVE = "code", "exclusive theme"
 ABSENT, PRESENT, NONE = "absent", "present", "none"
@@ -94,21 +93,10 @@ class Units(NamedTuple):
 
 
 def require_lead_or_open_round(session: Session, viewer: str | None, action: str) -> None:
-    """Agreement and adjudication show every coder's codings: allow a lead, or anyone once
-    the round is open, so that a blind round stays blind."""
-    if round_is_open(session):
-        return
-    person = None
-    if viewer:
-        person = session.scalars(select(Coder).where(Coder.name == viewer)).one_or_none()
-    if person is not None and person.role == "lead":
-        return
-    who = f"{viewer} is not a lead" if viewer else "nobody said who is asking"
-    raise QualcodeError(
-        f"{who}: {action} shows every coder's codings, so it needs a lead (--as NAME, a "
-        "coder made with `qualcode coder NAME --role lead`) or an open round "
-        "(`qualcode round open --coder LEAD`)"
-    )
+    """Agreement and adjudication show every coder's codings: allow whoever sees everyone's
+    (a lead, or anyone once the round is open), so that a blind round stays blind.
+    ``viewer`` None is someone who did not say who they are."""
+    require_everyone(session, viewer or NOBODY, action)
 
 
 # --- variables and units --------------------------------------------------------------

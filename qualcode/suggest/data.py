@@ -6,9 +6,11 @@ A segment's labels are the leaf codes whose codings overlap it. Whose codings co
 - a document with consensus codings contributes those only: the team settled them;
 - otherwise it contributes the union of its coders' codings, since with two coders
   "majority" would mean "both", and a code one careful coder saw is worth proposing;
-- while a round is blind (closed, and the asker is not a lead), only the asker's own
-  codings and consensus count, so a model never carries another coder's work onto a
-  blind coder's screen. Documents the asker has not coded then teach nothing.
+- while a round is blind (closed, and the asker is not a lead: see
+  :mod:`qualcode.visibility`), only the asker's own codings and consensus count, so a
+  model never carries another coder's work onto a blind coder's screen. Documents the
+  asker has not coded then teach nothing. Someone who did not say who they are gets no
+  model while the round is blind.
 
 A labelled document's segments without a code are negatives for it; so is a rejected
 suggestion (of the asker, when blind), wherever it lies.
@@ -16,6 +18,7 @@ suggestion (of the asker, when blind), wherever it lies.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from bisect import bisect_right
 from collections import defaultdict
@@ -28,9 +31,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..codebook import slugify
+from ..errors import NotAllowed
 from ..models import Code, Coder, Coding, Segment, Suggestion
 from ..queries import document_texts
-from ..team import visible_coder
+from ..visibility import Who, viewer_for
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,11 @@ class Scope:
 
     @property
     def key(self) -> str:
-        """A name for files and settings: ``all`` or ``coder-ana``."""
-        return "all" if self.coder is None else f"coder-{slugify(self.coder) or 'unnamed'}"
+        """A name for files and settings: ``all``, or ``coder-`` and a digest of the exact
+        name (a slug would give 李明 and 王芳 one model, and with it each other's work)."""
+        if self.coder is None:
+            return "all"
+        return "coder-" + hashlib.sha256(self.coder.encode("utf-8")).hexdigest()[:20]
 
     def describe(self) -> str:
         if self.coder is None:
@@ -66,9 +73,18 @@ class Scope:
         return f"{self.coder}'s own codings and consensus (the round is blind)"
 
 
-def scope_for(session: Session, viewer: str | None) -> Scope:
+def scope_for(session: Session, viewer: Who) -> Scope:
     """The scope of a request by ``viewer``: theirs alone while they code blind."""
-    return Scope(visible_coder(session, viewer))
+    seen = viewer_for(session, viewer)
+    if seen.sees_everyone:
+        return Scope()
+    if seen.name is None:
+        raise NotAllowed(
+            "the round is closed and nobody said who is asking: a model learns from the "
+            "codings its asker may see, so say who you are (--as NAME); a lead's model "
+            "learns from everyone's"
+        )
+    return Scope(seen.name)
 
 
 @dataclass

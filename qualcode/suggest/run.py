@@ -23,12 +23,12 @@ import numpy as np
 from spacy.language import Language
 from sqlalchemy import select
 
-from ..coding import code_and_descendants, get_coder
+from ..coding import get_coder
 from ..errors import QualcodeError
+from ..lookup import code_and_descendants, find_document
 from ..models import Document, Setting
 from ..nlp import load_pipeline
 from ..project import Project
-from ..queries import find_document
 from .base import SuggestContext, get_suggester
 from .batch import make_batch
 from .combine import METHOD_CHOICES, Calibrator, Scores, sigmoid

@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from ..coding import apply_coding, get_coder
 from ..errors import NotFound, QualcodeError
+from ..lookup import code_and_descendants, find_document
 from ..models import Code, Coder, Coding, Document, Segment, Speaker, Suggestion
 from ..project import Project
 from ..queries import document_texts
-from ..team import visible_coder
+from ..visibility import Who, viewer_for
 
 SUGGESTION_COLUMNS = [
     "id", "document", "segment", "start", "end", "speaker", "code", "code_id", "score",
@@ -147,7 +148,7 @@ def reject(session: Session, ids: Iterable[int], coder: str | Coder) -> int:
 def suggestions(
     project: Project,
     *,
-    viewer: str | None = None,
+    viewer: Who = None,
     status: str | None = "pending",
     document: str | None = None,
     code: str | None = None,
@@ -155,12 +156,11 @@ def suggestions(
     """Suggestions, best first within each segment, in document order, with evidence.
 
     ``viewer`` is who asks: a coder sees the suggestions made for them while the round
-    is blind; a lead, or anyone once it is open, sees all. ``status`` None means any.
+    is blind; a lead, or anyone once it is open, sees all (see :mod:`qualcode.visibility`).
+    ``status`` None means any.
     """
-    from ..coding import code_and_descendants
-    from ..queries import find_document
-
     with project.sessionmaker() as session:
+        seen = viewer_for(session, viewer)
         decider = Coder.__table__.alias("decider")
         query = (
             select(
@@ -182,9 +182,7 @@ def suggestions(
             query = query.where(Document.id == find_document(session, document).id)
         if code is not None:
             query = query.where(Suggestion.code_id.in_(code_and_descendants(session, code)))
-        only = visible_coder(session, viewer)
-        if only is not None:
-            query = query.where(Coder.name == only)
+        query = query.where(seen.where(Suggestion.coder_id))
         rows = session.execute(query).all()
         texts = document_texts(session, (row.doc_id for row in rows))
     records, rank, last = [], 0, None

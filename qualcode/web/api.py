@@ -2,7 +2,9 @@
 
 Reads call the same query functions as the CLI; each write is one transaction
 (``project.transaction()``), so two tabs coding at once each get their change in whole.
-Authorisation is the run's token (see ``security``); writes also need a coder.
+Authorisation is the run's token (see ``security``); writes also need a coder. What
+each asker sees and may change is :mod:`qualcode.visibility`'s rule: reads pass the
+library ``Asker`` (a name or NOBODY), writes check who owns the work.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from .. import suggest as suggesting
 from ..errors import QualcodeError
 from ..export import render_export
 from ..quotes import code_tree, quotes
+from ..visibility import check_may_change, ensure_sees, viewer_for
 from . import records, schemas
-from .context import CoderName, Filter, Many, QuoteFilters, Viewer, Web, find_coding
+from .context import Asker, CoderName, Filter, Many, QuoteFilters, Viewer, Web, find_coding
 from .errors import Forbidden
 from .views import documents_table, parse_where
 
@@ -41,19 +44,19 @@ EXPORT_TYPES = {
 
 
 @router.get("/me", response_model=schemas.Me, summary="Who is asking")
-def me(web: Web, who: Viewer) -> dict[str, Any]:
+def me(web: Web, who: Viewer, seen: Asker) -> dict[str, Any]:
     with web.project.sessionmaker() as session:
-        everyone = team.visible_coder(session, who) is None
+        everyone = viewer_for(session, seen).sees_everyone
     return {"coder": who, "fixed": web.settings.coder is not None, "sees_everyone": everyone}
 
 
 @router.get("/documents", response_model=list[schemas.Document], summary="Documents")
-def documents(web: Web, who: Viewer, where: Many = []) -> list[dict[str, Any]]:  # noqa: B006
+def documents(web: Web, seen: Asker, where: Many = []) -> list[dict[str, Any]]:  # noqa: B006
     """Every document with its attributes, coders and progress; ``where=key=value``
     (repeatable) keeps those with that document or speaker attribute."""
     wanted = {k: set(v) for k, v in parse_where(where).items()}
     assigned = team.assignments(web.project)
-    return documents_table(web.project, web.spans, who, wanted, assigned)
+    return documents_table(web.project, web.spans, seen, wanted, assigned)
 
 
 @router.get("/documents/{document}", response_model=schemas.DocumentText, summary="A document")
@@ -79,14 +82,15 @@ def segments(web: Web, document: DocumentRef) -> list[dict[str, Any]]:
     response_model=list[schemas.Coding],
     summary="Codings of a document",
 )
-def document_codings(web: Web, who: Viewer, document: DocumentRef) -> JSONResponse:
+def document_codings(web: Web, seen: Asker, document: DocumentRef) -> JSONResponse:
     """The codings the asker may see (their own while a blind round is closed)."""
-    return JSONResponse(records.rows(queries.codings(web.project, document=document, viewer=who)))
+    return JSONResponse(records.rows(queries.codings(web.project, document=document, viewer=seen)))
 
 
 @router.get("/codes", response_model=list[schemas.Code], summary="The codebook")
-def codes(web: Web) -> list[dict[str, Any]]:
-    frame = queries.codes(web.project)
+def codes(web: Web, seen: Asker) -> list[dict[str, Any]]:
+    """The code tree with how often each code is used, in the codings the asker may see."""
+    frame = queries.codes(web.project, viewer=seen)
     with web.project.sessionmaker() as session:
         tree = code_tree(session)
     colours = {str(code_id): node.colour for code_id, node in tree.nodes.items()}
@@ -95,10 +99,10 @@ def codes(web: Web) -> list[dict[str, Any]]:
 
 @router.get("/codings", response_model=list[schemas.Coding], summary="Codings")
 def codings(
-    web: Web, who: Viewer, document: Filter = None, coder: Filter = None, code: Filter = None
+    web: Web, seen: Asker, document: Filter = None, coder: Filter = None, code: Filter = None
 ) -> JSONResponse:
     """Codings narrowed by document, coder and code (a theme includes its codes)."""
-    frame = queries.codings(web.project, document=document, coder=coder, code=code, viewer=who)
+    frame = queries.codings(web.project, document=document, coder=coder, code=code, viewer=seen)
     return JSONResponse(records.rows(frame))  # already JSON-safe: skip re-validating each row
 
 
@@ -115,21 +119,16 @@ def apply(web: Web, who: CoderName, body: schemas.NewCoding) -> dict[str, Any]:
 
 
 @router.get("/codings/{coding_id}", response_model=schemas.Coding, summary="One coding")
-def one_coding(web: Web, who: Viewer, coding_id: CodingId) -> dict[str, Any]:
+def one_coding(web: Web, seen: Asker, coding_id: CodingId) -> dict[str, Any]:
     with web.project.sessionmaker() as session:
         found = find_coding(session, coding_id)
-        shown = records.coding(session, found)
-        only = team.visible_coder(session, who)
-    if only is not None and shown["coder"] != only:
-        raise Forbidden(f"coding {coding_id} is another coder's, hidden while the round is blind")
-    return shown
+        ensure_sees(viewer_for(session, seen), found.coder_id, "this coding")
+        return records.coding(session, found)
 
 
 def _mine(session: Any, found: Any, who: str) -> None:
-    person = coding_lib.get_coder(session, who)
-    if found.coder_id != person.id and person.role != "lead":
-        owner = records.coding(session, found)["coder"]
-        raise Forbidden(f"coding {found.id} is {owner}'s: only they or a lead may change it")
+    actor = coding_lib.get_coder(session, who)
+    check_may_change(session, actor, found.coder_id, "this coding")
 
 
 @router.patch("/codings/{coding_id}", response_model=schemas.Coding, summary="Recode, memo")
@@ -164,22 +163,26 @@ def undo(web: Web, who: CoderName) -> dict[str, str]:
 
 @router.get("/history", summary="Changes to codings, newest first")
 def history(
-    web: Web, coder: Filter = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 50
+    web: Web,
+    seen: Asker,
+    coder: Filter = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 50,
 ) -> list[dict[str, Any]]:
-    return records.rows(queries.history(web.project, coder=coder, limit=limit))
+    """Changes to the codings the asker may see (their own while a blind round is closed)."""
+    return records.rows(queries.history(web.project, coder=coder, limit=limit, viewer=seen))
 
 
 @router.get("/suggestions", response_model=list[schemas.Suggestion], summary="Suggestions")
 def suggestions(
     web: Web,
-    who: Viewer,
+    seen: Asker,
     document: Filter = None,
     code: Filter = None,
     status: Annotated[str, Query(pattern="^(pending|accepted|rejected|all)$")] = "pending",
 ) -> list[dict[str, Any]]:
     """Suggestions with their evidence (yours while the round is blind), best first."""
     frame = suggesting.suggestions(
-        web.project, viewer=who, document=document, code=code,
+        web.project, viewer=seen, document=document, code=code,
         status=None if status == "all" else status,
     )  # fmt: skip
     return records.suggestion_rows(frame)
@@ -205,8 +208,9 @@ def reject(web: Web, who: CoderName, suggestion_id: SuggestionId) -> dict[str, i
 
 
 @router.get("/memos", response_model=list[schemas.Memo], summary="Memos")
-def memo_list(web: Web) -> list[dict[str, Any]]:
-    return records.rows(memos.memos(web.project))
+def memo_list(web: Web, seen: Asker) -> list[dict[str, Any]]:
+    """The memos the asker may see (their own while a blind round is closed)."""
+    return records.rows(memos.memos(web.project, viewer=seen))
 
 
 @router.post("/memos", response_model=schemas.Memo, status_code=201, summary="Write a memo")
@@ -294,12 +298,12 @@ def copy_agreed(web: Web, who: CoderName) -> dict[str, int]:
 @router.get("/quotes", summary="Coded excerpts with attribution")
 def quote_list(
     web: Web,
-    who: Viewer,
+    seen: Asker,
     filters: QuoteFilters,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
 ) -> list[dict[str, Any]]:
     """Filters as ``qualcode quotes``: ``where=area=Area 3`` (repeatable), and so on."""
-    frame = quotes(web.project, viewer=who, **filters).head(limit)
+    frame = quotes(web.project, viewer=seen, **filters).head(limit)
     return records.rows(frame)
 
 
@@ -311,7 +315,7 @@ def quote_list(
 )
 def export(
     web: Web,
-    who: Viewer,
+    seen: Asker,
     background: BackgroundTasks,
     filters: QuoteFilters,
     format: Annotated[str, Query(pattern="^(html|md|docx|csv|xlsx)$")] = "html",
@@ -324,6 +328,6 @@ def export(
     background.add_task(shutil.rmtree, folder, ignore_errors=True)
     [path] = render_export(
         web.project, format, [b for b in by if b.strip()] or ["theme"], folder,
-        redact=redact, viewer=who, **filters,
+        redact=redact, viewer=seen, **filters,
     )  # fmt: skip
     return FileResponse(path, media_type=EXPORT_TYPES[format], filename=path.name)

@@ -2,6 +2,8 @@
 
 The coder is fixed by ``qualcode serve --coder NAME``; otherwise it is the one chosen
 on the ``/coder`` page (a cookie), or, for scripts, the header ``X-Qualcode-Coder``.
+What they may see is :mod:`qualcode.visibility`'s to decide: routes hand the library
+:data:`Asker` (the name, or NOBODY), never None, which would mean everything.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..errors import NotFound
 from ..models import Coding
 from ..project import Project
+from ..visibility import NOBODY, Who
 from .errors import NoCoder
 from .settings import WebSettings
 from .views import SegmentSpans, quote_filters
@@ -60,6 +63,11 @@ def viewer(request: Request) -> str | None:
     return named[:100] or None
 
 
+def asker(request: Request) -> Who:
+    """Who asks, for what they may see: the coder's name, else NOBODY."""
+    return viewer(request) or NOBODY
+
+
 def coder(request: Request) -> str:
     """Who is coding: required for every write."""
     name = viewer(request)
@@ -70,6 +78,7 @@ def coder(request: Request) -> str:
 
 Web = Annotated[WebState, Depends(state)]
 Viewer = Annotated[str | None, Depends(viewer)]
+Asker = Annotated[Who, Depends(asker)]
 
 # Query parameters shared by the pages and the API.
 Filter = Annotated[str | None, Query(max_length=255)]

@@ -2,6 +2,7 @@
 
     QualcodeError (qualcode.errors)     -> 400, or by subclass:
      ├── NotFound                       -> 404  unknown document, code, coding, suggestion
+     ├── NotAllowed                     -> 403  another coder's work, a lead's job
      ├── InputError                     -> 422
      ├── ExclusiveConflict (adjudicate) -> 409
      └── WebError (here)                -> its own status
@@ -24,7 +25,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from ..adjudicate import ExclusiveConflict
-from ..errors import InputError, NotFound, QualcodeError
+from ..errors import InputError, NotAllowed, NotFound, QualcodeError
 
 log = logging.getLogger("qualcode.web")
 
@@ -56,6 +57,8 @@ def status_of(error: QualcodeError) -> int:
         return error.status
     if isinstance(error, NotFound):
         return 404
+    if isinstance(error, NotAllowed):
+        return 403
     if isinstance(error, ExclusiveConflict):
         return 409
     if isinstance(error, InputError):

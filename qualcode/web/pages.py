@@ -18,6 +18,7 @@ from .. import adjudicate, memos, queries, reliability, team
 from .. import suggest as suggesting
 from ..errors import QualcodeError
 from ..quotes import quotes
+from ..visibility import viewer_for
 from . import records, views
 from .context import Filter, Many, QuoteFilters, Viewer, Web
 from .security import check_form
@@ -79,9 +80,9 @@ def documents(request: Request, web: Web, who: Viewer, where: Many = []) -> Resp
     )  # fmt: skip
 
 
-def _sees_everyone(web: Web, who: str | None) -> bool:
+def _sees_everyone(web: Web, who: str) -> bool:
     with web.project.sessionmaker() as session:
-        return team.visible_coder(session, who) is None
+        return viewer_for(session, who).sees_everyone
 
 
 @router.get("/documents/{document}", response_class=HTMLResponse)
@@ -93,7 +94,7 @@ def transcript(request: Request, web: Web, who: Viewer, document: str) -> Respon
     codings = queries.codings(web.project, document=shown.id, viewer=who)
     pending = suggesting.suggestions(web.project, viewer=who, document=shown.id)
     themes = views.codebook(web.project)
-    notes = memos.memos(web.project)
+    notes = memos.memos(web.project, viewer=who)
     notes = notes[(notes["target_type"] == "document") & (notes["target"] == shown.name)]
     data = {
         "document": {"id": shown.id, "name": shown.name, "length": shown.length},

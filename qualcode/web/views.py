@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from .. import queries
+from ..lookup import find_document
 from ..project import Project
-from ..queries import find_document
 from ..quotes import clock, code_tree
+from ..visibility import Who, viewer_for
 
 
 @dataclass
@@ -221,13 +222,16 @@ def matches(row: dict[str, Any], wanted: dict[str, set[str]]) -> bool:
 def documents_table(
     project: Project,
     spans: SegmentSpans,
-    viewer: str | None,
+    viewer: Who,
     wanted: dict[str, set[str]],
     assignments: pd.DataFrame,
 ) -> list[dict[str, Any]]:
-    """One row per document passing the filter: attributes, coders and their progress."""
+    """One row per document passing the filter: attributes, coders and the progress of
+    those whose work ``viewer`` may see."""
     documents = queries.documents(project)
-    codings = queries.codings(project, viewer=viewer)
+    with project.sessionmaker() as session:
+        seen = viewer_for(session, viewer)
+    codings = queries.codings(project, viewer=seen)
     assigned: dict[str, list[str]] = {}
     for name, coder in zip(assignments["document"], assignments["coder"], strict=True):
         assigned.setdefault(name, []).append(coder)
@@ -240,11 +244,13 @@ def documents_table(
         names = list(dict.fromkeys([*assigned.get(row["name"], []), *sorted(set(coded["coder"]))]))
         starts, ends = spans.get(project, row["id"], row["segments"], row["words"])
         progress = []
-        for coder in names:
+        for coder in names if seen.sees_everyone else [n for n in names if n == seen.name]:
             mine = coded[coded["coder"] == coder]
             done = coverage(starts, ends, zip(mine["start"], mine["end"], strict=True))
             share = done / row["segments"] if row["segments"] else 0.0
-            progress.append({"coder": coder, "done": done, "share": share, "you": coder == viewer})
+            progress.append(
+                {"coder": coder, "done": done, "share": share, "you": coder == seen.name}
+            )
         rows.append(
             {
                 **row,
