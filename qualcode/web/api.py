@@ -25,6 +25,7 @@ from ..errors import QualcodeError
 from ..export import render_export
 from ..quotes import code_tree, quotes
 from ..visibility import check_may_change, ensure_sees, viewer_for
+from ..words import whole_words
 from . import records, schemas
 from .context import Asker, CoderName, Filter, Many, QuoteFilters, Viewer, Web, find_coding
 from .errors import Forbidden
@@ -108,13 +109,14 @@ def codings(
 
 @router.post("/codings", response_model=schemas.Coding, status_code=201, summary="Apply a code")
 def apply(web: Web, who: CoderName, body: schemas.NewCoding) -> dict[str, Any]:
-    """Code ``text[start:end]`` of a document (trimmed to its words); the same coding
-    twice is kept once. 404 for an unknown document or code, 400 for a span outside the
-    text or a second code of an exclusive theme."""
+    """Code ``text[start:end]`` of a document, widened to whole words and trimmed of white
+    space (as the page selects); the same coding twice is kept once. 404 for an unknown
+    document or code, 400 for a span outside the text or a second code of an exclusive
+    theme."""
     with web.project.transaction() as session:
-        made = coding_lib.apply_coding(
-            session, body.document, body.start, body.end, body.code, who, memo=body.memo
-        )
+        doc = queries.find_document(session, body.document)
+        start, end = whole_words(doc.text, body.start, body.end)
+        made = coding_lib.apply_coding(session, doc, start, end, body.code, who, memo=body.memo)
         return records.coding(session, made)
 
 
