@@ -137,3 +137,63 @@ def test_status_counts_after_the_main_job(runner, example_root):
     assert status["codebook"]["version"]
     text = run(runner, example_root, "status").output
     assert "codebook: Big Local relationships with public agencies (version" in text
+
+
+BRACKETED = """\
+---
+site: "[north]"
+---
+Jo: [laughs] That's fair. We trust them :smile: now.
+
+Sam: [crosstalk] It took [bold]years[/bold].
+"""
+BRACKETED_CODEBOOK = """\
+title: "[Pilot] study"
+themes:
+  - name: Relations [draft]
+    description: How they get on.
+    exclusive: true
+    codes:
+      - name: Trust [provisional]
+        definition: "[b]Relying[/b] on each other."
+        patterns: [trust]
+      - name: Distrust
+        definition: Not relying on each other.
+"""
+
+
+def test_tables_and_messages_print_bracketed_text_as_written(runner, tmp_path):
+    """Rich reads [word] as markup and :smile: as an emoji: a transcript's must print as is."""
+    write(tmp_path / "codebook.yaml", BRACKETED_CODEBOOK)
+    write(tmp_path / "talk [v2].md", BRACKETED)
+    wide = {"COLUMNS": "250"}
+
+    def shows(*args: str) -> str:
+        result = runner.invoke(cli, ["--project", str(tmp_path), "--as", "lee", *args], env=wide)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    for args in (
+        ["init"], ["codebook", "sync"], ["import", str(tmp_path / "talk [v2].md")],
+        ["coder", "lee", "--role", "lead"], ["assign", "talk [v2].md", "--coders", "ana,ben"],
+        ["code", "talk [v2].md", "1", "Trust [provisional]", "--coder", "ana"],
+        ["code", "talk [v2].md", "1", "Trust [provisional]", "--coder", "ben"],
+        ["code", "talk [v2].md", "3", "Trust [provisional]", "--coder", "ben"],
+        ["memo", "document", "talk [v2].md", "[todo] ask Jo", "--coder", "ana"],
+        ["suggest", "--coder", "ana"],
+    ):
+        shows(*args)
+    said = "[laughs] That's fair."
+    assert said in shows("segments", "talk [v2]") and "[bold]years[/bold]" in shows(
+        "segments", "talk [v2]"
+    )
+    assert ":smile:" in shows("segments", "talk [v2]")
+    assert "talk [v2].md" in shows("documents") and "[north]" in shows("documents")
+    assert said in shows("codings") and "Trust [provisional]" in shows("codings")
+    assert said in shows("history") and "[todo] ask Jo" in shows("memos")
+    assert said in shows("quotes") and "talk [v2].md: ana, ben" in shows("assignments")
+    book = shows("codebook", "show")
+    assert "[Pilot] study" in book and "Relations [draft] [exclusive]" in book
+    assert "Trust [provisional]" in book and "[b]Relying[/b] on each other." in book
+    assert "Relations [draft]" in shows("agreement")
+    assert "[crosstalk] It took [bold]years[/bold]." in shows("suggestions")

@@ -9,8 +9,8 @@ from typing import Any
 import click
 import pandas as pd
 from rich import box
-from rich.markup import escape
 from rich.table import Column, Table
+from rich.text import Text
 
 from .. import adjudicate as adjudication
 from .. import reliability
@@ -100,11 +100,11 @@ def _print_report(report: reliability.AgreementReport) -> None:
     for row in report.per_code.to_dict("records"):
         if row["theme"] != theme:
             theme = row["theme"]
-            table.add_row(f"[bold]{escape(theme)}[/]")
+            table.add_row(Text(theme, style="bold"))
         name = row["code"] + (" (exclusive)" if row["kind"] != "code" else "")
         extra = row["disagreements"] if report.unit == "segment" else row["unitizing_alpha"]
         table.add_row(
-            escape(name),
+            name,
             str(row["units"]),
             *(str(row[f"used_{c}"]) for c in report.coders),
             _figure(row["observed"], True),

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 import pandas as pd
+from rich.text import Text
 from rich.tree import Tree
 
 from .. import queries
@@ -105,15 +106,17 @@ def codebook_show(obj: CommandContext, archived: bool, as_json: bool) -> None:
         click.echo("No codes yet: run `qualcode codebook sync codebook.yaml`.")
         return
     title = f"{info.get('title', 'Codebook')} (version {info.get('version') or '-'})"
-    root = Tree(f"[bold]{title}[/bold]")
+    root = Tree(Text(title, style="bold"))
 
     def add(branch: Tree, node: dict[str, Any]) -> None:
         flags = " [exclusive]" if node["exclusive"] else ""
         flags += " [archived]" if node["archived"] else ""
-        text = node["definition"] or node["description"]
-        label = (
-            f"[bold]{node['name']}[/bold]{flags}  [dim]{node['slug']} · {node['id']} · "
-            f"{node['codings_total']} codings[/dim]\n{text}"
+        label = Text.assemble(
+            (node["name"], "bold"),
+            flags,
+            (f"  {node['slug']} · {node['id']} · {node['codings_total']} codings", "dim"),
+            "\n",
+            node["definition"] or node["description"],
         )
         child = branch.add(label)
         for sub in node["codes"]:
