@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from helpers import write
-from test_quotes import PCN, code, code_examples, lead
+from test_quotes import PCN, code, code_examples, lead, passages
 
 from qualcode import NotFound, QualcodeError, import_files
 from qualcode.cli import cli
@@ -166,7 +166,32 @@ def test_export_shows_a_passage_coded_alike_by_two_coders_once(example_project):
     text = export(project, "md", code="understanding-the-system")
     assert headings(text)[:2] == ["## Factors that help or hinder relationships (2)",
                                   "### Understanding the system (2)"]  # fmt: skip
-    assert len(pd.read_csv(export(project, "csv", code="understanding-the-system"))) == 3
+    assert len(pd.read_csv(export(project, "csv", code="understanding-the-system"))) == 2
+    apart = export(project, "csv", code="understanding-the-system", keep_coders_apart=True)
+    assert len(pd.read_csv(apart)) == 3
+
+
+def test_export_prints_a_passage_once_with_its_coders(example_project):
+    project, text = passages(example_project)
+    markdown = export(project, "md", code="understanding-the-system")
+    assert headings(markdown)[1] == "### Understanding the system (3)"
+    assert markdown.count("If I want to talk about loneliness") == 1
+    assert "segment 19 · coded by ana, ben" in markdown
+    rows = pd.read_csv(export(project, "csv", code="understanding-the-system"))
+    assert rows.coder.tolist() == ["ben", "ana, ben", "ana"]
+    html = export(project, "html", code="understanding-the-system")
+    assert html.count("If I want to talk about loneliness") == 1
+
+
+def test_cli_export_keeps_coders_apart_when_asked(example_project, runner, tmp_path):
+    project, _ = passages(example_project)
+    lead(project)
+    result = runner.invoke(
+        cli, ["--project", str(project.root), "--as", "lee", "export", "--format", "csv",
+              "--code", "understanding-the-system", "--keep-coders-apart", "--out", str(tmp_path)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output == f"wrote {tmp_path / 'quotes.csv'} (4 excerpts)\n"
 
 
 def test_export_marks_accepted_suggestions_apart_from_manual_codings(example_project):

@@ -166,6 +166,57 @@ def test_quotes_context_stays_in_the_speakers_paragraph(example_project):
     assert quotes(coded, code="trust", context=0).iloc[0].context_after == ""
 
 
+def passages(project):
+    """The example codings, plus codings of one passage by two coders: ben's starts a
+    segment earlier and overlaps ana's; ben's on the segment before ana's touches it; ana's
+    in the next segment is a few words away from her first."""
+    coded = code_examples(project)
+    segments = queries.segments(coded, PCN).set_index("ordinal")
+    nadia = ordinal(coded, PCN, "do I go to Nadia")
+    with coded.transaction() as session:
+        text = queries.find_document(session, PCN).text
+        middle = text.index("do I go to Nadia") + 5
+        apply_coding(session, PCN, int(segments.start[nadia - 1]), middle,
+                     "understanding-the-system", "ben")  # fmt: skip
+        later = text.index("the names change")
+        apply_coding(session, PCN, later, later + 16, "understanding-the-system", "ana")
+    code(coded, PCN, "That you had a pot of money", "mutual-knowledge", "ben")
+    return coded, text
+
+
+def test_quotes_merge_overlapping_and_touching_codings_of_a_code(example_project):
+    coded, text = passages(example_project)
+    assert len(quotes(coded, code="understanding-the-system")) == 4  # one row per coding
+    merged = quotes(coded, code="understanding-the-system", merge=True)
+    assert merged.coder.tolist() == ["ben", "ana, ben", "ana"]
+    passage = merged.iloc[1]
+    assert passage.text == text[passage.start : passage.end]
+    assert passage.text.startswith("And that's exactly the problem for us.")
+    assert passage.text.endswith("do I go to the ICB's community people?")
+    assert len(passage.coding_id.split("; ")) == 2 and passage.origin == "manual"
+    assert merged.iloc[2].text == "the names change"  # words between: not the same passage
+    touching = quotes(coded, code="mutual-knowledge", merge=True)
+    assert touching.coder.tolist() == ["ana, ben"]
+    assert touching.text.iloc[0] == (
+        "That you had a pot of money and groups applied. "
+        "I didn't know you were running anything yourselves."
+    )
+
+
+def test_quotes_merge_may_keep_coders_apart(example_project):
+    coded, _ = passages(example_project)
+    apart = quotes(coded, code="understanding-the-system", merge=True, keep_coders_apart=True)
+    assert apart.coder.tolist() == ["ben", "ben", "ana", "ana"]
+    assert len(quotes(coded, code="mutual-knowledge", merge=True, keep_coders_apart=True)) == 2
+
+
+def test_quotes_merge_after_filtering(example_project):
+    coded, _ = passages(example_project)
+    mine = quotes(coded, code="understanding-the-system", coder="ana", merge=True)
+    assert mine.coder.tolist() == ["ana", "ana"]
+    assert mine.text.iloc[0].startswith("If I want to talk about loneliness")
+
+
 def test_quotes_speaker_of_a_coding_across_segments_is_at_its_start(example_project):
     coded = code_examples(example_project)
     first = ordinal(coded, PCN, "I'm not entirely sure what a primary")

@@ -11,7 +11,7 @@ import click
 from rich.table import Column, Table
 
 from .. import quotes as quotes_lib
-from ..export import FORMATS, render_export
+from ..export import FORMATS
 from ._base import CommandContext, cli, console, json_option, pass_context, print_json, records
 
 
@@ -122,19 +122,24 @@ def quotes(
               help="Redaction rules [default: PROJECT/redact.yaml if there is one].")  # fmt: skip
 @click.option("--no-redact", is_flag=True, help="Keep every real name: no rules, no roles.")
 @click.option("--real-names", is_flag=True, help="Keep speakers' names (the rules still apply).")
+@click.option("--keep-coders-apart", is_flag=True,
+              help="One excerpt per coder: do not merge a passage that several coders "
+                   "gave the same code.")  # fmt: skip
 @click.option("--verbose", "-v", is_flag=True, help="Also say which templates were considered.")
 @filter_options
 @pass_context
 def export(
     obj: CommandContext, by: tuple[str, ...], formats: tuple[str, ...], out: Path | None,
     name: str, title: str | None, template_dirs: tuple[Path, ...], redact_file: Path | None,
-    no_redact: bool, real_names: bool, verbose: bool, context: int, labels: tuple[str, ...],
-    **options: Any,
+    no_redact: bool, real_names: bool, keep_coders_apart: bool, verbose: bool, context: int,
+    labels: tuple[str, ...], **options: Any,
 ) -> None:  # fmt: skip
     """Write coded excerpts to files: html md docx csv xlsx.
 
     Excerpts are grouped by theme, code and attribute (--by).
     """
+
+    from ..export import render_export  # pandas, Jinja: only when exporting
 
     def report(line: str) -> None:
         if verbose or not line.startswith(" "):
@@ -145,5 +150,6 @@ def export(
             project, list(dict.fromkeys(formats)), by or None, out, name=name, title=title,
             template_dirs=template_dirs, redact=not no_redact, redact_file=redact_file,
             real_names=real_names, labels=dict(_pairs(labels, "--label")), context=context,
-            viewer=obj.asker, report=report, **_filters(options),
+            keep_coders_apart=keep_coders_apart, viewer=obj.asker, report=report,
+            **_filters(options),
         )  # fmt: skip

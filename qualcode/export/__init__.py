@@ -12,9 +12,37 @@ Modules, each with one job: ``render`` (:func:`render_export`, the entry point),
 ``tabular`` (CSV, and the table both spreadsheet formats write).
 """
 
-from .context import Cell, Chip, Excerpt, ExportContext, Group, Matrix, MatrixRow
-from .render import FORMATS, render_export
-from .templates import PACKAGED, environment, md_escape
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
+
+# The formats ``--format`` takes. Here, not in ``render`` with pandas and Jinja, because the
+# command line reads it at start; the other names are imported when first used.
+FORMATS = ("html", "md", "docx", "csv", "xlsx")
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "Cell": ".context",
+        "Chip": ".context",
+        "Excerpt": ".context",
+        "ExportContext": ".context",
+        "Group": ".context",
+        "Matrix": ".context",
+        "MatrixRow": ".context",
+        "render_export": ".render",
+        "PACKAGED": ".templates",
+        "environment": ".templates",
+        "md_escape": ".templates",
+    },
+)
+
+if TYPE_CHECKING:
+    from .context import Cell, Chip, Excerpt, ExportContext, Group, Matrix, MatrixRow
+    from .render import render_export
+    from .templates import PACKAGED, environment, md_escape
 
 __all__ = [
     "FORMATS",

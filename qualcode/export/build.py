@@ -42,7 +42,7 @@ class ContextBuilder:
         self, frame: pd.DataFrame, tree: CodeTree, by: Sequence[str] | None,
         labels: Mapping[str, str] | None, attribution: str,
     ) -> None:  # fmt: skip
-        self.frame, self.tree, self.labels = _one_per_passage(frame), tree, labels
+        self.frame, self.tree, self.labels = frame, tree, labels
         self.by = list(DEFAULT_BY if by is None else by)
         self.levels, self.notes = plan_levels(by, frame)
         self.nodes = {str(i): n for i, n in tree.nodes.items()}
@@ -165,6 +165,10 @@ class ContextBuilder:
         cells = [Cell(int(v), round(100 * int(v) / top)) for v in counts]
         return MatrixRow(name, group, first, colour, cells, sum(c.count for c in cells))
 
+    def coders(self) -> list[str]:
+        """Every coder named in the excerpts, in order of name."""
+        return sorted({name for names in self.frame["coder"] for name in names.split(", ")})
+
     def legend(self) -> list[Chip]:
         present = set(self.frame["code"].tolist())
         return [self.chips[n.name] for n in self.tree.nodes.values() if n.name in present]
@@ -179,30 +183,6 @@ def _values(column: pd.Series) -> list[Any]:
     if column.hasnans:
         values = [None if v is pd.NA or (isinstance(v, float) and v != v) else v for v in values]
     return values
-
-
-def _one_per_passage(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per code and span: a passage that several coders gave the same code is
-    shown once, with every coder named (``ana, ben``)."""
-    keys = list(zip(*(frame[c].tolist() for c in ("code_id", "document_id", "start", "end")),
-                    strict=True))  # fmt: skip
-    coders: dict[tuple[Any, ...], list[str]] = {}
-    origins: dict[tuple[Any, ...], list[str]] = {}
-    first = []
-    rows = zip(keys, frame["coder"].tolist(), frame["origin"].tolist(), strict=True)
-    for i, (key, coder, origin) in enumerate(rows):
-        if key in coders:
-            coders[key].append(coder)
-            origins[key].append(origin)
-        else:
-            coders[key], origins[key] = [coder], [origin]
-            first.append(i)
-    if len(first) == len(frame):
-        return frame
-    kept = frame.iloc[first].reset_index(drop=True)
-    kept["coder"] = [", ".join(dict.fromkeys(coders[keys[i]])) for i in first]
-    kept["origin"] = [", ".join(dict.fromkeys(origins[keys[i]])) for i in first]
-    return kept
 
 
 def _hashable(value: Any) -> Any:

@@ -43,12 +43,18 @@ class Excerpt:
     segment: int | None = _help("The segment's number in its document (`qualcode segments`).")
     start: int = _help("Offset of the quote in the document's text.")
     end: int = _help("Offset just after the quote.")
-    coder: str = _help("Who coded it (`ana, ben` when both gave it this code).")
+    coder: str = _help(
+        "Who coded it: `ana, ben` when both gave this code to the passage (their codings "
+        "overlap or touch), unless exported with `--keep-coders-apart`."
+    )
     origin: str = _help(
         "How the coding came: `manual`, `import`, `suggestion` (an accepted suggestion), "
-        "`consensus`; several, comma-separated, when coders differ."
+        "`consensus`; several, comma-separated, when a passage's codings differ."
     )
-    memo: str = _help("The coding's memo, or empty.")
+    memo: str = _help(
+        "The coding's memo, or empty; a passage's memos joined by `; `, each with its "
+        "coder's name when coders differ."
+    )
     attributes: dict[str, Any] = _help("Document and speaker attributes (speaker's win).")
 
 
@@ -114,6 +120,10 @@ class ExportContext:
     notes: list[str] = _help(
         "What the default grouping left out, a sentence each: `not grouped by agency_type: "
         "no document or speaker of these excerpts has it`."
+    )
+    coders: list[str] = _help(
+        "Every coder whose codings are exported; templates name an excerpt's coders "
+        "when there are several."
     )
     groups: list[Group] = _help("The outermost headings, each holding the rest.")
     codes: list[Chip] = _help("Every code with excerpts, in codebook order (a legend).")

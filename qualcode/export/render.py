@@ -12,14 +12,14 @@ from ..errors import QualcodeError
 from ..project import Project
 from ..quotes import code_tree, project_redactor, quotes
 from ..redact import Redactor
+from ..visibility import Who
+from . import FORMATS
 from .build import ContextBuilder
 from .context import ExportContext
 from .tabular import write_csv
 from .templates import TEMPLATED, environment, write_template
 from .word import write_docx
 from .xlsx import write_xlsx, xlsx_sheets
-
-FORMATS = ("html", "md", "docx", "csv", "xlsx")
 
 
 def _outputs(out: Path, formats: list[str], name: str) -> dict[str, Path]:
@@ -65,7 +65,8 @@ def render_export(
     labels: Mapping[str, str] | None = None,
     attribution: str = "agency_type",
     context: int = 150,
-    viewer: str | None = None,
+    keep_coders_apart: bool = False,
+    viewer: Who = None,
     report: Callable[[str], None] | None = None,
     **filters: Any,
 ) -> list[Path]:
@@ -83,6 +84,10 @@ def render_export(
     only their own codings). Names are hidden unless ``redact=False``: the rules of
     ``redact_file`` or the project's ``redact.yaml``, and speakers shown by their role
     unless ``real_names``.
+
+    Every format shows the same excerpts, counted alike: codings of one code in one
+    document that overlap or touch are one passage naming its coders, or with
+    ``keep_coders_apart`` one passage per coder (see :func:`qualcode.quotes.quotes`).
     """
     formats = [fmt] if isinstance(fmt, str) else list(dict.fromkeys(fmt))
     for each in formats:
@@ -92,7 +97,7 @@ def render_export(
     redactor = project_redactor(project, redact_file, real_names=real_names) if redact else None
     frame = quotes(
         project, redactor=redactor, labels=labels, attribution=attribution, context=context,
-        viewer=viewer, **filters,
+        viewer=viewer, merge=True, keep_coders_apart=keep_coders_apart, **filters,
     )  # fmt: skip
     with project.sessionmaker() as session:
         tree = code_tree(session)
@@ -139,6 +144,7 @@ def _context(
         filters=_describe(filters),
         redaction=redaction,
         notes=builder.notes,
+        coders=builder.coders(),
         groups=builder.groups(),
         codes=builder.legend(),
         counts=counts,

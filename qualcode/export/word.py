@@ -41,7 +41,8 @@ def write_docx(context: ExportContext, path: Path, dirs: Sequence[Path]) -> list
                 para.add_run(f'"{e.text}"').italic = True
                 if e.attribution:
                     para.add_run(f" ({e.attribution})")
-                ref = document.add_paragraph().add_run(e.reference)
+                coders = f" · coded by {e.coder}" if len(context.coders) > 1 else ""
+                ref = document.add_paragraph().add_run(e.reference + coders)
                 ref.font.size = Pt(8)
                 ref.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
 

@@ -14,12 +14,40 @@ code merged). The package's modules, each with one job:
 - ``redaction``: a project's redaction rules for exports.
 """
 
-from .codes import PALETTE, CodeNode, CodeTree, code_tree
-from .excerpts import QUOTE_COLUMNS
-from .query import quotes
-from .redaction import REDACT_FILE, project_redactor
-from .shown import MISSING, clock, label, reference
-from .tables import code_matrix, cooccurrence
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
+
+# Imported when first used: the command line shows times (``clock``) without pandas.
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "PALETTE": ".codes",
+        "CodeNode": ".codes",
+        "CodeTree": ".codes",
+        "code_tree": ".codes",
+        "QUOTE_COLUMNS": ".excerpts",
+        "quotes": ".query",
+        "REDACT_FILE": ".redaction",
+        "project_redactor": ".redaction",
+        "MISSING": ".shown",
+        "clock": ".shown",
+        "label": ".shown",
+        "reference": ".shown",
+        "code_matrix": ".tables",
+        "cooccurrence": ".tables",
+    },
+)
+
+if TYPE_CHECKING:
+    from .codes import PALETTE, CodeNode, CodeTree, code_tree
+    from .excerpts import QUOTE_COLUMNS
+    from .query import quotes
+    from .redaction import REDACT_FILE, project_redactor
+    from .shown import MISSING, clock, label, reference
+    from .tables import code_matrix, cooccurrence
 
 __all__ = [
     "MISSING",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import uuid
 from collections.abc import Mapping, Set
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -20,6 +20,7 @@ from ..redact import Redactor, redact_pieces
 from .codes import CodeNode, CodeTree
 from .fetch import Fetched, id_text
 from .filters import Filters
+from .passages import passages
 from .shown import label, reference
 
 QUOTE_COLUMNS = [
@@ -57,6 +58,33 @@ def _window(
     return begin, finish, begin > lower, finish < upper
 
 
+class _Kept(NamedTuple):
+    """A coding that passed the filters, with its speaker, segment and time."""
+
+    id: Any
+    doc_id: Any
+    start: int
+    end: int
+    code_raw: Any
+    coder: str
+    origin: str
+    memo: str | None
+    ordinal: int | None
+    time: float | None
+    pair: _Pair
+    others: Set[uuid.UUID]
+
+
+def _memos(group: list[_Kept]) -> str | None:
+    """The memos of a passage's codings, each once; by coder where coders differ."""
+    memos = [(k.coder, k.memo) for k in group if k.memo]
+    if not memos:
+        return None
+    if len({k.coder for k in group}) == 1:
+        return "; ".join(dict.fromkeys(memo for _, memo in memos))
+    return "; ".join(dict.fromkeys(f"{coder}: {memo}" for coder, memo in memos))
+
+
 class _Pair:
     """A (document, speaker) pair: its attributes, labels and attribution, made once."""
 
@@ -84,8 +112,10 @@ class Builder:
     def __init__(
         self, tree: CodeTree, filters: Filters, data: Fetched, context: int,
         attribution: str, labels: Mapping[str, str] | None, redactor: Redactor | None,
+        *, merge: bool = False, keep_coders_apart: bool = False,
     ) -> None:  # fmt: skip
         self.tree, self.filters, self.data, self.context = tree, filters, data, context
+        self.merge, self.keep_coders_apart = merge, keep_coders_apart
         self.attribution, self.labels = attribution, labels
         self.redactor = redactor
         self.pairs: dict[tuple[Any, int | None], _Pair] = {}
@@ -135,14 +165,19 @@ class Builder:
             data.rows,
             key=lambda r: (order[r.code_id], names[r.document_id], r.start, r.end, r.coder),
         )
-        records, pairs = [], []
-        for row in rows:
-            record = self.excerpt(row)
-            if record is not None:
-                records.append(record)
-                pairs.append(record[-1])
-        columns = list(zip(*records, strict=True)) if records else [[]] * (len(QUOTE_COLUMNS) + 1)
-        frame = pd.DataFrame(dict(zip(QUOTE_COLUMNS, columns, strict=False)), columns=QUOTE_COLUMNS)
+        kept = [k for k in map(self.keep, rows) if k is not None]
+        if self.merge:
+            groups = passages(
+                kept, data.texts, keep_coders_apart=self.keep_coders_apart,
+                order=lambda g: (order[g[0].code_raw], names[g[0].doc_id], g[0].start,
+                                 max(k.end for k in g), ", ".join(sorted({k.coder for k in g}))),
+            )  # fmt: skip
+        else:
+            groups = [[k] for k in kept]
+        records = [self.excerpt(group) for group in groups]
+        pairs = [group[0].pair for group in groups]
+        columns = list(zip(*records, strict=True)) if records else [[]] * len(QUOTE_COLUMNS)
+        frame = pd.DataFrame(dict(zip(QUOTE_COLUMNS, columns, strict=True)), columns=QUOTE_COLUMNS)
         for name, values in self.attribute_columns(pairs).items():
             frame[name] = values
         return frame.astype({"segment": "Int64"})
@@ -155,11 +190,10 @@ class Builder:
             self.documents[doc_id] = (text, self.data.starts.get(doc_id, []), matches)
         return self.documents[doc_id]
 
-    def excerpt(self, row: Any) -> tuple[Any, ...] | None:
-        """One excerpt's fixed columns (and its pair last), or None if a filter drops it."""
+    def keep(self, row: Any) -> _Kept | None:
+        """A coding placed (its speaker, segment and time), or None if a filter drops it."""
         (coding_id, doc_id, start, end, segment_id, code_raw, coder, origin, memo, speaker_id,
          ordinal, time) = row  # fmt: skip
-        text, starts, matches = self.document(doc_id)
         if not segment_id and doc_id in self.data.unaligned:
             index = self.data.unaligned[doc_id]
             position = index.at(start, end)
@@ -173,11 +207,27 @@ class Builder:
                      "origin": origin, "attribution": pair.attribution}  # fmt: skip
             if not filters.keep(pair.merged, fixed):
                 return None
-        if filters.text and filters.text not in text[start:end].casefold():
+        if filters.text and filters.text not in self.data.texts[doc_id][start:end].casefold():
             return None
         others = self.data.overlaps.get(coding_id, _NONE)
         if filters.cooccurs and any(not (others & wanted) for wanted in filters.cooccurs):
             return None
+        return _Kept(coding_id, doc_id, start, end, code_raw, coder, origin, memo, ordinal, time,
+                     pair, others)  # fmt: skip
+
+    def excerpt(self, group: list[_Kept]) -> tuple[Any, ...]:
+        """One excerpt's columns, from one coding or several of one passage (see
+        :mod:`.passages`): every coder and origin named, the codes of all overlaps."""
+        first = group[0]
+        doc_id, start, pair, ordinal, time = (
+            first.doc_id,
+            first.start,
+            first.pair,
+            first.ordinal,
+            first.time,
+        )
+        end = max(k.end for k in group) if len(group) > 1 else first.end
+        text, starts, matches = self.document(doc_id)
         begin, finish, cut_before, cut_after = _window(text, starts, start, end, self.context)
         if matches:
             before, quote, after = redact_pieces(text, matches, [begin, start, end, finish])
@@ -187,14 +237,28 @@ class Builder:
             before = "…" + before.lstrip()
         if cut_after and after:
             after = after.rstrip() + "…"
-        node, code_columns = self.code(code_raw)
+        node, code_columns = self.code(first.code_raw)
+        if len(group) == 1:
+            coding_id, coder, origin, memo, others = (
+                id_text(first.id),
+                first.coder,
+                first.origin,
+                first.memo,
+                first.others,
+            )
+        else:
+            coding_id = "; ".join(id_text(k.id) for k in group)
+            coder = ", ".join(sorted({k.coder for k in group}))
+            origin = ", ".join(dict.fromkeys(k.origin for k in group))
+            memo = _memos(group)
+            others = frozenset().union(*(k.others for k in group))
         if memo and self.redactor is not None:
             memo = self.redactor.apply(memo)
         return (
-            id_text(coding_id), *code_columns, self.names(node, others), coder, origin, memo,
+            coding_id, *code_columns, self.names(node, others), coder, origin, memo,
             pair.document, pair.id_text, pair.speaker, ordinal, time, start, end, before, quote,
             after, pair.attribution,
-            reference(pair.document, pair.speaker, time, ordinal, start, end), pair,
+            reference(pair.document, pair.speaker, time, ordinal, start, end),
         )  # fmt: skip
 
     def attribute_columns(self, pairs: list[_Pair]) -> dict[str, list[Any]]:

@@ -40,8 +40,11 @@ def quotes(
     redactor: Redactor | None = None,
     include_archived: bool = False,
     viewer: Who = None,
+    merge: bool = False,
+    keep_coders_apart: bool = False,
 ) -> pd.DataFrame:
-    """Coded excerpts, one row per coding, in codebook order, then document order.
+    """Coded excerpts, one row per coding (or per passage if ``merge``), in codebook
+    order, then document order.
 
     >>> quotes(project, code="speaking-the-language", where={"agency_type": "health agency"})
 
@@ -59,6 +62,11 @@ def quotes(
         ``code`` or ``theme`` are kept anyway).
     :param viewer: who asks: while a blind round is closed, a coder sees only their own
         codings (see :mod:`qualcode.visibility`).
+    :param merge: one row per passage: codings of one code in one document that overlap
+        or touch (only white space between) become one excerpt, which names every coder
+        (``ana, ben``) and origin, and whose ``coding_id`` lists its codings (``id; id``).
+        Filters apply to each coding before they are merged.
+    :param keep_coders_apart: with ``merge``, merge only a coder's own codings.
     """
     with project.sessionmaker() as session:
         tree = code_tree(session)
@@ -75,5 +83,8 @@ def quotes(
         if filters.where:
             check_where_keys(session, filters.where)
         data = fetch(session, filters)
-    builder = Builder(tree, filters, data, context, attribution, labels, redactor)
+    builder = Builder(
+        tree, filters, data, context, attribution, labels, redactor, merge=merge,
+        keep_coders_apart=keep_coders_apart,
+    )  # fmt: skip
     return builder.frame()
