@@ -62,7 +62,10 @@ def agreement(
     html_path: Path | None,
     as_json: bool,
 ) -> None:
-    """Agreement between coders per code and pooled (a lead, or an open round)."""
+    """Agreement between coders, per code and pooled.
+
+    It shows every coder's codings, so it needs a lead (--as LEAD) or an open round.
+    """
     with obj.open() as project:
         _allowed(obj, project, "agreement")
         report = reliability.agreement_table(project, _names(coders), code, theme, unit)
@@ -157,7 +160,10 @@ def _print_pooled(report: reliability.AgreementReport) -> None:
 def adjudicate(
     obj: CommandContext, coders: str | None, code: str | None, theme: str | None, take: str | None
 ) -> None:
-    """Settle disagreements into the consensus coder: a coder's version, both, or neither."""
+    """Settle disagreements into the consensus coder.
+
+    Each item takes a coder's version, both, or neither.
+    """
     names = _names(coders)
     with obj.open() as project:
         _allowed(obj, project, "adjudication")

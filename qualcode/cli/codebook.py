@@ -45,7 +45,10 @@ def codebook_check(obj: CommandContext, path: Path | None) -> None:
 @json_option
 @pass_context
 def codebook_sync(obj: CommandContext, path: Path | None, as_json: bool) -> None:
-    """Make the project's codes match the file: add, update, rename (by id), archive."""
+    """Make the project's codes match codebook.yaml.
+
+    Codes are added, updated, renamed (matched by id) and archived, never deleted.
+    """
     book = load_codebook(_in_root(obj, path))
     with obj.open() as project, project.transaction() as session:
         report = sync_codebook(session, book)
@@ -94,7 +97,10 @@ def _code_tree(frame: pd.DataFrame) -> list[dict[str, Any]]:
 @json_option
 @pass_context
 def codebook_show(obj: CommandContext, archived: bool, as_json: bool) -> None:
-    """The code tree with ids, definitions and how often each code is used."""
+    """The code tree with ids, definitions and counts.
+
+    Counts are how often each code is used (as you may see them while coding blind).
+    """
     with obj.open() as project:
         frame = queries.codes(project, include_archived=archived, viewer=obj.asker)
         info = project.settings().get("codebook") or {}

@@ -54,7 +54,11 @@ def _span(session, document: str, where: str) -> tuple[int, int]:
 def code_(
     obj: CommandContext, document: str, where: str, code: str, coder: str, memo: str | None
 ) -> None:
-    """Apply CODE to a segment of DOCUMENT (its number) or to a span of characters."""
+    """Apply CODE to a segment or a span of DOCUMENT.
+
+    SEGMENT is a number from `qualcode segments DOCUMENT`; START-END are character
+    offsets.
+    """
     with obj.open() as project, project.transaction() as session:
         start, end = _span(session, document, where)
         made = coding.apply_coding(session, document, start, end, code, coder, memo=memo)
@@ -72,7 +76,10 @@ def code_(
 @coder_option
 @pass_context
 def uncode(obj: CommandContext, document: str, where: str, code: str, coder: str) -> None:
-    """Remove your coding of CODE from a segment or span of DOCUMENT."""
+    """Remove your coding of CODE from a segment or span.
+
+    SEGMENT|START-END as for `qualcode code`.
+    """
     with obj.open() as project, project.transaction() as session:
         start, end = _span(session, document, where)
         removed = coding.uncode(session, document, start, end, code, coder)
@@ -88,7 +95,10 @@ def uncode(obj: CommandContext, document: str, where: str, code: str, coder: str
 def codings(
     ctx: click.Context, document: str | None, who: str | None, code: str | None, as_json: bool
 ) -> None:
-    """List codings; `codings import` and `codings export` move them through spreadsheets."""
+    """List codings, or move them through spreadsheets.
+
+    `codings import` and `codings export` read and write CSV or XLSX files.
+    """
     if ctx.invoked_subcommand is not None:
         return
     obj = ctx.find_object(CommandContext)
@@ -117,7 +127,11 @@ def codings(
 @json_option
 @pass_context
 def codings_import(obj: CommandContext, path: Path, who: str | None, as_json: bool) -> None:
-    """Import codings from CSV/XLSX: offsets, segment numbers, or quotes (e.g. Taguette)."""
+    """Import codings from a CSV or XLSX file.
+
+    Each row places its coding by character offsets, a segment number, or the quoted
+    text (as Taguette exports it).
+    """
     with obj.open() as project:
         report = sheets.import_codings(project, path, coder=who, by=obj.viewer)
     if as_json:
@@ -142,7 +156,10 @@ def codings_import(obj: CommandContext, path: Path, who: str | None, as_json: bo
 def codings_export(
     obj: CommandContext, path: Path, document: str | None, who: str | None, code: str | None
 ) -> None:
-    """Write codings to PATH (.csv or .xlsx) in the form `codings import` reads back."""
+    """Write codings to a CSV or XLSX file.
+
+    PATH ends in .csv or .xlsx; `codings import` reads the file back.
+    """
     with obj.open() as project:
         count = sheets.export_codings(
             project, path, document=document, coder=who, code=code, viewer=obj.asker
@@ -156,7 +173,10 @@ def codings_export(
 @json_option
 @pass_context
 def history(obj: CommandContext, who: str | None, limit: int, as_json: bool) -> None:
-    """The log of changes to codings, newest first: who, what, when."""
+    """The log of changes to codings, newest first.
+
+    Each change says who made it, what it was and when.
+    """
     with obj.open() as project:
         frame = queries.history(project, coder=who, limit=limit, viewer=obj.asker)
     if as_json:
@@ -180,7 +200,10 @@ def history(obj: CommandContext, who: str | None, limit: int, as_json: bool) -> 
 @coder_option
 @pass_context
 def undo(obj: CommandContext, coder: str) -> None:
-    """Undo your latest change to codings (again to go further back)."""
+    """Undo your latest change, whatever it was.
+
+    Run it again to go further back.
+    """
     with obj.open() as project, project.transaction() as session:
         click.echo(coding.undo_last(session, coder))
 
@@ -195,7 +218,10 @@ def undo(obj: CommandContext, coder: str) -> None:
 def memo(
     obj: CommandContext, target_type: str, target: str, text: str, segment: int | None, coder: str
 ) -> None:
-    """Write a memo on a document, segment (--segment N), code, or coding (by id)."""
+    """Write a memo on a document, segment, code or coding.
+
+    A segment memo names its document and --segment N; a coding memo the coding's id.
+    """
     with obj.open() as project, project.transaction() as session:
         memos.write_memo(session, target_type, target, text, coder, segment=segment)
     click.echo(f"memo saved on {target_type} {target}" + (f" #{segment}" if segment else ""))
@@ -223,7 +249,10 @@ def memos_(obj: CommandContext, as_json: bool) -> None:
 @coder_option
 @pass_context
 def codebook_merge(obj: CommandContext, source: str, target: str, coder: str) -> None:
-    """Move every coding of SOURCE to TARGET (then remove SOURCE from codebook.yaml)."""
+    """Move every coding of SOURCE to TARGET.
+
+    Then remove SOURCE from codebook.yaml and sync, which archives it.
+    """
     with obj.open() as project, project.transaction() as session:
         moved = coding.merge_codes(session, source, target, coder)
     click.echo(
@@ -247,7 +276,10 @@ def codebook_split(
     containing: str | None,
     coder: str,
 ) -> None:
-    """Move some codings of SOURCE to TARGET (add TARGET to codebook.yaml and sync first)."""
+    """Move some codings of SOURCE to TARGET.
+
+    Add TARGET to codebook.yaml and sync first.
+    """
     with obj.open() as project, project.transaction() as session:
         moved = coding.split_code(
             session, source, target, coder, coding_ids=coding_ids, containing=containing

@@ -33,7 +33,10 @@ from ._base import (
 @click.option("--pipeline", help='spaCy pipeline: "blank" (default) or an installed package.')
 @pass_context
 def init(obj: CommandContext, unit: str | None, pipeline: str | None) -> None:
-    """Create a project database here (safe to run again: it migrates and keeps data)."""
+    """Create or upgrade the project database here.
+
+    Safe to run again: it migrates the database and keeps its data.
+    """
     with init_project(obj.root, obj.db, unit=unit, pipeline=pipeline) as project:
         settings = project.settings()
         click.echo(
@@ -78,7 +81,11 @@ def import_(
     workers: int | None,
     as_json: bool,
 ) -> None:
-    """Import transcript files and folders (.txt .md .docx .odt .vtt .srt)."""
+    """Import transcript files and folders.
+
+    Reads .txt .md .docx .odt .vtt .srt; a file imported before is skipped
+    unless it changed (--replace).
+    """
     attributes = _parse_attrs(attrs)
     err = Console(stderr=True, highlight=False)
     with obj.open() as project, _progress(err, as_json) as (progress, task):
@@ -187,7 +194,10 @@ def documents(obj: CommandContext, as_json: bool) -> None:
 @json_option
 @pass_context
 def segments(obj: CommandContext, document: str, as_json: bool) -> None:
-    """The segments of DOCUMENT (its name, name without extension, or id)."""
+    """The segments of a document, with their numbers.
+
+    DOCUMENT is its name, its name without extension, or its id.
+    """
     with obj.open() as project:
         frame = queries.segments(project, document)
     if as_json:

@@ -61,10 +61,12 @@ def suggest(
     seed: int,
     as_json: bool,
 ) -> None:
-    """Suggest codes for segments you have not coded with them (all documents, or DOCUMENTS).
+    """Suggest codes for segments, to accept or reject.
 
-    Nothing is coded until you accept a suggestion. With --evaluate, report instead how
-    good the suggestions are here, by cross-validation over the coded documents.
+    Only codes you have not given a segment are suggested, in every document or in
+    DOCUMENTS. Nothing is coded until you accept a suggestion. With --evaluate, report
+    instead how good the suggestions are here, by cross-validation over the coded
+    documents.
     """
     who = _who(obj, coder)
     with obj.open() as project:
@@ -170,7 +172,10 @@ def suggestions_(
     ids_only: bool,
     as_json: bool,
 ) -> None:
-    """List suggestions (yours while coding blind) with their evidence."""
+    """List suggestions with the evidence for each.
+
+    While the round is closed, a coder sees only their own.
+    """
     with obj.open() as project:
         frame = suggesting.suggestions(
             project, viewer=obj.asker, document=document, code=code,
@@ -207,7 +212,10 @@ decider_option = click.option(
 @decider_option
 @pass_context
 def accept(obj: CommandContext, ids: tuple[int, ...], coder: str) -> None:
-    """Accept suggestions: each becomes your coding of its segment (origin "suggestion")."""
+    """Accept suggestions as your codings.
+
+    Each becomes your coding of its segment, with origin "suggestion".
+    """
     with obj.open() as project, project.transaction() as session:
         made = suggesting.accept(session, ids, coder)
         for suggestion_id, coding in zip(ids, made, strict=True):
@@ -219,7 +227,10 @@ def accept(obj: CommandContext, ids: tuple[int, ...], coder: str) -> None:
 @decider_option
 @pass_context
 def reject(obj: CommandContext, ids: tuple[int, ...], coder: str) -> None:
-    """Reject suggestions: never suggested to you again, and the next model learns from it."""
+    """Reject suggestions, for good.
+
+    They are never suggested to you again, and the next model learns from them.
+    """
     with obj.open() as project, project.transaction() as session:
         changed = suggesting.reject(session, ids, coder)
     click.echo(f"{changed} suggestion(s) rejected")

@@ -16,7 +16,10 @@ from ._base import CommandContext, cli, console, json_option, pass_context, prin
 @click.option("--role", type=click.Choice(CODER_ROLES), default="coder", show_default=True)
 @pass_context
 def coder(obj: CommandContext, name: str, role: str) -> None:
-    """Add a coder, or change their role (a lead sees everyone's codings and adjudicates)."""
+    """Add a coder, or change their role.
+
+    A lead sees everyone's codings and adjudicates.
+    """
     with obj.open() as project, project.transaction() as session:
         person = get_coder(session, name, role=role)
     click.echo(f"{person.name}: {person.role}")
@@ -54,7 +57,11 @@ def assignments_(obj: CommandContext, as_json: bool) -> None:
 @click.option("--coder", envvar="QUALCODE_CODER", help="The lead [env QUALCODE_CODER].")
 @pass_context
 def round_(obj: CommandContext, action: str, coder: str | None) -> None:
-    """Open the round (everyone sees everyone's codings), close it, or say which it is."""
+    """Open or close the blind round, or say which it is.
+
+    While the round is open everyone sees everyone's codings. Only a lead opens or
+    closes it: `qualcode --as LEAD round open`.
+    """
     with obj.open() as project, project.transaction() as session:
         if action != "status":
             if not coder:
