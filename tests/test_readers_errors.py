@@ -195,8 +195,8 @@ def test_errors_malformed_subtitles_name_the_line(
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("broken.docx", ": cannot be read as a Word document (.docx)"),
-        ("broken.odt", ": cannot be read as an OpenDocument text (.odt)"),
+        ("broken.docx", ": cannot be read as a Word document (.docx): it is not a zip package"),
+        ("broken.odt", ": cannot be read as an OpenDocument text (.odt): it is not a zip package"),
     ],
 )
 def test_errors_corrupt_word_processor_files_are_input_errors(

@@ -1,229 +1,383 @@
-"""Word transcripts (.docx), and the turn rules shared with OpenDocument (.odt).
+"""Word transcripts (.docx), read straight from the package's XML.
 
-**Stored text**: the document's non-empty paragraphs joined by a blank line (``\\n\\n``), each
-verbatim, labels included (``Jo: text``); turn spans leave the label out. Line breaks inside
-a paragraph stay ``\\n``. Tables are not read; a note says how many were skipped.
+A .docx is a zip of XML parts, opened through :class:`~qualcode.readers.package.Package`
+(sizes checked before anything is decompressed). The main part (``word/document.xml``, found
+through the package relationships) is parsed as it is decompressed and each paragraph is
+dropped once read, so a transcript costs about what its text does; styles, numbering and
+core properties are small parts read whole. python-docx is not used for reading.
 
-**Turns** follow the text reader's rules (see :mod:`qualcode.readers.text`), plus what only a
-word processor can say:
+**Paragraphs** are those of the body. A paragraph's text is that of its runs, including runs
+inside hyperlinks, fields, content controls and tracked insertions; not tracked deletions,
+text boxes or pictures. ``w:tab`` is a tab, a line break ``\\n``. Tables are not read; a
+note says how many were skipped. Turns then follow :mod:`qualcode.readers.paragraphs`.
 
-- paragraphs in a Heading or Title style are headings;
-- a bold name at the start of a paragraph is a label, with a colon (``Jo:`` bold, or bold
-  ``Jo`` then ``:``) under the usual label rule, or without a colon (bold ``Jo`` then the
-  speech) when that name is a label at least twice in the document;
-- a paragraph that is only a bold name gives the turn to the paragraphs that follow. Without
-  a colon the name must be a label twice in the document, or look like a name in a document
-  that already uses this layout (another lone bold name recurs). A lone bold line that is
-  not a speaker is taken as a heading;
-- a wholly italic paragraph is a note, like a bracketed one.
+**Headings** are the paragraphs the document puts in its outline: a Heading, Title or
+Subtitle style (by the style's name, through the styles it is based on), an outline level
+on the paragraph or its style, and numbered list items (a numbered task prompt, "1. Find
+the opening hours") unless they start with a speaker's label. Bulleted items are text.
+
+**Bold and italic** are read as Word resolves them: the run's own ``w:b``/``w:i``, else its
+character style, else the paragraph's style, each through the styles it is based on.
 
 **Attributes** come from the core properties where they are not empty: title, author,
-subject, keywords, category, comments, and created (ISO date). The creation date is kept as
-``created``, not ``date``: it is when the file was made, not when the interview took place.
+subject, keywords, category, comments, and created (ISO date, UTC). The creation date is
+kept as ``created``, not ``date``: it is when the file was made, not when the interview took
+place. python-docx's template says it made the file in 2013; such defaults are left out.
 """
 
 from __future__ import annotations
 
-import zipfile
-from collections.abc import Iterable
+import datetime as dt
+import posixpath
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import docx
-from docx.opc.exceptions import PackageNotFoundError
-from lxml.etree import XMLSyntaxError
-
-from qualcode.errors import InputError
 from qualcode.readers.base import Transcript
-from qualcode.readers.frontmatter import SpeakerBook, label_key
-from qualcode.readers.text import (
-    Label,
-    LabelRule,
-    TurnBuilder,
-    lines_of,
-    match_label,
-    note_span,
-    read_paragraph,
-)
+from qualcode.readers.package import Element, Package
+from qualcode.readers.paragraphs import Para, transcript_from_paragraphs
 
-# What python-docx's own template says about itself; it describes the template, not the file.
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_RELATIONSHIP_TYPES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_BODY, _P, _TBL, _R = (_W + t for t in ("body", "p", "tbl", "r"))
+_PPR, _RPR, _PSTYLE, _RSTYLE = (_W + t for t in ("pPr", "rPr", "pStyle", "rStyle"))
+_B, _I, _OUTLINE, _NUMPR, _NUMID, _ILVL = (
+    _W + t for t in ("b", "i", "outlineLvl", "numPr", "numId", "ilvl")
+)
+_VAL, _TYPE = _W + "val", _W + "type"
+_T, _TAB, _PTAB, _BR, _CR, _NBHYPHEN = (
+    _W + t for t in ("t", "tab", "ptab", "br", "cr", "noBreakHyphen")
+)
+# Elements of a paragraph whose runs are part of its text (a hyperlink, a tracked insertion...).
+_RUN_HOLDERS = frozenset(
+    _W + t
+    for t in ("hyperlink", "ins", "moveTo", "smartTag", "sdt", "sdtContent", "fldSimple")
+    + ("customXml", "dir", "bdo")
+)
+_OFF = frozenset(("0", "false", "off"))
+_OUTLINE_LEVELS = frozenset("012345678")
 _TEMPLATE_DEFAULTS = {("author", "python-docx"), ("comments", "generated by python-docx")}
 _TEMPLATE_CREATED = "2013-12-23"
-
-
-@dataclass
-class Para:
-    """One word-processor paragraph, with the formatting the turn rules look at."""
-
-    text: str
-    heading: bool = False
-    bold: int = 0  # length of the bold stretch the paragraph starts with
-    italic: bool = False  # every visible character is italic
-
-
-def transcript_from_paragraphs(
-    path: Path, paragraphs: Iterable[Para], attributes: dict[str, Any], notes: list[str]
-) -> Transcript:
-    """Stored text and turns of a word-processor document (shared by .docx and .odt)."""
-    paras = [p for p in paragraphs if p.text.strip()]
-    if not paras:
-        raise InputError(path, "document has no text", hint="Check that it is the transcript")
-    text = "\n\n".join(p.text for p in paras)
-    starts = [0]
-    for para in paras[:-1]:
-        starts.append(starts[-1] + len(para.text) + 2)
-    book = SpeakerBook()
-    rule = LabelRule(book, _candidates(paras))
-    lone = [b[0].name for p in paras if (b := _bold_label(p)) and _is_lone(p, b[0])]
-    lone_layout = any(rule.counts[label_key(name)] >= 2 for name in lone)
-    builder = TurnBuilder(text)
-    for para, start in zip(paras, starts, strict=True):
-        _read_para(text, para, start, rule, builder, lone_layout)
-    return Transcript(path, text, builder.finish(), attributes, book.speakers, notes + rule.notes)
-
-
-def _read_para(
-    text: str, para: Para, start: int, rule: LabelRule, builder: TurnBuilder, lone_layout: bool
-) -> None:
-    end = start + len(para.text)
-    if para.heading:
-        builder.add_aside(start, end, "heading")
-        return
-    bold = _bold_label(para)
-    if bold is not None:
-        label, has_colon = bold
-        lone = _is_lone(para, label)
-        speaker = rule.accept(label.name, named_only=not (has_colon or lone and lone_layout))
-        if speaker is not None:
-            builder.start(speaker, label.time)
-            builder.add_paragraph(start + label.end, end)
-            return
-        if lone:  # a bold line that is nobody
-            builder.add_aside(start, end, "heading")
-            return
-    if para.italic:
-        builder.add_aside(*(note_span(text, start, end) or (start, end)), "note")
-        return
-    read_paragraph(text, lines_of(text, start, end), rule, builder)
-
-
-def _bold_label(para: Para) -> tuple[Label, bool] | None:
-    """The bold name a paragraph starts with, as a Label into the paragraph, and its colon."""
-    if not para.bold:
-        return None
-    bold = para.text[: para.bold]
-    name = bold.strip()
-    has_colon = name.endswith(":")
-    after = para.bold
-    rest = para.text[after:].lstrip(" \t")
-    if not has_colon and rest.startswith(":"):
-        has_colon = True
-        after = len(para.text) - len(rest) + 1
-    candidate = name if has_colon else name + ":"
-    label = match_label(candidate)
-    if label is None or label.end < len(candidate):  # bold runs on past the name
-        return None
-    while after < len(para.text) and para.text[after] in " \t":
-        after += 1
-    return Label(label.name, label.time, after), has_colon
-
-
-def _is_lone(para: Para, label: Label) -> bool:
-    """True when the paragraph holds the bold name and nothing after it."""
-    return label.end >= len(para.text.rstrip())
-
-
-def _candidates(paras: list[Para]) -> Iterable[str]:
-    """Every name that looks like a label, for the 'says it twice' rule."""
-    for para in paras:
-        if para.heading:
-            continue
-        bold = _bold_label(para)
-        if bold is not None:
-            yield bold[0].name
-        for line in para.text.split("\n")[1 if bold else 0 :]:
-            label = match_label(line)
-            if label is not None:
-                yield label.name
+_KIND = "a Word document (.docx)"
+_HINT = "Open it in Word or LibreOffice and save it again as .docx"
 
 
 class DocxReader:
-    """Reads Word .docx transcripts with python-docx."""
+    """Reads Word .docx transcripts from their XML."""
 
     suffixes: tuple[str, ...] = (".docx",)
 
-    def read(self, path: Path) -> Transcript:
-        """Read paragraphs, their bold and italic runs, and the core properties."""
-        try:
-            document = docx.Document(str(path))
-        except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError):
-            raise InputError(
-                path,
-                "cannot be read as a Word document (.docx)",
-                hint="Open it in Word or LibreOffice and save it again as .docx",
-            ) from None
-        notes = []
-        if document.tables:
-            notes.append(f"{len(document.tables)} table(s) skipped: only paragraphs are read")
-        paragraphs = (_para(p) for p in document.paragraphs)
-        return transcript_from_paragraphs(path, paragraphs, _core_attributes(document), notes)
+    def read(self, path: Path, *, unlabelled_speaker: str | None = None) -> Transcript:
+        """Read the body's paragraphs, their styles and bold/italic runs, and core properties."""
+        with Package(path, _KIND, _HINT) as package:
+            parts = _Parts(package)
+            styles = _Styles(package.xml(parts.styles))
+            numbering = _Numbering(package.xml(parts.numbering))
+            tables = [0]
+            paragraphs = list(_body(package, parts.document, styles, numbering, tables))
+            attributes = _core_attributes(package.xml(parts.core))
+        notes = [f"{tables[0]} table(s) skipped: only paragraphs are read"] if tables[0] else []
+        return transcript_from_paragraphs(
+            path, paragraphs, attributes, notes, unlabelled_speaker=unlabelled_speaker
+        )
 
 
-def _para(paragraph: Any) -> Para:
-    style = paragraph.style
-    style_name = (style.name or "") if style is not None else ""
-    heading = style_name.startswith(("Heading", "Title", "Subtitle"))
-    paragraph_bold = _style_flag(style, "bold")
-    paragraph_italic = _style_flag(style, "italic")
-    bold, leading, italic = "", True, True
-    for run in paragraph.runs:
-        if not run.text:
+class _Parts:
+    """Where the parts live, from the package's relationships (with the usual names as a
+    fallback, for packages written without them)."""
+
+    def __init__(self, package: Package) -> None:
+        root = _relationships(package, "_rels/.rels", "")
+        self.document = root.get("officeDocument", "word/document.xml")
+        self.core = root.get("metadata/core-properties", "docProps/core.xml")
+        package.require(self.document)
+        folder, name = posixpath.split(self.document)
+        own = _relationships(package, posixpath.join(folder, "_rels", name + ".rels"), folder)
+        self.styles = own.get("styles", posixpath.join(folder, "styles.xml"))
+        self.numbering = own.get("numbering", posixpath.join(folder, "numbering.xml"))
+
+
+def _relationships(package: Package, part: str, folder: str) -> dict[str, str]:
+    """Relationship type (after the common prefix) -> target part name."""
+    root = package.xml(part)
+    found: dict[str, str] = {}
+    for rel in root.iter(_REL + "Relationship") if root is not None else ():
+        kind, target = rel.get("Type", ""), rel.get("Target", "")
+        if rel.get("TargetMode") == "External" or not target:
             continue
-        is_bold = _run_flag(run, "bold", paragraph_bold)
-        if leading and (is_bold or (run.text.isspace() and not bold.strip())):
-            bold += run.text
+        kind = kind.removeprefix(_RELATIONSHIP_TYPES).removeprefix(
+            "http://schemas.openxmlformats.org/package/2006/relationships/"
+        )
+        base = "" if target.startswith("/") else folder
+        found.setdefault(kind, posixpath.normpath(posixpath.join(base, target)).lstrip("/"))
+    return found
+
+
+def _body(
+    package: Package, part: str, styles: _Styles, numbering: _Numbering, tables: list[int]
+) -> Iterator[Para]:
+    """Paragraphs of the body as the XML arrives; each is dropped from the tree once read.
+
+    Paragraphs in tables, text boxes and content controls are not the body's own.
+    """
+    for element in package.elements(part, (_P, _TBL)):
+        parent = element.getparent()
+        if parent is None or parent.tag != _BODY:
+            continue
+        if element.tag == _P:
+            yield _para(element, styles, numbering)
         else:
-            leading = False
-        if run.text.strip() and not _run_flag(run, "italic", paragraph_italic):
-            italic = False
-    text = paragraph.text
+            tables[0] += 1
+        parent.remove(element)
+
+
+def _para(p: Element, styles: _Styles, numbering: _Numbering) -> Para:
+    style = outline = numbers = None
+    first = p[0] if len(p) else None
+    if first is not None and first.tag == _PPR:
+        style, outline, numbers = _paragraph_properties(first)
+    style = style or styles.default
+    heading = styles.heading(style) or (styles.outline(style) if outline is None else outline)
+    numbered = numbering.numbered(*(numbers or styles.numbering(style) or ("0", 0)))
+    para_bold, para_italic = styles.flag(style, _B), styles.flag(style, _I)
+    parts: list[str] = []
+    bold, leading, italic = "", True, True
+    for run in _runs(p):
+        text, own_bold, own_italic, run_style = _run(run)
+        if not text:
+            continue
+        parts.append(text)
+        if leading:
+            if own_bold is None:
+                own_bold = _inherited(styles, run_style, _B, para_bold)
+            if own_bold or (text.isspace() and not bold.strip()):
+                bold += text
+            else:
+                leading = False
+        if italic and not text.isspace():
+            italic = (
+                _inherited(styles, run_style, _I, para_italic) if own_italic is None else own_italic
+            )
+    text = "".join(parts)
     bold_length = len(bold) if bold.strip() and text.startswith(bold) else 0
-    return Para(text, heading=heading, bold=bold_length, italic=italic and bool(paragraph.runs))
+    return Para(
+        text,
+        heading=heading,
+        bold=bold_length,
+        italic=italic and bool(parts),
+        numbered=numbered and not heading,
+    )
 
 
-def _run_flag(run: Any, name: str, inherited: bool) -> bool:
-    """A run's bold or italic: set on the run, else by its character style, else inherited."""
-    value = getattr(run.font, name)
-    if value is None:
-        value = _style_flag(run.style, name) if run.style is not None else None
-    return bool(inherited if value is None else value)
+def _paragraph_properties(
+    props: Iterable[Element],
+) -> tuple[str | None, bool | None, tuple[str, int] | None]:
+    """Style id, outline flag and list numbering set on a paragraph (or a style)."""
+    style = outline = numbers = None
+    for child in props:
+        tag = child.tag
+        if tag == _PSTYLE:
+            style = child.get(_VAL)
+        elif tag == _OUTLINE:
+            outline = (child.get(_VAL) or "").strip() in _OUTLINE_LEVELS  # 9 is body text
+        elif tag == _NUMPR:
+            numbers = _numbers(child)
+    return style, outline, numbers
 
 
-def _style_flag(style: Any, name: str) -> bool | None:
-    while style is not None:
-        value = getattr(style.font, name, None)
-        if value is not None:
-            return bool(value)
-        style = style.base_style
-    return None
+def _runs(element: Element) -> Iterator[Element]:
+    for child in element:
+        tag = child.tag
+        if tag == _R:
+            yield child
+        elif tag in _RUN_HOLDERS:
+            yield from _runs(child)
 
 
-def _core_attributes(document: Any) -> dict[str, Any]:
-    core = document.core_properties
-    values = {
-        "title": core.title,
-        "author": core.author,
-        "subject": core.subject,
-        "keywords": core.keywords,
-        "category": core.category,
-        "comments": core.comments,
-        "created": core.created.date().isoformat() if core.created else None,
-    }
+def _run(run: Element) -> tuple[str, bool | None, bool | None, str | None]:
+    """A run's text, its own bold and italic (None when not set on it), its character style."""
+    parts = []
+    bold = italic = style = None
+    for child in run:
+        tag = child.tag
+        if tag == _T:
+            parts.append(child.text or "")
+        elif tag == _RPR:
+            for prop in child:
+                prop_tag = prop.tag
+                if prop_tag == _B:
+                    bold = prop.get(_VAL) not in _OFF
+                elif prop_tag == _I:
+                    italic = prop.get(_VAL) not in _OFF
+                elif prop_tag == _RSTYLE:
+                    style = prop.get(_VAL)
+        elif tag in (_TAB, _PTAB):
+            parts.append("\t")
+        elif tag == _CR or (tag == _BR and child.get(_TYPE, "textWrapping") == "textWrapping"):
+            parts.append("\n")
+        elif tag == _NBHYPHEN:
+            parts.append("-")
+    return "".join(parts), bold, italic, style
+
+
+def _inherited(styles: _Styles, run_style: str | None, what: str, paragraph: bool) -> bool:
+    """Bold or italic not set on a run: its character style's, else the paragraph's."""
+    from_style = styles.flag(run_style, what) if run_style else None
+    return paragraph if from_style is None else from_style
+
+
+def _numbers(numbering: Element) -> tuple[str, int] | None:
+    """(numId, level) of a ``w:numPr``; None without a numId."""
+    num = level = None
+    for child in numbering:
+        if child.tag == _NUMID:
+            num = child.get(_VAL)
+        elif child.tag == _ILVL:
+            level = child.get(_VAL)
+    if num is None:
+        return None
+    return num, int(level) if level and level.isdigit() else 0
+
+
+def _value(element: Element, tag: str) -> str | None:
+    found = element.find(tag)
+    return found.get(_VAL) if found is not None else None
+
+
+@dataclass
+class _Style:
+    """What one style sets itself (None: not set, ask the style it is based on)."""
+
+    based_on: str | None
+    heading: bool | None
+    outline: bool | None
+    numbers: tuple[str, int] | None
+    flags: dict[str, bool]  # _B / _I -> on or off, where the style sets them
+
+
+def _style(element: Element) -> _Style:
+    name = _value(element, _W + "name") or element.get(_W + "styleId", "")
+    paragraph, run = element.find(_PPR), element.find(_RPR)
+    _, outline, numbers = _paragraph_properties(paragraph if paragraph is not None else ())
+    flags = {}
+    for prop in run if run is not None else ():
+        if prop.tag in (_B, _I):
+            flags[prop.tag] = prop.get(_VAL) not in _OFF
+    return _Style(
+        based_on=_value(element, _W + "basedOn"),
+        heading=name.casefold().startswith(("heading", "title", "subtitle")) or None,
+        outline=outline,
+        numbers=numbers,
+        flags=flags,
+    )
+
+
+class _Styles:
+    """The document's styles, each question answered through the ``basedOn`` chain."""
+
+    def __init__(self, root: Element | None) -> None:
+        self._elements: dict[str, Element] = {}  # read into a _Style when first asked about
+        self._styles: dict[str, _Style] = {}
+        self.default: str | None = None
+        self._cache: dict[tuple[str | None, str], Any] = {}
+        for element in root.iter(_W + "style") if root is not None else ():
+            style_id = element.get(_W + "styleId", "")
+            self._elements[style_id] = element
+            if element.get(_TYPE) == "paragraph" and element.get(_W + "default") in ("1", "true"):
+                self.default = style_id
+
+    def heading(self, style: str | None) -> bool:
+        """A Heading, Title or Subtitle style (by name), or one based on such a style."""
+        return bool(self._walk(style, "heading", lambda s: s.heading))
+
+    def outline(self, style: str | None) -> bool:
+        """The style puts its paragraphs in the outline (levels 1-9)."""
+        return bool(self._walk(style, "outline", lambda s: s.outline))
+
+    def numbering(self, style: str | None) -> tuple[str, int] | None:
+        return self._walk(style, "numbering", lambda s: s.numbers)
+
+    def flag(self, style: str | None, what: str) -> bool | None:
+        """The style's w:b or w:i (``what``), or None when no style in the chain sets it."""
+        return self._walk(style, what, lambda s: s.flags.get(what))
+
+    def _walk(self, style: str | None, question: str, answer: Any) -> Any:
+        key = (style, question)
+        if key not in self._cache:
+            value, seen = None, set()
+            while style in self._elements and style not in seen:
+                seen.add(style)
+                if style not in self._styles:
+                    self._styles[style] = _style(self._elements[style])
+                value = answer(self._styles[style])
+                if value is not None:
+                    break
+                style = self._styles[style].based_on
+            self._cache[key] = value
+        return self._cache[key]
+
+
+class _Numbering:
+    """Which list numbers are numbers (1., a), iv.) and which are bullets."""
+
+    def __init__(self, root: Element | None) -> None:
+        formats: dict[str, dict[int, str]] = {}
+        self._lists: dict[str, dict[int, str]] = {}
+        if root is None:
+            return
+        for abstract in root.iter(_W + "abstractNum"):
+            formats[abstract.get(_W + "abstractNumId", "")] = _levels(abstract)
+        for num in root.iter(_W + "num"):
+            levels = dict(formats.get(_value(num, _W + "abstractNumId") or "", {}))
+            for override in num.iter(_W + "lvlOverride"):
+                levels.update(_levels(override))
+            self._lists[num.get(_W + "numId", "")] = levels
+
+    def numbered(self, num: str, level: int) -> bool:
+        return self._lists.get(num, {}).get(level, "none") not in ("none", "bullet")
+
+
+def _levels(element: Element) -> dict[int, str]:
+    levels = {}
+    for level in element.iter(_W + "lvl"):
+        number = level.get(_ILVL, "0")
+        levels[int(number) if number.isdigit() else 0] = _value(level, _W + "numFmt") or "decimal"
+    return levels
+
+
+_CORE = {
+    "title": "{http://purl.org/dc/elements/1.1/}title",
+    "author": "{http://purl.org/dc/elements/1.1/}creator",
+    "subject": "{http://purl.org/dc/elements/1.1/}subject",
+    "keywords": "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}keywords",
+    "category": "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}category",
+    "comments": "{http://purl.org/dc/elements/1.1/}description",
+    "created": "{http://purl.org/dc/terms/}created",
+}
+
+
+def _core_attributes(core: Element | None) -> dict[str, Any]:
+    if core is None:
+        return {}
+    values = {key: (core.findtext(tag) or "").strip() for key, tag in _CORE.items()}
+    values["created"] = _date(values["created"])
     if values["created"] == _TEMPLATE_CREATED:
-        values["created"] = None
+        values["created"] = ""
     return {
-        key: value.strip()
+        key: value
         for key, value in values.items()
-        if value and value.strip() and (key, value) not in _TEMPLATE_DEFAULTS
+        if value and (key, value) not in _TEMPLATE_DEFAULTS
     }
+
+
+def _date(value: str) -> str:
+    """The UTC date of a W3C date-time ("2021-07-14T18:30:00Z"), or "" if it is not one."""
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return ""
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC)
+    return when.date().isoformat()

@@ -5,11 +5,19 @@ headings (``text:h``), ``styles.xml`` and the automatic styles say which spans a
 italic (``fo:font-weight``, ``fo:font-style``, following ``style:parent-style-name``), and
 ``meta.xml`` describes the document. No dependency is needed for that much.
 
-**Stored text and turns**: as for .docx (see :mod:`qualcode.readers.docx`): paragraphs
+The package is opened through :class:`~qualcode.readers.package.Package` (sizes checked
+before anything is decompressed), and ``content.xml`` is parsed as it is decompressed, each
+top-level block dropped once read.
+
+**Stored text and turns**: as for .docx (see :mod:`qualcode.readers.paragraphs`): paragraphs
 joined by ``\\n\\n``, labels kept in the text and left out of the spans. Whitespace follows
 the OpenDocument rule: runs of spaces in the XML count as one space, ``text:s`` adds spaces,
 ``text:tab`` a tab, ``text:line-break`` a newline. Tables, footnotes, comments and tracked
 deletions are not part of the transcript.
+
+**Headings** are ``text:h`` elements, paragraphs whose style (or a parent of it) is named
+Heading, Title or Subtitle or has an outline level, and the items of numbered lists (a
+numbered task prompt) unless they start with a speaker's label. Bulleted items are text.
 
 **Attributes** from ``meta.xml`` where not empty: title, subject, author (the initial
 creator, else the creator), keywords, comments (the description), and created (ISO date).
@@ -17,16 +25,15 @@ creator, else the creator), keywords, comments (the description), and created (I
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree as ET
 
 from qualcode.errors import InputError
 from qualcode.readers.base import Transcript
-from qualcode.readers.docx import Para, transcript_from_paragraphs
+from qualcode.readers.package import Element, Package
+from qualcode.readers.paragraphs import Para, transcript_from_paragraphs
 
 _NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
@@ -49,7 +56,14 @@ def _q(name: str) -> str:
 _P, _H, _SPAN, _S, _TAB, _BREAK = map(
     _q, ("text:p", "text:h", "text:span", "text:s", "text:tab", "text:line-break")
 )
+_LIST, _LIST_HEADER, _TABLE = map(_q, ("text:list", "text:list-header", "table:table"))
+_TEXT, _AUTOMATIC_STYLES = _q("office:text"), _q("office:automatic-styles")
+_WATCHED = (_P, _H, _TABLE, _AUTOMATIC_STYLES)
+_MAX_SPACES = 1_000  # a text:s claiming more is broken or hostile
+_TEXT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 _STYLE_NAME = _q("text:style-name")
+_KIND = "an OpenDocument text (.odt)"
+_HINT = "Open it in LibreOffice or Word and save it again as .odt"
 _SKIPPED = frozenset(
     map(
         _q,
@@ -71,44 +85,60 @@ class _Style:
     parent: str | None
     bold: bool | None
     italic: bool | None
-    heading: bool
+    heading: bool | None
+    list_style: str | None  # the numbering a paragraph style brings with it
 
 
 class _Styles:
-    """Named styles of the document, with bold / italic / heading resolved through parents."""
+    """Named styles of the document, with bold / italic / heading resolved through parents,
+    and which list styles number their items (rather than bullet them), level by level."""
 
-    def __init__(self, roots: list[ET.Element]) -> None:
+    def __init__(self) -> None:
         self._styles: dict[str, _Style] = {}
-        for root in roots:
-            for element in root.iter(_q("style:style")):
-                self._styles[element.get(_q("style:name"), "")] = _style(element)
+        self._numbered: dict[str, set[int]] = {}
 
-    def flag(self, name: str | None, what: str) -> bool | None:
-        """Bold, italic or heading of a named style, looking up its parents when unset."""
+    def add(self, root: Element) -> None:
+        """Take the styles defined under ``root`` (styles.xml, or content.xml's own)."""
+        for element in root.iter(_q("style:style")):
+            self._styles[element.get(_q("style:name"), "")] = _style(element)
+        for element in root.iter(_q("text:list-style")):
+            self._numbered[element.get(_q("style:name"), "")] = {
+                int(level.get(_q("text:level"), "1"))
+                for level in element.iter(_q("text:list-level-style-number"))
+                if level.get(_q("style:num-format"))
+            }
+
+    def flag(self, name: str | None, what: str) -> Any:
+        """Bold, italic, heading or list style of a named style, from its parents when unset."""
         seen = set()
         while name and name in self._styles and name not in seen:
             seen.add(name)
             value = getattr(self._styles[name], what)
-            if value:
-                return True
-            if value is False:
-                return False
+            if value is not None:
+                return value
             name = self._styles[name].parent
         return None
 
+    def numbered(self, list_style: str | None, level: int) -> bool:
+        return level in self._numbered.get(list_style or "", ())
 
-def _style(element: ET.Element) -> _Style:
+
+def _style(element: Element) -> _Style:
     props = element.find(_q("style:text-properties"))
     weight = props.get(_q("fo:font-weight")) if props is not None else None
     slant = props.get(_q("fo:font-style")) if props is not None else None
     names = (element.get(_q("style:name"), ""), element.get(_q("style:display-name"), ""))
+    outline = element.get(_q("style:default-outline-level"))
     return _Style(
         parent=element.get(_q("style:parent-style-name")),
         bold=None
         if weight is None
         else (weight == "bold" or (weight.isdigit() and int(weight) >= 600)),
         italic=None if slant is None else slant in ("italic", "oblique"),
-        heading=any(n.startswith(("Heading", "Title", "Subtitle")) for n in names) or None,
+        heading=any(n.startswith(("Heading", "Title", "Subtitle")) for n in names)
+        or bool(outline)
+        or None,
+        list_style=element.get(_q("style:list-style-name")),
     )
 
 
@@ -117,63 +147,81 @@ class OdtReader:
 
     suffixes: tuple[str, ...] = (".odt",)
 
-    def read(self, path: Path) -> Transcript:
+    def read(self, path: Path, *, unlabelled_speaker: str | None = None) -> Transcript:
         """Read paragraphs with their bold and italic spans, and the document's metadata."""
-        content, styles, meta = _open(path)
-        body = content.find(f"{_q('office:body')}/{_q('office:text')}")
-        if body is None:
-            raise InputError(
-                path, "has no text body", hint="Is it a text document (not a spreadsheet)?"
-            )
-        known = _Styles([content, *([styles] if styles is not None else [])])
-        tables = sum(1 for _ in body.iter(_q("table:table")))
-        notes = [f"{tables} table(s) skipped: only paragraphs are read"] if tables else []
-        paragraphs = (_para(element, known) for element in _blocks(body))
-        return transcript_from_paragraphs(path, paragraphs, _meta_attributes(meta), notes)
-
-
-def _open(path: Path) -> tuple[ET.Element, ET.Element | None, ET.Element | None]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            parts = [
-                ET.fromstring(archive.read(name)) if name in names else None
-                for name in ("content.xml", "styles.xml", "meta.xml")
-            ]
-    except (zipfile.BadZipFile, ET.ParseError, OSError):
-        parts = [None]
-    content, styles, meta = (parts + [None, None])[:3]
-    if content is None:
-        raise InputError(
-            path,
-            "cannot be read as an OpenDocument text (.odt)",
-            hint="Open it in LibreOffice or Word and save it again as .odt",
+        with Package(path, _KIND, _HINT) as package:
+            package.require("content.xml")
+            kind = package.read("mimetype").strip() if package.has("mimetype") else _TEXT_MIMETYPE
+            if not kind.startswith(_TEXT_MIMETYPE):
+                raise InputError(
+                    path,
+                    f"is an OpenDocument file of another kind ({kind.decode(errors='replace')}),"
+                    " not a text document",
+                    hint="Save the transcript from a word processor as .odt",
+                )
+            styles = _Styles()
+            if (named := package.xml("styles.xml")) is not None:
+                styles.add(named)
+            tables = [0]
+            paragraphs = list(_content(package, styles, tables))
+            attributes = _meta_attributes(package.xml("meta.xml"))
+        notes = [f"{tables[0]} table(s) skipped: only paragraphs are read"] if tables[0] else []
+        return transcript_from_paragraphs(
+            path, paragraphs, attributes, notes, unlabelled_speaker=unlabelled_speaker
         )
-    return content, styles, meta
 
 
-def _blocks(element: ET.Element) -> Iterator[ET.Element]:
-    """Paragraphs and headings in document order, inside sections and lists too."""
-    for child in element:
-        if child.tag in (_P, _H):
-            yield child
-        elif child.tag not in _SKIPPED:
-            yield from _blocks(child)
+def _content(package: Package, styles: _Styles, tables: list[int]) -> Iterator[Para]:
+    """Paragraphs of content.xml as the XML arrives. Its own (automatic) styles come before
+    the body; each paragraph is dropped from the tree once read."""
+    for element in package.elements("content.xml", _WATCHED):
+        if element.tag == _AUTOMATIC_STYLES:
+            styles.add(element)
+            continue
+        place = _place(element)
+        if place is None:  # in a table, a footnote, a frame... or not in the text body
+            continue
+        parent = element.getparent()
+        if element.tag == _TABLE:
+            tables[0] += 1
+        else:
+            yield _para(element, styles, *place)
+        parent.remove(element)
 
 
-def _para(element: ET.Element, styles: _Styles) -> Para:
+def _place(element: Element) -> tuple[str | None, int] | None:
+    """The list style and list level (0 outside lists) of a paragraph of the text body, or
+    None for one that is not part of the transcript. Tables count only at the top."""
+    list_style, level = None, 0
+    ancestor = element.getparent()
+    while ancestor is not None and ancestor.tag != _TEXT:
+        if ancestor.tag in _SKIPPED:
+            return None
+        if ancestor.tag == _LIST:
+            level += 1
+            list_style = list_style or ancestor.get(_STYLE_NAME)
+        elif ancestor.tag == _LIST_HEADER:  # an unnumbered item
+            level = -1_000
+        ancestor = ancestor.getparent()
+    if ancestor is None:
+        return None
+    return list_style, max(level, 0)
+
+
+def _para(element: Element, styles: _Styles, list_style: str | None, level: int) -> Para:
     style = element.get(_STYLE_NAME)
     heading = element.tag == _H or bool(styles.flag(style, "heading"))
+    numbered = level > 0 and styles.numbered(list_style or styles.flag(style, "list_style"), level)
     runs: list[tuple[str, bool, bool, bool]] = []  # text, bold, italic, literal whitespace
     _collect(
         element, bool(styles.flag(style, "bold")), bool(styles.flag(style, "italic")), styles, runs
     )
     text, bold, italic = _join(runs)
-    return Para(text, heading=heading, bold=bold, italic=italic)
+    return Para(text, heading=heading, bold=bold, italic=italic, numbered=numbered and not heading)
 
 
 def _collect(
-    element: ET.Element,
+    element: Element,
     bold: bool,
     italic: bool,
     styles: _Styles,
@@ -182,8 +230,12 @@ def _collect(
     if element.text:
         runs.append((element.text, bold, italic, False))
     for child in element:
-        if child.tag == _S:
-            runs.append((" " * int(child.get(_q("text:c"), "1")), bold, italic, True))
+        if not isinstance(child.tag, str):  # a comment or processing instruction
+            pass
+        elif child.tag == _S:
+            count = child.get(_q("text:c"), "1")
+            spaces = min(int(count), _MAX_SPACES) if count.isdigit() else 1
+            runs.append((" " * spaces, bold, italic, True))
         elif child.tag == _TAB:
             runs.append(("\t", bold, italic, True))
         elif child.tag == _BREAK:
@@ -223,7 +275,7 @@ def _join(runs: list[tuple[str, bool, bool, bool]]) -> tuple[str, int, bool]:
     return text, bold_length, italic and bool(text.strip())
 
 
-def _meta_attributes(meta: ET.Element | None) -> dict[str, Any]:
+def _meta_attributes(meta: Element | None) -> dict[str, Any]:
     if meta is None:
         return {}
 

@@ -69,6 +69,7 @@ _SMALL_WORDS = frozenset(
     + ("van", "von", "da", "di", "du", "la", "le", "y", "bin", "al")
 )
 _ATX_HEADING = re.compile(r"[ \t]{0,3}#{1,6}(?:[ \t]+(?P<title>.*?))??(?:[ \t]+#+)?[ \t]*")
+UNLABELLED_KEY = "unlabelled_speaker"  # front matter: who speaks unlabelled paragraphs
 _ADORNMENT = re.compile(r"[ \t]*([=\-~^*+#_])\1{2,}[ \t]*")
 
 
@@ -196,11 +197,18 @@ class LabelRule:
 class TurnBuilder:
     """Collects turns in text order; a turn grows paragraph by paragraph until closed."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, unlabelled: str | None = None) -> None:
         self.text = text
         self.turns: list[Turn] = []
-        self.speaker: str | None = None  # who unlabelled text belongs to
+        self.speaker: str | None = None  # who spoke last (None after a heading)
+        self.unlabelled = unlabelled  # who speaks unlabelled paragraphs, when the user says
         self._open: Turn | None = None
+
+    @property
+    def continuing(self) -> str | None:
+        """Who an unlabelled paragraph belongs to: the unlabelled speaker when one was
+        given, else whoever spoke last."""
+        return self.speaker if self.unlabelled is None else self.unlabelled
 
     def start(self, speaker: str | None, time: float | None = None) -> None:
         """Begin a new turn (its paragraphs follow through :meth:`add_paragraph`)."""
@@ -209,11 +217,18 @@ class TurnBuilder:
         self.speaker = speaker
 
     def add_paragraph(self, start: int, end: int) -> None:
-        """Add a paragraph to the open turn, or open one for the current speaker."""
+        """Add a paragraph to the open turn, or open one for :attr:`continuing`.
+
+        With an unlabelled speaker, a labelled turn keeps one paragraph (that of its label,
+        or the one after a label alone on its line); the next is the unlabelled speaker's.
+        """
         start, end = strip_span(self.text, start, end)
         if start < end:
+            turn = self._open
+            if turn is not None and turn.paragraphs and turn.speaker != self.continuing:
+                self._close()
             if self._open is None:
-                self._open = Turn(self.speaker, 0, 0)
+                self._open = Turn(self.continuing, 0, 0)
             self._open.paragraphs.append((start, end))
 
     def add_aside(self, start: int, end: int, kind: str) -> None:
@@ -281,14 +296,20 @@ def read_paragraph(text: str, lines: list[Line], rule: LabelRule, builder: TurnB
         elif note := note_span(text, start, end):
             builder.add_aside(*note, "note")
         elif stamp := _LEADING_TIME.match(text, start, end):
-            builder.start(builder.speaker, parse_time(stamp["time"]))
+            builder.start(builder.continuing, parse_time(stamp["time"]))
             builder.add_paragraph(stamp.end(), end)
         else:
             builder.add_paragraph(start, end)
 
 
-def read_turns(text: str, book: SpeakerBook, first_line: int = 1) -> tuple[list[Turn], list[str]]:
-    """Turns of a text transcript body, and notes about labels that were doubtful."""
+def read_turns(
+    text: str, book: SpeakerBook, first_line: int = 1, unlabelled: str | None = None
+) -> tuple[list[Turn], list[str]]:
+    """Turns of a text transcript body, and notes about labels that were doubtful.
+
+    ``unlabelled`` names who speaks the paragraphs that carry no label (see
+    :class:`TurnBuilder`); by default they continue the previous speaker.
+    """
     units = list(_units(text, lines_of(text, first_number=first_line)))
     candidates = (
         label.name
@@ -298,13 +319,29 @@ def read_turns(text: str, book: SpeakerBook, first_line: int = 1) -> tuple[list[
         if (label := match_label(text[line.start : line.end]))
     )
     rule = LabelRule(book, candidates)
-    builder = TurnBuilder(text)
+    builder = TurnBuilder(text, unlabelled_label(book, unlabelled))
     for kind, lines in units:
         if kind == "heading":
             builder.add_aside(lines[0].start, lines[0].end, "heading")
         else:
             read_paragraph(text, lines, rule, builder)
-    return builder.finish(), rule.notes
+    return finish_turns(builder, book), rule.notes
+
+
+def unlabelled_label(book: SpeakerBook, name: str | None) -> str | None:
+    """The label under which the unlabelled speaker's turns go: a declared speaker's own
+    label when ``name`` is one of theirs (or an alias), else ``name`` tidied."""
+    if name is None or not name.strip():
+        return None
+    return book.resolve(name) if book.known(name) else " ".join(name.split())
+
+
+def finish_turns(builder: TurnBuilder, book: SpeakerBook) -> list[Turn]:
+    """The builder's turns, with the unlabelled speaker in the book if any turn is theirs."""
+    turns = builder.finish()
+    if builder.unlabelled and any(t.speaker == builder.unlabelled for t in turns):
+        book.resolve(builder.unlabelled)
+    return turns
 
 
 def _units(text: str, lines: list[Line]) -> Iterable[tuple[str, list[Line]]]:
@@ -353,10 +390,21 @@ class TextReader:
 
     suffixes: tuple[str, ...] = (".txt", ".md", ".markdown", ".rst")
 
-    def read(self, path: Path) -> Transcript:
-        """Read a text transcript: decode, split off front matter, find turns."""
+    def read(self, path: Path, *, unlabelled_speaker: str | None = None) -> Transcript:
+        """Read a text transcript: decode, split off front matter, find turns.
+
+        ``unlabelled_speaker`` speaks the paragraphs without a label, over the front
+        matter's ``unlabelled_speaker`` key; without either they continue the turn before.
+        """
         text, encoding_note = decode(path, path.read_bytes())
         front = split_front_matter(path, text)
+        declared = front.attributes.pop(UNLABELLED_KEY, None)
+        if declared is not None and not isinstance(declared, str | int | float):
+            raise InputError(
+                path,
+                f"front matter {UNLABELLED_KEY} must be one speaker's label, not {declared!r}",
+                hint=f"Write it as '{UNLABELLED_KEY}: Participant'",
+            )
         if not front.body.strip():
             raise InputError(
                 path,
@@ -365,7 +413,8 @@ class TextReader:
                 hint="Put the transcript after the closing --- line",
             )
         book = SpeakerBook(front.speakers, front.aliases)
-        turns, notes = read_turns(front.body, book, first_line=front.body_line)
+        unlabelled = unlabelled_speaker or (None if declared is None else str(declared))
+        turns, notes = read_turns(front.body, book, front.body_line, unlabelled)
         return Transcript(
             path=path,
             text=front.body,
