@@ -321,15 +321,16 @@ def export(
     background: BackgroundTasks,
     filters: QuoteFilters,
     format: Annotated[str, Query(pattern="^(html|md|docx|csv|xlsx)$")] = "html",
-    by: Many = ["theme", "agency_type"],  # noqa: B006
+    by: Many = [],  # noqa: B006
     redact: bool = True,
 ) -> FileResponse:
-    """What ``qualcode export --format FORMAT`` writes, with the same filters; names are
-    hidden (``redact.yaml``, speakers by role) unless ``redact=false``."""
+    """What ``qualcode export --format FORMAT`` writes, with the same filters and grouping
+    (``by``, repeatable; by default theme, then agency type where excerpts have it); names
+    are hidden (``redact.yaml``, speakers by role) unless ``redact=false``."""
     folder = Path(tempfile.mkdtemp(prefix="qualcode-export-"))
     background.add_task(shutil.rmtree, folder, ignore_errors=True)
     [path] = render_export(
-        web.project, format, [b for b in by if b.strip()] or ["theme"], folder,
+        web.project, format, [b for b in by if b.strip()] or None, folder,
         redact=redact, viewer=seen, **filters,
     )  # fmt: skip
     return FileResponse(path, media_type=EXPORT_TYPES[format], filename=path.name)
