@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import warnings
 from pathlib import Path
 
 import docx
@@ -28,6 +29,7 @@ from qualcode.cli import cli
 from qualcode.coding import code_segment
 from qualcode.export import FORMATS, render_export
 from qualcode.models import Document, Speaker
+from qualcode.web import WebSettings, create_app
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO.parent / "shared" / "sample-transcripts" / "ukci-2025-01-16-traveller-movement.txt"
@@ -116,3 +118,15 @@ def test_export_plain_project_by_theme_alone(plain, fmt):
     """Excerpts without a single attribute column used to stop HTML and DOCX at zip()."""
     (path,) = render_export(plain, fmt, by=("theme",))
     assert path.stat().st_size > 0
+
+
+def test_web_export_plain_project_by_default(plain):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # starlette's note about httpx versions
+        from fastapi.testclient import TestClient
+    app = create_app(plain, WebSettings(token="t", coder="ana"))
+    client = TestClient(app, headers={"Authorization": "Bearer t"})
+    for fmt in FORMATS:
+        response = client.get("/api/export", params={"format": fmt})
+        assert response.status_code == 200, (fmt, response.text)
+    assert "often go unheard" in client.get("/api/export", params={"format": "csv"}).text
