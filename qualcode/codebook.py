@@ -24,8 +24,10 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import CodebookError
+from .errors import CodebookError, InputError
+from .files import read_bytes
 from .models import Code, Setting
+from .safeyaml import SafeYamlLoader, parse_yaml
 
 TOP_KEYS = {"title", "version", "description", "themes", "codes"}
 CODE_KEYS = {
@@ -45,6 +47,7 @@ CODE_KEYS = {
     "codes",
 }
 TEXT_FIELDS = ("description", "definition", "use_when", "not_when")
+MAX_LEVELS = 10  # themes, codes, sub-codes... deeper trees are a mistake, and slow to show
 COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
@@ -90,7 +93,7 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(SafeYamlLoader):
     """A safe loader whose mappings remember the line of the mapping and of each key."""
 
 
@@ -204,7 +207,9 @@ class _Checker:
         for index, pattern in enumerate(patterns):
             message = pattern_problem(pattern)
             if message:
-                self.problem(where, f"pattern {index + 1} of {name!r}: {message}")
+                first = pattern[0] if isinstance(pattern, list) and pattern else None
+                line = getattr(first, "line", where)  # a token's mapping knows its line
+                self.problem(line, f"pattern {index + 1} of {name!r}: {message}")
         return patterns
 
     def check_graph(self) -> None:
@@ -238,20 +243,41 @@ class _Checker:
                 spec.parent = None
             else:
                 spec.parent = parent.name
-        self.check_cycles(seen_names)
+        self.check_hierarchy(seen_names)
 
-    def check_cycles(self, by_name: dict[str, CodeSpec]) -> None:
+    def check_hierarchy(self, by_name: dict[str, CodeSpec]) -> None:
+        """No code its own ancestor, none more than MAX_LEVELS deep; one pass, remembering
+        each code's level, so a chain of thousands of parents costs no more than a list."""
+        level: dict[int, int] = {}  # id(spec) -> 1 for a theme, 2 for its codes...
         for spec in self.codes:
-            chain, current = [spec.name], spec
-            while current.parent is not None:
-                current = by_name[current.parent.casefold()]
-                if current is spec:
-                    self.problem(spec.line, "cycle of parents: " + " -> ".join(chain + [spec.name]))
-                    spec.parent = None
-                    break
-                chain.append(current.name)
-                if len(chain) > len(self.codes):
-                    break
+            path: list[CodeSpec] = []  # from spec upwards, levels still unknown
+            on_path: set[int] = set()
+            current = spec
+            while id(current) not in level:
+                if current.parent is None:
+                    level[id(current)] = 1
+                elif id(current) in on_path:
+                    cycle = path[[id(c) for c in path].index(id(current)) :] + [current]
+                    self.problem(
+                        current.line, "cycle of parents: " + " -> ".join(c.name for c in cycle)
+                    )
+                    current.parent = None
+                    level[id(current)] = 1
+                else:
+                    path.append(current)
+                    on_path.add(id(current))
+                    current = by_name[current.parent.casefold()]
+            for node in reversed(path):
+                if id(node) not in level:
+                    assert node.parent is not None
+                    level[id(node)] = level[id(by_name[node.parent.casefold()])] + 1
+                    if level[id(node)] == MAX_LEVELS + 1:
+                        self.problem(
+                            node.line,
+                            f"{node.name!r} is nested {MAX_LEVELS + 1} levels deep (under "
+                            f"{node.parent!r}); qualcode allows {MAX_LEVELS} levels: give it "
+                            "a parent nearer the top",
+                        )
 
 
 def pattern_problem(pattern: Any) -> str | None:
@@ -264,6 +290,9 @@ def pattern_problem(pattern: Any) -> str | None:
         or not all(isinstance(t, dict) for t in pattern)
     ):
         return "write a phrase, or a list of token attributes such as [{LOWER: our}, {LOWER: own}]"
+    bad_regexes = _regex_problems(pattern)
+    if bad_regexes:
+        return "; ".join(bad_regexes)
     from spacy.errors import MatchPatternError
     from spacy.matcher import Matcher
     from spacy.vocab import Vocab
@@ -272,9 +301,36 @@ def pattern_problem(pattern: Any) -> str | None:
         Matcher(Vocab(), validate=True).add("check", [pattern])
     except MatchPatternError as error:
         return "not a valid spaCy Matcher pattern: " + "; ".join(_matcher_reasons(str(error)))
-    except ValueError as error:
+    except (ValueError, TypeError, KeyError) as error:  # what else spaCy raises for odd values
         return f"not a valid spaCy Matcher pattern: {str(error).splitlines()[0]}"
     return None
+
+
+def _regex_problems(pattern: list[dict[Any, Any]]) -> list[str]:
+    """Each ``{REGEX: ...}`` that Python cannot compile, by token and attribute.
+
+    spaCy compiles them with ``re`` and lets ``re.error`` escape, with no token named.
+    """
+    problems = []
+    for index, token in enumerate(pattern, start=1):
+        attributes = list(token.items())
+        while attributes:
+            key, value = attributes.pop(0)
+            if not isinstance(value, dict):
+                continue
+            if key == "_":  # custom attributes nest one level deeper
+                attributes.extend((f"_.{k}", v) for k, v in value.items())
+                continue
+            regex = value.get("REGEX")
+            if not isinstance(regex, str):
+                continue
+            try:
+                re.compile(regex)
+            except re.error as error:
+                problems.append(
+                    f"token {index} {key}: REGEX {regex!r} is not a regular expression ({error})"
+                )
+    return problems
 
 
 def _matcher_reasons(message: str) -> list[str]:
@@ -308,18 +364,12 @@ def load_codebook(path: str | Path) -> Codebook:
     """Read and check a codebook file; raise CodebookError listing every problem."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise CodebookError(path, [(None, f"cannot read the codebook: {error.strerror}")]) from None
-    try:
-        data = yaml.load(raw.decode("utf-8-sig"), Loader=_LineLoader)  # noqa: S506 (safe subclass)
+        raw = read_bytes(path)
+        _node, data = parse_yaml(path, raw.decode("utf-8-sig"), what="", loader=_LineLoader)
     except UnicodeDecodeError:
         raise CodebookError(path, [(None, "not UTF-8 text: save the codebook as UTF-8")]) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        reason = getattr(error, "problem", None) or str(error)
-        raise CodebookError(path, [(line, f"not valid YAML: {reason}")]) from None
+    except InputError as error:
+        raise CodebookError(path, [(error.line, error.detail)]) from None
     checker = _Checker(path)
     if not isinstance(data, _LineDict):
         raise CodebookError(path, [(1, "a codebook is a mapping with `themes:` (see README)")])

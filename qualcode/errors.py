@@ -32,12 +32,14 @@ class InputError(QualcodeError):
         self.hint = hint
         super().__init__(str(self))
 
+    @property
+    def detail(self) -> str:
+        """The message and the hint, without the file and line."""
+        return f"{self.message}. {self.hint}" if self.hint else self.message
+
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
-        text = f"{where}: {self.message}"
-        if self.hint:
-            text += f". {self.hint}"
-        return text
+        return f"{where}: {self.detail}"
 
 
 class CodebookError(InputError):

@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from .errors import InputError
+from .safeyaml import parse_yaml
 
 CATEGORIES = {
     "names": "[name]",
@@ -253,14 +254,7 @@ def load_redactions(path: str | Path) -> Redactor:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise InputError(path, f"cannot read the redaction rules ({error.strerror})") from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        problem = getattr(error, "problem", None) or "not valid YAML"
-        raise InputError(
-            path, problem, line=mark.line + 1 if mark else None, hint="Fix the YAML syntax"
-        ) from None
+    root, _ = parse_yaml(path, text, what="", hint="Fix the YAML syntax", construct=False)
     if root is None:
         return Redactor(source=path)
     if not isinstance(root, yaml.MappingNode):

@@ -97,7 +97,7 @@ themes:
     assert f"{path}:8: duplicate name 'funding' (first at line 6)" in lines
     assert any(line.startswith(f"{path}:10: id of 'funding' is not a UUID") for line in lines)
     assert any(
-        line.startswith(f"{path}:13: pattern 1 of 'Jargon': not a valid spaCy Matcher pattern")
+        line.startswith(f"{path}:14: pattern 1 of 'Jargon': not a valid spaCy Matcher pattern")
         for line in lines
     )
     assert any(line.startswith(f"{path}:15: colour 'blue' of 'Jargon'") for line in lines)

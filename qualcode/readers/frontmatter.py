@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from qualcode.errors import InputError
+from qualcode.safeyaml import parse_yaml
 
 _OPEN = re.compile(r"---[ \t]*(?:\n|$)")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
@@ -68,7 +69,12 @@ def split_front_matter(path: Path, text: str) -> FrontMatter:
             "or remove the first line if the file has no front matter",
         )
     body_start = min(closing.end() + 1, len(text))
-    node, data = _load_yaml(path, text[opening.end() : closing.start()])
+    node, data = parse_yaml(
+        path,
+        text[opening.end() : closing.start()],
+        what="front matter",
+        first_line=_FIRST_YAML_LINE,
+    )
     attributes, speakers, aliases = _interpret(path, node, data)
     return FrontMatter(
         attributes=attributes,
@@ -78,25 +84,6 @@ def split_front_matter(path: Path, text: str) -> FrontMatter:
         body_line=text.count("\n", 0, body_start) + 1,
         notes=_empty_attribute_notes(node, speakers),
     )
-
-
-def _load_yaml(path: Path, source: str) -> tuple[yaml.Node | None, Any]:
-    """Parse twice: the node tree gives line numbers for our checks, the data gives values."""
-    try:
-        return yaml.compose(source, Loader=yaml.SafeLoader), yaml.safe_load(source)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        problem = getattr(error, "problem", None) or "cannot be parsed"
-        context, opened = getattr(error, "context", None), getattr(error, "context_mark", None)
-        if context and opened and mark and opened.line != mark.line:
-            problem += f" ({context} that starts on line {opened.line + _FIRST_YAML_LINE})"
-        raise InputError(
-            path,
-            f"front matter is not valid YAML: {problem}",
-            line=mark.line + _FIRST_YAML_LINE if mark else 1,
-            hint="Check the indentation on that line, and put quotes around values "
-            "that contain ': ' or start with a special character",
-        ) from None
 
 
 def _interpret(
