@@ -135,8 +135,12 @@ def import_files(
     replace: bool = False,
     progress: Callable[[FileResult], None] | None = None,
     workers: int = 0,
+    unlabelled_speaker: str | None = None,
 ) -> ImportReport:
     """Import every transcript under ``paths``; never raises for one bad file.
+
+    ``unlabelled_speaker`` speaks, in every file, the paragraphs that carry no speaker
+    label (see :func:`~qualcode.readers.read_transcript`).
 
     ``workers`` > 0 runs spaCy in that many other processes while this one reads files
     and writes rows (see :func:`auto_workers`); a script that asks for them must run
@@ -183,7 +187,8 @@ def import_files(
                 )
                 continue
             try:
-                transcript = _prepare(read_transcript(path), side, attributes or {})
+                transcript = read_transcript(path, unlabelled_speaker=unlabelled_speaker)
+                transcript = _prepare(transcript, side, attributes or {})
             except InputError as error:
                 record(FileResult(path, "failed", message=str(error)))
                 continue

@@ -71,6 +71,13 @@ def _parse_attrs(values: tuple[str, ...]) -> dict[str, str]:
     help="spaCy worker processes [default: 1 for 50 files or more on a machine with "
     "a spare core, else 0].",
 )
+@click.option(
+    "--unlabelled-speaker",
+    metavar="NAME",
+    help="Who speaks the paragraphs without a speaker label (say, the participant of a "
+    "think-aloud transcript that labels only the moderator) [default: they continue the "
+    "turn before them].",
+)
 @json_option
 @pass_context
 def import_(
@@ -79,6 +86,7 @@ def import_(
     attrs: tuple[str, ...],
     replace: bool,
     workers: int | None,
+    unlabelled_speaker: str | None,
     as_json: bool,
 ) -> None:
     """Import transcript files and folders.
@@ -87,6 +95,8 @@ def import_(
     unless it changed (--replace).
     """
     attributes = _parse_attrs(attrs)
+    if unlabelled_speaker is not None and not unlabelled_speaker.strip():
+        raise click.BadParameter("give the speaker's name", param_hint="--unlabelled-speaker")
     err = Console(stderr=True, highlight=False)
     with obj.open() as project, _progress(err, as_json) as (progress, task):
         files, missing = collect_files(paths)
@@ -106,6 +116,7 @@ def import_(
             replace=replace,
             progress=advance,
             workers=auto_workers(len(files)) if workers is None else workers,
+            unlabelled_speaker=unlabelled_speaker,
         )
     if as_json:
         print_json(

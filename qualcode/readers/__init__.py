@@ -55,17 +55,20 @@ def reader_for(path: Path) -> Reader:
     return READERS[suffix]
 
 
-def read_transcript(path: Path) -> Transcript:
+def read_transcript(path: Path, *, unlabelled_speaker: str | None = None) -> Transcript:
     """Read one transcript file with the reader for its suffix.
 
-    Raises :class:`~qualcode.errors.InputError` for a missing file, an unknown suffix, or
-    content the reader cannot make sense of; the message names the file and what to do.
+    ``unlabelled_speaker`` speaks the paragraphs that carry no speaker label (a think-aloud
+    transcript that labels only the moderator); by default such a paragraph continues the
+    turn before it. Raises :class:`~qualcode.errors.InputError` for a missing file, an
+    unknown suffix, or content the reader cannot make sense of; the message names the file
+    and what to do.
     """
     path = Path(path)
     reader = reader_for(path)
     if not path.is_file():
         raise InputError(path, "no such file", hint="Check the path and the file name")
-    return reader.read(path)
+    return reader.read(path, unlabelled_speaker=unlabelled_speaker)
 
 
 for _reader in (TextReader(), DocxReader(), OdtReader(), SubtitleReader()):

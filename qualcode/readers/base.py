@@ -55,8 +55,12 @@ class Transcript:
 
 
 class Reader(Protocol):
-    """One per file format; registered by suffix in ``qualcode.readers``."""
+    """One per file format; registered by suffix in ``qualcode.readers``.
+
+    ``unlabelled_speaker`` names who speaks the paragraphs (or cues) that carry no speaker
+    label; without it they continue the speaker before them.
+    """
 
     suffixes: tuple[str, ...]
 
-    def read(self, path: Path) -> Transcript: ...
+    def read(self, path: Path, *, unlabelled_speaker: str | None = None) -> Transcript: ...

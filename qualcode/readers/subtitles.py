@@ -60,8 +60,11 @@ class SubtitleReader:
 
     suffixes: tuple[str, ...] = (".vtt", ".srt")
 
-    def read(self, path: Path) -> Transcript:
-        """Parse the cues, find their speakers, and merge runs of one speaker into turns."""
+    def read(self, path: Path, *, unlabelled_speaker: str | None = None) -> Transcript:
+        """Parse the cues, find their speakers, and merge runs of one speaker into turns.
+
+        ``unlabelled_speaker`` speaks the cues that name nobody (by default they continue
+        the speaker before them)."""
         text, note = decode(path, path.read_bytes())
         blocks = _blocks(text)
         if path.suffix.lower() == ".vtt":
@@ -71,7 +74,7 @@ class SubtitleReader:
         if not pieces:
             raise InputError(path, "has no cues with text", hint="Check that it is the transcript")
         book = SpeakerBook()
-        stored, turns = _turns(pieces, book)
+        stored, turns = _turns(pieces, book, unlabelled_speaker)
         return Transcript(path, stored, turns, {}, book.speakers, [note] if note else [])
 
 
@@ -174,8 +177,11 @@ def _clean(text: str) -> str:
     return " ".join(html.unescape(_TAG.sub("", text)).split())
 
 
-def _turns(pieces: list[_Piece], book: SpeakerBook) -> tuple[str, list[Turn]]:
-    """Stored text and merged turns; a piece without a speaker continues the last one."""
+def _turns(
+    pieces: list[_Piece], book: SpeakerBook, unlabelled: str | None = None
+) -> tuple[str, list[Turn]]:
+    """Stored text and merged turns; a piece without a speaker is ``unlabelled``'s, or
+    continues the last one."""
     prefixes = [None if p.voice else match_label(p.text) for p in pieces]
     rule = LabelRule(book, (label.name for label in prefixes if label))
     parts: list[str] = []
@@ -188,6 +194,8 @@ def _turns(pieces: list[_Piece], book: SpeakerBook) -> tuple[str, list[Turn]]:
             speaker = book.resolve(piece.voice)
         elif label and (accepted := rule.accept(label.name)):
             speaker, text = accepted, text[label.end :]
+        elif unlabelled:
+            speaker = book.resolve(unlabelled)
         if not text:
             continue
         if not turns or turns[-1].speaker != speaker:

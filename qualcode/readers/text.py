@@ -9,7 +9,9 @@ Labels, time stamps and Markdown markers stay in the stored text, outside the tu
   hold several turns (``Jo: ...`` newline ``Priya: ...``). A label alone on its line
   (``Jo:``) gives the turn to the paragraphs that follow.
 - A paragraph without a label continues the previous speaker: a new entry in
-  ``turn.paragraphs`` of the same turn.
+  ``turn.paragraphs`` of the same turn. When the reader is given an unlabelled speaker
+  (``read_transcript(..., unlabelled_speaker=...)``, or ``unlabelled_speaker:`` in the
+  front matter), such a paragraph is theirs instead, and a label holds one paragraph only.
 - Headings are ``kind="heading"``: ``# Title`` (one to six ``#``), or a title line underlined
   (or over- and underlined) with a run of ``= - ~ ^ * + # _`` as in reStructuredText and
   Markdown. Such a run on a line of its own elsewhere is a break and is skipped.
