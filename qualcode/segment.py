@@ -5,6 +5,12 @@ no database. Only speech turns are segmented; headings and notes belong to no se
 A segment never crosses a paragraph break or a change of speaker, is stripped of
 surrounding whitespace, and ``transcript.text[span.start:span.end]`` is its text.
 
+A stage note inside speech (``Messy we can do. [laughter] Well...``, see
+:func:`~qualcode.readers.text.bracket_notes`) is never cut: a sentence boundary that
+falls inside one moves to its opening bracket. A note at either end of a segment is left
+out of it, so a note between sentences belongs to no segment; one inside a sentence
+("they [the council] said") stays in that sentence.
+
 For many transcripts use :func:`segment_transcripts`: it streams every paragraph of
 every transcript through one ``nlp.pipe`` call, which is what makes import fast,
 and holds only about one batch of paragraphs in memory at a time.
@@ -29,9 +35,11 @@ from typing import TYPE_CHECKING
 from qualcode.errors import QualcodeError
 from qualcode.nlp import segmentation_disabled, sentence_pipe
 from qualcode.readers.base import Cue, Transcript, Turn
+from qualcode.readers.text import bracket_notes
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Span
 
 UNITS = ("sentence", "turn", "paragraph")
 DEFAULT_BATCH_SIZE = 512
@@ -107,10 +115,13 @@ def _speech_turns(transcript: Transcript) -> Iterator[tuple[int, Turn]]:
 
 
 def _structural_ranges(text: str, turn: Turn, unit: str) -> list[tuple[int, int]]:
-    if unit == "turn":
-        start, end = _strip(text, turn.start, turn.end)
-        return [(start, end)] if start < end else []
-    return _paragraphs(text, turn)
+    paragraphs = _paragraphs(text, turn)
+    if unit == "turn" and paragraphs:
+        notes = [note for span in paragraphs for note in bracket_notes(text, *span)]
+        spans = [_without_edge_notes(text, paragraphs[0][0], paragraphs[-1][1], notes)]
+    else:
+        spans = [_without_edge_notes(text, s, e, bracket_notes(text, s, e)) for s, e in paragraphs]
+    return [(s, e) for s, e in spans if s < e]
 
 
 def _paragraphs(text: str, turn: Turn) -> list[tuple[int, int]]:
@@ -155,12 +166,49 @@ def _sentence_ranges(
         if fallback is not None:
             doc = fallback(doc)
         text = transcript.text
+        if notes := bracket_notes(text, start, start + doc[-1].idx + len(doc[-1])):
+            spans = _sentences_around_notes(text, start, list(doc.sents), notes)
+            ranges.extend((turn_index, s, e) for s, e in spans)
+            continue
         for sent in doc.sents:  # never empty: a sentence holds at least one token
             sent_start, sent_end = start + sent.start_char, start + sent.end_char
             if text[sent_start].isspace() or text[sent_end - 1].isspace():
                 sent_start, sent_end = _strip(text, sent_start, sent_end)
             if sent_start < sent_end:
                 ranges.append((turn_index, sent_start, sent_end))
+
+
+def _sentences_around_notes(
+    text: str, offset: int, sents: list[Span], notes: list[tuple[int, int]]
+) -> Iterator[tuple[int, int]]:
+    """Sentences of one paragraph (spaCy's, from ``offset``), with each boundary that
+    falls inside a note moved to the note's opening bracket, and notes at the ends left
+    out."""
+    opening = [a for a, _ in notes]
+    bounds = [offset + sents[0].start_char]
+    for sent in sents[1:]:
+        cut = offset + sent.start_char
+        index = bisect_left(opening, cut) - 1
+        if index >= 0 and cut < notes[index][1]:
+            cut = notes[index][0]
+        bounds.append(cut)
+    bounds.append(offset + sents[-1].end_char)
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        start, end = _without_edge_notes(text, start, end, notes)
+        if start < end:
+            yield start, end
+
+
+def _without_edge_notes(
+    text: str, start: int, end: int, notes: list[tuple[int, int]]
+) -> tuple[int, int]:
+    """[start, end) stripped of whitespace and of the notes it starts or ends with."""
+    after = dict(notes)  # opening bracket -> just after the closing one
+    before = {b: a for a, b in notes}
+    start, end = _strip(text, start, end)
+    while start < end and (start in after or end in before):
+        start, end = _strip(text, after.get(start, start), before.get(end, end))
+    return start, end
 
 
 def _paragraph_jobs(

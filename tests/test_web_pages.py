@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from web_controls import controls
 
 from qualcode import load_codebook, sync_codebook
 from qualcode.coding import get_coder
@@ -384,3 +385,30 @@ def test_web_selection_cutting_words_is_coded_as_whole_words(coded_project):
     assert text[coded["start"] : coded["end"]] == (
         "evening. So the idea tonight is we draw a map"
     )
+
+
+def test_web_every_form_and_button_of_the_pages_is_named_for_the_browser_suite():
+    """The browser suite fails when a named control is never driven; a control without
+    a name would slip past it, so none may lack one."""
+    names, unnamed = controls()
+    assert not unnamed, "give these a data-control name and drive them in tests/browser"
+    assert {"start-coding", "apply-code", "take-both", "open-round"} <= names
+
+
+def test_web_lead_opens_and_closes_the_round_on_the_agreement_page(coded_project):
+    with coded_project.transaction() as session:
+        get_coder(session, "lee", role="lead")
+    lead, settings = browser_for(coded_project, coder="lee")
+    page = lead.get("/agreement").text
+    assert "The round is <strong>closed</strong>" in page and 'value="open"' in page
+    assert lead.post("/round", data={"action": "open"}).status_code == 403  # no csrf field
+    opened = lead.post("/round", data={"action": "open", "csrf": settings.csrf})
+    assert "The round is <strong>open</strong>" in opened.text and 'value="close"' in opened.text
+    coder, _ = browser_for(coded_project, coder="ana")
+    seen = coder.get("/agreement")  # an open round shows the coders the agreement
+    assert seen.status_code == 200 and 'value="close"' not in seen.text
+    refused = coder.post("/round", data={"action": "close", "csrf": settings.csrf})
+    assert refused.status_code == 403 and "only a lead opens or closes the round" in refused.text
+    closed = lead.post("/round", data={"action": "close", "csrf": settings.csrf})
+    assert "The round is <strong>closed</strong>" in closed.text
+    assert coder.get("/agreement").status_code == 403

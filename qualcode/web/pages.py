@@ -18,7 +18,7 @@ from .. import adjudicate, memos, queries, reliability, team
 from .. import suggest as suggesting
 from ..errors import QualcodeError
 from ..quotes import quotes
-from ..visibility import viewer_for
+from ..visibility import round_is_open, viewer_for
 from . import records, views
 from .context import Filter, Many, QuoteFilters, Viewer, Web
 from .security import check_form
@@ -164,10 +164,29 @@ def agreement(
         return refusal
     report = reliability.agreement_table(web.project, _names(coders), code, theme)
     data = records.plain(report.to_dict())
+    with web.project.sessionmaker() as session:
+        lead, round_open = viewer_for(session, who).lead, round_is_open(session)
     return web.page(
         request, "agreement.html", report=data, disagreements=records.rows(report.disagreements),
         query=urlencode([(k, v) for k, v in request.query_params.multi_items() if v]),
+        lead=lead, round_open=round_open,
     )  # fmt: skip
+
+
+@router.post("/round")
+def round_form(
+    web: Web,
+    who: Viewer,
+    action: Annotated[str, Form(pattern="^(open|close)$")],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """A lead opens the round (everyone sees everyone's codings) or closes it again."""
+    check_form(web.settings, csrf)
+    if who is None:
+        return RedirectResponse("/coder?next=/agreement", status_code=303)
+    with web.project.transaction() as session:
+        team.set_round(session, who, open_=action == "open")
+    return RedirectResponse("/agreement", status_code=303)
 
 
 @router.get("/agreement/report", response_class=HTMLResponse)

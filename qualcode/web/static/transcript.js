@@ -228,6 +228,7 @@
     button.type = "button";
     button.className = "label" + (coding.id === state.chosen ? " chosen" : "") + (coding.memo ? " memo" : "");
     button.dataset.coding = coding.id;
+    button.dataset.control = "coding-label";
     button.style.setProperty("--c", colour(coding.code_id));
     const name = document.createElement("span");
     name.textContent = codes[coding.code_id]?.name || "(unknown code)";
@@ -253,8 +254,8 @@
     why.textContent = s.why.join("; ") || s.method;
     const actions = document.createElement("div");
     actions.className = "do";
-    actions.innerHTML = '<button type="button" data-accept>Accept <kbd>a</kbd></button>' +
-      '<button type="button" data-reject>Reject <kbd>r</kbd></button>';
+    actions.innerHTML = '<button type="button" data-accept data-control="accept-suggestion">Accept <kbd>a</kbd></button>' +
+      '<button type="button" data-reject data-control="reject-suggestion">Reject <kbd>r</kbd></button>';
     box.append(what, why, actions);
     return box;
   }
