@@ -181,16 +181,23 @@ def _sentence_ranges(
 def _sentences_around_notes(
     text: str, offset: int, sents: list[Span], notes: list[tuple[int, int]]
 ) -> Iterator[tuple[int, int]]:
-    """Sentences of one paragraph (spaCy's, from ``offset``), with each boundary that
-    falls inside a note moved to the note's opening bracket, and notes at the ends left
-    out."""
+    """Sentences of one paragraph (spaCy's, from ``offset``), with no boundary inside a
+    note, and notes at the ends left out.
+
+    A boundary just inside the opening bracket (``do. [`` | ``laughter]``: the bracket
+    went with the full stop) moves before the note; one further in came from punctuation
+    inside the note (``[inaudible. x]``) and is dropped.
+    """
     opening = [a for a, _ in notes]
     bounds = [offset + sents[0].start_char]
     for sent in sents[1:]:
         cut = offset + sent.start_char
         index = bisect_left(opening, cut) - 1
         if index >= 0 and cut < notes[index][1]:
-            cut = notes[index][0]
+            note_start = notes[index][0]
+            if text[note_start + 1 : cut].strip():
+                continue
+            cut = note_start
         bounds.append(cut)
     bounds.append(offset + sents[-1].end_char)
     for start, end in zip(bounds, bounds[1:], strict=False):

@@ -72,6 +72,7 @@ _SMALL_WORDS = frozenset(
 )
 _ATX_HEADING = re.compile(r"[ \t]{0,3}#{1,6}(?:[ \t]+(?P<title>.*?))??(?:[ \t]+#+)?[ \t]*")
 UNLABELLED_KEY = "unlabelled_speaker"  # front matter: who speaks unlabelled paragraphs
+_BRACKET = re.compile(r"[\[\]]")
 _ADORNMENT = re.compile(r"[ \t]*([=\-~^*+#_])\1{2,}[ \t]*")
 
 
@@ -131,6 +132,29 @@ def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+def bracket_notes(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The ``[...]`` stretches inside ``text[start:end]``, brackets included, in order.
+
+    These are stage notes and time stamps inside speech (``Good. [laughter] Now...``),
+    or a transcriber's insertion (``they [the council] said``). Only the outermost of
+    nested pairs counts; a bracket without its partner is plain text.
+    """
+    if text.find("[", start, end) < 0:
+        return []
+    pairs, opened = [], []
+    for match in _BRACKET.finditer(text, start, end):
+        if match[0] == "[":
+            opened.append(match.start())
+        elif opened:
+            pairs.append((opened.pop(), match.end()))
+    pairs.sort()
+    outermost: list[tuple[int, int]] = []
+    for pair in pairs:
+        if not outermost or pair[0] >= outermost[-1][1]:
+            outermost.append(pair)
+    return outermost
 
 
 def note_span(text: str, start: int, end: int) -> tuple[int, int] | None:
