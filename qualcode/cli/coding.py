@@ -15,7 +15,6 @@ from ._base import (
     CommandContext,
     cell,
     cli,
-    coder_option,
     console,
     json_option,
     pass_context,
@@ -23,6 +22,13 @@ from ._base import (
     records,
 )
 from .codebook import codebook
+
+coder_option = click.option(
+    "--coder",
+    envvar="QUALCODE_CODER",
+    required=True,
+    help="Who is coding [env QUALCODE_CODER].",
+)
 
 
 def _span(session, document: str, where: str) -> tuple[int, int]:
@@ -46,14 +52,13 @@ def _span(session, document: str, where: str) -> tuple[int, int]:
 @click.option("--memo", help="A note on this coding.")
 @pass_context
 def code_(
-    obj: CommandContext, document: str, where: str, code: str, coder: str | None, memo: str | None
+    obj: CommandContext, document: str, where: str, code: str, coder: str, memo: str | None
 ) -> None:
     """Apply CODE to a segment or a span of DOCUMENT.
 
     SEGMENT is a number from `qualcode segments DOCUMENT`; START-END are character
     offsets.
     """
-    coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
         start, end = _span(session, document, where)
         made = coding.apply_coding(session, document, start, end, code, coder, memo=memo)
@@ -70,14 +75,11 @@ def code_(
 @click.argument("code")
 @coder_option
 @pass_context
-def uncode(
-    obj: CommandContext, document: str, where: str, code: str, coder: str | None
-) -> None:
+def uncode(obj: CommandContext, document: str, where: str, code: str, coder: str) -> None:
     """Remove your coding of CODE from a segment or span.
 
     SEGMENT|START-END as for `qualcode code`.
     """
-    coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
         start, end = _span(session, document, where)
         removed = coding.uncode(session, document, start, end, code, coder)
@@ -119,8 +121,8 @@ def codings(
 @click.option(
     "--coder",
     "who",
-    metavar="NAME",
-    help="Coder of rows without one [default: the global --as NAME, or QUALCODE_CODER].",
+    envvar="QUALCODE_CODER",
+    help="Coder of rows without one [env QUALCODE_CODER].",
 )
 @json_option
 @pass_context
@@ -131,7 +133,7 @@ def codings_import(obj: CommandContext, path: Path, who: str | None, as_json: bo
     text (as Taguette exports it).
     """
     with obj.open() as project:
-        report = sheets.import_codings(project, path, coder=who or obj.viewer, by=obj.viewer)
+        report = sheets.import_codings(project, path, coder=who, by=obj.viewer)
     if as_json:
         print_json(report.__dict__)
     else:
@@ -187,9 +189,9 @@ def history(obj: CommandContext, who: str | None, limit: int, as_json: bool) -> 
             cell(row.coder),
             row.action,
             cell(row.document),
-            cell(row.code),
-            "" if row.start is None else f"{row.start}-{row.end}",
-            cell(row.text),
+            row.code,
+            f"{row.start}-{row.end}",
+            row.text,
         )
     console().print(table)
 
@@ -197,12 +199,11 @@ def history(obj: CommandContext, who: str | None, limit: int, as_json: bool) -> 
 @cli.command()
 @coder_option
 @pass_context
-def undo(obj: CommandContext, coder: str | None) -> None:
+def undo(obj: CommandContext, coder: str) -> None:
     """Undo your latest change, whatever it was.
 
     Run it again to go further back.
     """
-    coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
         click.echo(coding.undo_last(session, coder))
 
@@ -215,18 +216,12 @@ def undo(obj: CommandContext, coder: str | None) -> None:
 @coder_option
 @pass_context
 def memo(
-    obj: CommandContext,
-    target_type: str,
-    target: str,
-    text: str,
-    segment: int | None,
-    coder: str | None,
+    obj: CommandContext, target_type: str, target: str, text: str, segment: int | None, coder: str
 ) -> None:
     """Write a memo on a document, segment, code or coding.
 
     A segment memo names its document and --segment N; a coding memo the coding's id.
     """
-    coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
         memos.write_memo(session, target_type, target, text, coder, segment=segment)
     click.echo(f"memo saved on {target_type} {target}" + (f" #{segment}" if segment else ""))
@@ -253,12 +248,11 @@ def memos_(obj: CommandContext, as_json: bool) -> None:
 @click.argument("target")
 @coder_option
 @pass_context
-def codebook_merge(obj: CommandContext, source: str, target: str, coder: str | None) -> None:
+def codebook_merge(obj: CommandContext, source: str, target: str, coder: str) -> None:
     """Move every coding of SOURCE to TARGET.
 
     Then remove SOURCE from codebook.yaml and sync, which archives it.
     """
-    coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
         moved = coding.merge_codes(session, source, target, coder)
     click.echo(
@@ -280,13 +274,12 @@ def codebook_split(
     target: str,
     coding_ids: tuple[str, ...],
     containing: str | None,
-    coder: str | None,
+    coder: str,
 ) -> None:
     """Move some codings of SOURCE to TARGET.
 
     Add TARGET to codebook.yaml and sync first.
     """
-    coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
         moved = coding.split_code(
             session, source, target, coder, coding_ids=coding_ids, containing=containing

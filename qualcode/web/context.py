@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from fastapi import Depends, Query, Request
 from fastapi.templating import Jinja2Templates
@@ -54,12 +55,13 @@ def state(request: Request) -> WebState:
 
 
 def viewer(request: Request) -> str | None:
-    """Who is asking, if anyone said: the fixed coder, the header, or the cookie."""
+    """Who is asking, if anyone said: the fixed coder, the header, or the cookie (both
+    percent-encoded UTF-8 where the name is not ASCII, as HTTP headers must be)."""
     settings: WebSettings = request.app.state.qualcode.settings
     if settings.coder:
         return settings.coder
     named = request.headers.get(CODER_HEADER) or request.cookies.get(settings.coder_cookie)
-    named = (named or "").strip()
+    named = unquote(named or "").strip()
     return named[:100] or None
 
 

@@ -56,10 +56,11 @@ def choose_coder(
     """Remember who codes in this browser (a cookie), for this run's port."""
     check_form(web.settings, csrf)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    if web.settings.coder is None:
+    if web.settings.coder is None:  # percent-encoded: a cookie holds no 李明 as such
         response.set_cookie(
-            web.settings.coder_cookie, name.strip(), httponly=True, samesite="strict"
-        )
+            web.settings.coder_cookie, quote(name.strip(), safe=""), httponly=True,
+            samesite="strict",
+        )  # fmt: skip
     return response
 
 
