@@ -145,12 +145,51 @@ def test_export_xlsx_has_excerpts_matrix_and_cooccurrence_sheets(example_project
     assert list(rows[0][: len(QUOTE_COLUMNS)]) == QUOTE_COLUMNS and len(rows) == 6
     assert "agency_type" in rows[0] and rows[1][rows[0].index("start")] > 0
     assert list(book["code_by_agency_type"].values)[:2] == [
-        ("theme", "code", "community", "health agency"),
+        ("theme", "code", "Community", "Health agency"),
         ("Factors that help or hinder relationships", "Speaking the language", 0, 1),
     ]
     cooccurrence = list(book["cooccurrence"].values)
     assert cooccurrence[0][:3] == ("code", "Speaking the language", "Understanding the system")
     assert cooccurrence[1][:3] == ("Speaking the language", 1, 1)
+
+
+def markdown_table(text: str, title: str) -> dict[tuple[str, str], int]:
+    """(row, column) -> count of the Markdown table under ``## title``."""
+    lines = text.split(f"## {title}\n", 1)[1].strip().splitlines()
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    counts = {}
+    for line in lines[2:]:
+        if not line.startswith("|") or line.startswith("| **Total**"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        for column, cell in zip(header[1:-1], cells[1:-1], strict=True):
+            counts[cells[0].replace("\\", ""), column] = int(cell or 0)
+    return counts
+
+
+def test_export_counts_are_the_same_in_every_format(coded_project):
+    """HTML said "Independent funding 28" where the XLSX said 31, which also ignored --label."""
+    labels = {"community": "Big Local partnership"}
+    text = export(coded_project, "md", labels=labels)
+    shown = markdown_table(text, "Codes by agency type")
+    book = openpyxl.load_workbook(export(coded_project, "xlsx", labels=labels))
+    rows = list(book["code_by_agency_type"].values)
+    assert "Big Local partnership" in rows[0] and "community" not in rows[0]
+    sheet = {(row[1], column): count for row in rows[1:]
+             for column, count in zip(rows[0][2:], row[2:], strict=True)}  # fmt: skip
+    assert sheet == shown and sum(sheet.values()) == len(list(book["excerpts"].values)) - 1
+    csv_rows = pd.read_csv(export(coded_project, "csv", labels=labels))
+    assert len(csv_rows) == sum(shown.values())
+
+
+def test_export_tables_show_clock_times(coded_project):
+    """The XLSX wrote 543.0 where the other formats said 00:09:03."""
+    book = openpyxl.load_workbook(export(coded_project, "xlsx", code="trust"))
+    rows = list(book["excerpts"].values)
+    times = [row[rows[0].index("time")] for row in rows[1:]]
+    assert any(times) and all(t is None or re.fullmatch(r"\d\d:\d\d:\d\d", t) for t in times)
+    frame = pd.read_csv(export(coded_project, "csv", code="trust"), dtype=str)
+    assert frame.time.dropna().str.fullmatch(r"\d\d:\d\d:\d\d").all()
 
 
 def test_export_csv_is_the_quotes_frame(example_project):

@@ -9,8 +9,8 @@ import pandas as pd
 
 from ..codebook import slugify
 from ..errors import NotFound
-from ..quotes import MISSING, QUOTE_COLUMNS, CodeTree, clock, code_matrix, label
-from .context import Cell, Chip, Excerpt, Group, Matrix, MatrixRow
+from ..quotes import MISSING, QUOTE_COLUMNS, CodeTree, clock, label
+from .context import Chip, Excerpt, Group
 
 GROUP_KEYS = ("theme", "code")
 DEFAULT_BY = ("theme", "agency_type")  # the study's way; left out where nobody has it
@@ -49,9 +49,9 @@ class ContextBuilder:
         self.chips = {n.name: Chip(n.name, n.colour) for n in reversed(tree.nodes.values())}
         self.chip_lists: dict[tuple[str, ...], list[Chip]] = {}
         attrs = [k for k in self.levels if k not in GROUP_KEYS]
-        self.matrix_attribute = attrs[0] if attrs else (
-            attribution if attribution in frame.columns else ""
-        )  # fmt: skip
+        # Counted by: the attributes grouped by, else the attribution's (if excerpts have it).
+        self.counted = attrs or ([attribution] if attribution in frame.columns else [])
+        self.matrix_attribute = self.counted[0] if self.counted else ""
 
     def values(self, key: str) -> list[str]:
         """The heading of each excerpt at the level ``key``."""
@@ -133,37 +133,6 @@ class ContextBuilder:
             return made
 
         return build(list(range(len(self.frame))), 0, "") if self.levels else []
-
-    def matrices(self) -> tuple[Matrix | None, Matrix | None]:
-        attribute = self.matrix_attribute
-        if not attribute or self.frame.empty:
-            return None, None
-        table = code_matrix(self.frame, attribute)
-        by_theme = table.groupby(level="theme", sort=False).sum()
-        title = attribute.replace("_", " ")
-        columns = [self.show(None if c == MISSING else c) for c in table.columns]
-        top = int(table.to_numpy().max()) or 1
-        code_rows, theme_rows, seen = [], [], set()
-        for (theme, code), counts in table.iterrows():
-            node = next(n for n in self.tree.nodes.values() if n.path == code or n.name == code)
-            code_rows.append(self._row(code, theme, theme not in seen, node.colour, counts, top))
-            seen.add(theme)
-        top_theme = int(by_theme.to_numpy().max()) or 1
-        for theme, counts in by_theme.iterrows():
-            colour = next((t.colour for t in self.tree.themes if t.name == theme), "")
-            theme_rows.append(self._row(theme, "", True, colour, counts, top_theme))
-        totals = [int(v) for v in table.sum(axis=0)]
-        total = int(table.to_numpy().sum())
-        counts = Matrix(f"Themes by {title}", attribute, columns, theme_rows, totals, total)
-        matrix = Matrix(f"Codes by {title}", attribute, columns, code_rows, totals, total)
-        return counts, matrix
-
-    @staticmethod
-    def _row(
-        name: str, group: str, first: bool, colour: str, counts: pd.Series, top: int
-    ) -> MatrixRow:
-        cells = [Cell(int(v), round(100 * int(v) / top)) for v in counts]
-        return MatrixRow(name, group, first, colour, cells, sum(c.count for c in cells))
 
     def coders(self) -> list[str]:
         """Every coder named in the excerpts, in order of name."""

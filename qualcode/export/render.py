@@ -8,6 +8,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..errors import QualcodeError
 from ..project import Project
 from ..quotes import code_tree, project_redactor, quotes
@@ -16,6 +18,7 @@ from ..visibility import Who
 from . import FORMATS
 from .build import ContextBuilder
 from .context import ExportContext
+from .counts import count_table, matrices
 from .tabular import write_csv
 from .templates import TEMPLATED, environment, write_template
 from .word import write_docx
@@ -105,8 +108,9 @@ def render_export(
     if report is not None:
         for note in builder.notes:
             report(note)
+    tables = {a: count_table(frame, a, labels) for a in builder.counted} if len(frame) else {}
     needs_context = any(f in ("html", "md", "docx") for f in formats)
-    ctx = _context(project, builder, title, filters, redactor) if needs_context else None
+    ctx = _context(project, builder, tables, title, filters, redactor) if needs_context else None
     env = environment(project.root, template_dirs)
     dirs = [*map(Path, template_dirs), project.root / "templates"]
     for each, path in paths.items():
@@ -118,7 +122,7 @@ def render_export(
         elif each == "csv":
             write_csv(frame, path)
         elif each == "xlsx":
-            write_xlsx(xlsx_sheets(frame, builder.levels, attribution), path)
+            write_xlsx(xlsx_sheets(frame, builder.counted, tables), path)
         if report is not None:
             shown = ctx.total if ctx is not None and each not in ("csv", "xlsx") else len(frame)
             report(f"wrote {path} ({shown} excerpts)")
@@ -128,11 +132,12 @@ def render_export(
 
 
 def _context(
-    project: Project, builder: ContextBuilder, title: str | None, filters: Mapping[str, Any],
-    redactor: Redactor | None,
+    project: Project, builder: ContextBuilder, tables: Mapping[str, pd.DataFrame],
+    title: str | None, filters: Mapping[str, Any], redactor: Redactor | None,
 ) -> ExportContext:  # fmt: skip
     book = project.settings().get("codebook") or {}
-    counts, matrix = builder.matrices()
+    table = tables.get(builder.matrix_attribute)
+    counts, matrix = matrices(table, builder.tree) if table is not None else (None, None)
     redaction = redactor.describe() if redactor is not None else ""
     return ExportContext(
         title=title or ": ".join(["Coded excerpts", *filter(None, [book.get("title")])]),

@@ -1,4 +1,4 @@
-"""Excerpts as a table, for CSV and spreadsheets."""
+"""Excerpts as a table, as CSV files and spreadsheets show them."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..quotes import clock
+
 
 def flat(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with lists joined by ``; `` (for CSV and spreadsheets)."""
+    """The frame as a table: lists joined by ``; ``, times as clock times (``00:09:03``)
+    like the other formats show them."""
     table = frame.copy()
     table["codes"] = ["; ".join(codes) for codes in table["codes"]]
+    table["time"] = [clock(t) or None for t in table["time"]]
     return table
 
 

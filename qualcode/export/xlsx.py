@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 import pandas as pd
 
-from ..quotes import code_matrix, cooccurrence
-from .build import GROUP_KEYS
+from ..quotes import cooccurrence
 from .tabular import flat
 
 _QUOTE = {'"': "&quot;"}
@@ -188,16 +188,16 @@ def write_xlsx(sheets: list[_Sheet], path: Path) -> None:
                 sheet.write(out)
 
 
-def xlsx_sheets(frame: pd.DataFrame, levels: list[str], attribution: str) -> list[_Sheet]:
-    """``excerpts``, a ``code_by_<attribute>`` matrix per attribute, ``cooccurrence``."""
+def xlsx_sheets(
+    frame: pd.DataFrame, attributes: list[str], tables: Mapping[str, pd.DataFrame]
+) -> list[_Sheet]:
+    """``excerpts``, a ``code_by_<attribute>`` sheet per attribute counted (the counts
+    every format shows: ``tables``), ``cooccurrence``."""
     sheets = [_Sheet("excerpts", flat(frame))]
-    attributes = [k for k in levels if k not in GROUP_KEYS] or (
-        [attribution] if attribution in frame.columns else []
-    )
     for attribute in attributes:
-        table = code_matrix(frame, attribute) if len(frame) else pd.DataFrame()
-        table = table.reset_index() if len(frame) else pd.DataFrame(columns=["theme", "code"])
-        sheets.append(_Sheet(f"code_by_{attribute}", table, heat="C2"))
+        table = tables[attribute].reset_index() if attribute in tables else None
+        empty = pd.DataFrame(columns=["theme", "code"])
+        sheets.append(_Sheet(f"code_by_{attribute}", empty if table is None else table, "C2"))
     matrix = cooccurrence(frame).reset_index() if len(frame) else pd.DataFrame(columns=["code"])
     sheets.append(_Sheet("cooccurrence", matrix, heat="B2"))
     return sheets
