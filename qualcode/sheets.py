@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from .coding import apply_coding, find_codings, get_coder
 from .errors import InputError, NotAllowed, NotFound, QualcodeError
+from .files import plain_file, read_bytes
 from .lookup import find_code, find_document
 from .models import Coder, Document, Segment
 from .project import Project
@@ -42,6 +44,7 @@ ALIASES = {
     "quote": ("quote", "text", "content", "highlight", "excerpt"),
     "memo": ("memo", "note", "comment"),
 }
+SHEET_HINT = "Give a codings file saved as CSV (UTF-8) or XLSX, such as `codings export` writes"
 EXPORT_COLUMNS = [c for c in CODING_COLUMNS if c not in ("id", "code_id", "text")] + ["quote"]
 
 
@@ -99,19 +102,30 @@ def read_rows(path: str | Path) -> Iterator[CodingRow]:
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:
+    raw = read_bytes(path)
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise InputError(path, f"cannot read it ({error.strerror})") from None
-    text, _note = decode(path, raw)
+        text, _note = decode(path, raw)
+    except InputError as error:  # its hint is about transcripts
+        raise InputError(path, error.message, line=error.line, hint=SHEET_HINT) from None
     header = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=header.count)  # Excel in some locales writes ';'
-    yield from csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # A quote may be a whole document: no field is longer than the file, so allow that much.
+    limit = csv.field_size_limit(max(len(text), csv.field_size_limit()))
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise InputError(
+            path, f"not a readable CSV file ({error})", line=reader.line_num, hint=SHEET_HINT
+        ) from None
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
+    plain_file(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken file
@@ -204,10 +218,24 @@ class _Placer:
 
 
 def _int(value: str | None, name: str) -> int:
+    """A whole number as a spreadsheet writes it (``12``, or ``12.0`` from XLSX); ``1.5``
+    is refused rather than cut to 1, which would move the coding."""
     try:
-        return int(float(value or ""))
+        return int(value or "")
     except ValueError:
-        raise NotFound(f"{name} {value!r} is not a whole number") from None
+        pass
+    try:
+        number = float(value or "")
+    except ValueError:
+        number = math.nan
+    if not number.is_integer():  # also false for inf and nan
+        raise NotFound(f"{name} {_short(value or '')!r} is not a whole number")
+    return int(number)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """Text for a message, cut so that a huge cell cannot flood the terminal."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def import_codings(
@@ -242,7 +270,7 @@ def import_codings(
                 code = find_code(session, row.values["code"])
                 placed = placer.place(row)
             except (NotFound, NotAllowed) as error:
-                problems.append(f"line {row.line}: {error}")
+                problems.append(f"line {row.line}: {_short(str(error), 200)}")
                 continue
             if isinstance(placed, str):
                 report.unplaced.append(placed)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import os
 
 import pytest
 from helpers import write
+from hostile import dump, one_error, run, run_limited
 from openpyxl import Workbook
 from sqlalchemy import select
 
@@ -13,7 +15,7 @@ from qualcode import InputError, queries
 from qualcode.cli import cli
 from qualcode.coding import code_segment
 from qualcode.models import Coding
-from qualcode.sheets import export_codings, find_quote, import_codings
+from qualcode.sheets import SHEET_HINT, export_codings, find_quote, import_codings
 
 DOC = "area-1-mapping-workshop.md"
 
@@ -131,3 +133,67 @@ def test_quotes_with_quotation_marks_survive_csv_quoting(example_project, tmp_pa
         out.writerow(["area-6-interview-headteacher.txt", "Common language", "ana", quote])
     assert import_codings(example_project, sheet).added == 1
     assert queries.codings(example_project).text.tolist() == [quote]
+
+
+def import_cli(project, sheet, *args):
+    """``qualcode --as ana codings import SHEET``: ana imports her own codings."""
+    return run(project.root, "--as", "ana", "codings", "import", sheet, *args)
+
+
+def test_cli_imports_a_field_longer_than_the_csv_module_allows(example_project, tmp_path):
+    memo = "A long memo. " * 11_000  # 143,000 characters: past csv's 131,072 by default
+    with (tmp_path / "long.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(
+            [
+                ["document", "start", "end", "code", "coder", "memo"],
+                [DOC, 0, 20, "Trust", "ana", memo],
+            ]
+        )
+    result = import_cli(example_project, tmp_path / "long.csv")
+    assert result.exit_code == 0, result.output
+    assert queries.codings(example_project).memo.tolist() == [memo.strip()]
+
+
+@pytest.mark.parametrize("offset", ["1.5", "20.000001", "inf", "1e400", "nan", "twenty"])
+def test_cli_refuses_offsets_that_are_not_whole_numbers(example_project, tmp_path, offset):
+    sheet = write(
+        tmp_path / "offsets.csv",
+        f"document,start,end,code,coder\n{DOC},0,20,Trust,ana\n{DOC},0,{offset},Respect,ana\n",
+    )
+    before = dump(example_project.root / "qualcode.db")
+    line = one_error(import_cli(example_project, sheet).output)
+    assert line == (
+        f"Error: {sheet}: 1 bad row(s), nothing imported: "
+        f"line 3: end '{offset}' is not a whole number"
+    )
+    assert dump(example_project.root / "qualcode.db") == before
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "file is empty"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(200), "file looks binary (a PNG image), not text"),
+        (b"document,start\x00,end\n" * 10, "file looks binary (it contains NUL bytes), not text"),
+    ],
+    ids=["empty", "png", "nul"],
+)
+def test_cli_says_a_bad_codings_file_is_a_codings_file(example_project, tmp_path, content, problem):
+    sheet = tmp_path / "codings.csv"
+    sheet.write_bytes(content)
+    line = one_error(import_cli(example_project, sheet).output)
+    assert line == f"Error: {sheet}: {problem}. {SHEET_HINT}"
+    assert "transcript" not in line
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX thing")
+def test_cli_refuses_a_named_pipe_instead_of_waiting_on_it(example_project, tmp_path):
+    os.mkfifo(tmp_path / "codings.csv")
+    result = run_limited(
+        example_project.root, "codings", "import", tmp_path / "codings.csv", timeout=120
+    )
+    assert result.returncode == 1
+    assert one_error(result.stderr) == (
+        f"Error: {tmp_path / 'codings.csv'}: is a named pipe (FIFO), not a file. "
+        "qualcode reads ordinary files only: save it as one"
+    )
