@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 
 .PHONY: example test test-browser lint bench clean
 
-# The example exports everyone's codings: a coder's own QUALCODE_CODER would make them blind.
+# The example says who acts at each step (ana codes, the lead lee measures and exports);
+# a QUALCODE_CODER of your own must not change that.
 unexport QUALCODE_CODER
 
 $(BIN)/qualcode: pyproject.toml
@@ -15,21 +16,23 @@ $(BIN)/qualcode: pyproject.toml
 	touch $@
 
 # Import transcripts/, sync codebook.yaml, load the example codings, suggest codes for
-# ana and accept her five best, measure the suggestions, write exports/.
+# ana and accept her five best; then, as the lead lee (who sees both coders' work while
+# the round is blind), measure the suggestions and write exports/.
 example: $(BIN)/qualcode
 	$(BIN)/qualcode init
 	$(BIN)/qualcode codebook sync codebook.yaml
 	$(BIN)/qualcode import transcripts/
 	$(BIN)/qualcode codings import codings/example-codings.csv
+	$(BIN)/qualcode coder lee --role lead
 	$(BIN)/qualcode suggest --coder ana
 	$(BIN)/qualcode accept --coder ana \
 		$$($(BIN)/qualcode --as ana suggestions --status all --order score --limit 5 --ids)
 	$(BIN)/qualcode --as ana suggestions --status all --json > exports/suggestions.json
-	$(BIN)/qualcode suggest --evaluate --json > exports/suggestions-evaluation.json
-	$(BIN)/qualcode export --format html --format md --format docx --format xlsx --format csv \
-		--label 'community=Big Local partnership'
-	$(BIN)/qualcode codings export exports/codings.xlsx
-	$(BIN)/qualcode status
+	$(BIN)/qualcode --as lee suggest --evaluate --json > exports/suggestions-evaluation.json
+	$(BIN)/qualcode --as lee export --format html --format md --format docx --format xlsx \
+		--format csv --label 'community=Big Local partnership'
+	$(BIN)/qualcode --as lee codings export exports/codings.xlsx
+	$(BIN)/qualcode --as lee status
 
 test: $(BIN)/qualcode
 	$(BIN)/ruff check qualcode tests bench
