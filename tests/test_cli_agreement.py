@@ -90,7 +90,9 @@ def test_cli_agreement_table_says_undefined_and_writes_html(runner, coded_projec
     assert "undefined, Trust: nobody used it on a segment coded by two or more coders" in (
         result.output
     )
-    assert "pooled over 8 code(s) × 1588 double-coded segments" in result.output
+    assert "pooled over 8 codes × 1588 double-coded segments = 12704 decisions: alpha" in (
+        result.output
+    )
     assert f"report written to {html}" in result.output
     page = html.read_text(encoding="utf-8")
     assert "<h2>By document</h2>" in page and "Mutual knowledge" in page
@@ -137,3 +139,50 @@ def test_cli_adjudicate_walks_the_items_with_prompts(runner, example_project):
     assert sorted(zip(consensus.segment, consensus.code, strict=True)) == [
         (3, "Trust"), (9, "Clients and contractors"),
     ]  # fmt: skip
+
+
+def pooled_line(output: str) -> list[int]:
+    line = next(line for line in output.splitlines() if line.startswith("pooled over "))
+    return [int(word) for word in line.split(":")[0].split() if word.isdigit()]
+
+
+def test_cli_agreement_pooled_numbers_multiply(runner, coded_project):
+    """The codes × units = decisions of the pooled line, an exclusive theme's codes each
+    counted (the report has one row for the theme, but pools its three codes)."""
+    args = ["--as", "lee", "agreement", "--theme", "Relationship types"]
+    result = run(runner, with_lead(coded_project), *args)
+    assert result.exit_code == 0, result.output
+    pooled = json.loads(run(runner, coded_project, *args, "--json").output)["pooled"]
+    codes, units, decisions = pooled_line(result.output)
+    assert codes * units == decisions == pooled["decisions"]
+    assert (codes, units, pooled["codes"]) == (pooled["codes_one_by_one"], pooled["units"], 1)
+    assert "(an exclusive theme's codes one by one)" in result.output
+
+
+def test_cli_agreement_by_span_does_not_send_the_lead_to_adjudicate_spans(runner, coded_project):
+    args = ["--as", "lee", "agreement", "--code", "Trust"]
+    by_segment = run(runner, with_lead(coded_project), *args).output
+    by_span = run(runner, coded_project, *args, "--unit", "span").output
+    codes, units, decisions = pooled_line(by_span)
+    assert codes * units == decisions and "double-coded characters" in by_span
+    assert "18 segment × code disagreements (each in --html); `qualcode adjudicate` settles" in (
+        by_segment
+    )
+    assert "to settle" not in by_span and "(each in --html)" not in by_span
+    assert (
+        "adjudication works by segment, not by character: `qualcode agreement` without "
+        "--unit span lists the 18 segment × code disagreements that `qualcode adjudicate` "
+        "settles"
+    ) in by_span
+
+
+def test_cli_agreement_report_is_titled_by_the_study_not_the_folder(
+    runner, coded_project, tmp_path
+):
+    html = tmp_path / "report.html"
+    result = run(runner, with_lead(coded_project), "--as", "lee", "agreement", "--html", str(html))
+    assert result.exit_code == 0, result.output
+    page = html.read_text(encoding="utf-8")
+    title = "Agreement between coders: Big Local relationships with public agencies"
+    assert f"<title>{title}</title>" in page and f"<h1>{title}</h1>" in page
+    assert coded_project.root.name not in page.split("</h1>")[0]

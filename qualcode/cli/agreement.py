@@ -69,7 +69,7 @@ def agreement(
     with obj.open() as project:
         _allowed(obj, project, "agreement")
         report = reliability.agreement_table(project, _names(coders), code, theme, unit)
-        title = f"Agreement between coders: {project.root.name}"
+        title = reliability.report_title(project)
     if html_path is not None:
         reliability.write_html(report, html_path, title=title)
     if as_json:
@@ -129,9 +129,12 @@ def _print_report(report: reliability.AgreementReport) -> None:
 def _print_pooled(report: reliability.AgreementReport) -> None:
     pooled = report.pooled
     unit = "segment" if report.unit == "segment" else "character"
+    codes, units = pooled["codes_one_by_one"], pooled["units"]
     click.echo(
-        f"pooled over {pooled['codes']} code(s) × {pooled['units']} double-coded {unit}s "
-        f"({pooled['decisions']} decisions): alpha {_figure(pooled['alpha'])}, "
+        f"pooled over {_count(codes, 'code')} × {_count(units, f'double-coded {unit}')} = "
+        f"{_count(pooled['decisions'], 'decision')}"
+        + (" (an exclusive theme's codes one by one)" if codes != pooled["codes"] else "")
+        + f": alpha {_figure(pooled['alpha'])}, "
         + (
             f"{report.kappa_statistic} {_figure(pooled['kappa'])}, "
             if unit == "segment"
@@ -142,9 +145,20 @@ def _print_pooled(report: reliability.AgreementReport) -> None:
     click.echo(
         f"per code: alpha mean {_figure(pooled['mean_alpha'])} "
         f"(median {_figure(pooled['median_alpha'])}), kappa mean {_figure(pooled['mean_kappa'])} "
-        f"(median {_figure(pooled['median_kappa'])}); {pooled['disagreements']} disagreement(s) "
-        "to settle with `qualcode adjudicate`"
+        f"(median {_figure(pooled['median_kappa'])})"
     )
+    differ = _count(pooled["disagreements"], "segment × code disagreement")
+    if unit == "segment":
+        click.echo(f"{differ} (each in --html); `qualcode adjudicate` settles them")
+    else:
+        click.echo(
+            f"adjudication works by segment, not by character: `qualcode agreement` without "
+            f"--unit span lists the {differ} that `qualcode adjudicate` settles"
+        )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @cli.command()

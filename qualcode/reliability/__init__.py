@@ -18,7 +18,7 @@ and pooled tables (``tables``), and renders the report (``html``).
 The ``consensus`` coder, whom adjudication writes, is compared only when named.
 """
 
-from .html import heat_colour, render_html, write_html
+from .html import heat_colour, render_html, report_title, write_html
 from .tables import agreement_table, item_key, items
 from .units import (
     CONSENSUS,
@@ -43,6 +43,7 @@ __all__ = [
     "item_key",
     "items",
     "render_html",
+    "report_title",
     "require_lead_or_open_round",
     "variables",
     "write_html",

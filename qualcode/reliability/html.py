@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from .units import ABSENT, NONE, TEMPLATES, AgreementReport
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 # --- the HTML report ------------------------------------------------------------------
 
@@ -160,6 +163,12 @@ def _disagreement_context(report: AgreementReport, anchors: dict[str, str]) -> l
             }
         )
     return groups
+
+
+def report_title(project: Project) -> str:
+    """The report's title names the study: the codebook's title, else the project folder."""
+    book = project.settings().get("codebook") or {}
+    return f"Agreement between coders: {book.get('title') or project.root.resolve().name}"
 
 
 def render_html(report: AgreementReport, title: str = "Agreement between coders") -> str:

@@ -346,6 +346,7 @@ def _pooled(units: Units, per_code: pd.DataFrame, decisions: list[np.ndarray]) -
     pairable_docs = units.assigned.sum(axis=0) >= 2
     pooled: dict[str, Any] = {
         "codes": len(per_code),
+        "codes_one_by_one": len(decisions),  # decisions = codes_one_by_one × units
         "units": int(np.count_nonzero(pairable_docs[units.segments["doc"].to_numpy()])),
         "decisions": int(np.count_nonzero(pairable)),
     }
@@ -417,6 +418,7 @@ def _span_pooled(per_code: pd.DataFrame, sums: list[_Sums], units: int) -> dict[
     (the matrix of every code's characters at once would not fit in memory)."""
     pooled: dict[str, Any] = {
         "codes": len(per_code),
+        "codes_one_by_one": len(sums),
         "units": units,
         "decisions": int(sum(s.units[0] for s in sums)),
     }

@@ -200,8 +200,7 @@ def agreement_report(
     if refusal is not None:
         return refusal
     report = reliability.agreement_table(web.project, _names(coders), code, theme)
-    title = f"Agreement between coders: {web.project.root.name}"
-    return HTMLResponse(reliability.render_html(report, title))
+    return HTMLResponse(reliability.render_html(report, reliability.report_title(web.project)))
 
 
 @router.get("/adjudicate", response_class=HTMLResponse)
