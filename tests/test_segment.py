@@ -223,3 +223,31 @@ def test_segment_workers_pass_on_an_error_as_a_qualcode_error(nlp):
     with pytest.raises(QualcodeError, match="^segmentation failed in a worker process: TypeE"):
         list(segment_transcripts([make_transcript(("Jo", "Fine.")), broken], nlp, workers=1))
     assert multiprocessing.active_children() == []
+
+
+def test_segment_stage_notes_between_sentences_belong_to_no_segment(nlp):
+    """The example workshop: 'Messy we can do. [laughter]' was cut as '... do. [' | 'laughter]'."""
+    from qualcode.readers import read_transcript
+
+    root = Path(__file__).resolve().parents[1]
+    transcript = read_transcript(root / "transcripts" / "area-1-mapping-workshop.md")
+    said = texts(transcript, segment_transcript(transcript, nlp))
+
+    assert "Messy we can do." in said
+    first = said.index("They did all die.")
+    assert said[first : first + 2] == ["They did all die.", "In my defence it was July."]
+    assert not [s for s in said if "[" in s or "]" in s]
+
+
+def test_segment_notes_inside_a_sentence_stay_and_are_never_cut(nlp):
+    t = make_transcript(
+        ("Jo", "They [the council] said no. [laughs] [pause] Then. Good [inaudible. x] ok.")
+    )
+    assert texts(t, segment_transcript(t, nlp)) == [
+        "They [the council] said no.",
+        "Then.",
+        "Good [inaudible. x] ok.",
+    ]
+    assert texts(t, segment_transcript(t, nlp, "paragraph")) == [t.text[t.turns[0].start :].strip()]
+    ending = make_transcript(("Jo", "[pause] Good. [laughter]"), ("Priya", "[laughs]"))
+    assert texts(ending, segment_transcript(ending, nlp, "turn")) == ["Good."]
