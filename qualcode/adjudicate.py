@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import reliability
+from .changes import log_change, one_change, undone_entries
 from .coding import apply_coding, find_segment, get_coder, remove_coding, trimmed_span
 from .errors import NotFound, QualcodeError
 from .models import Code, Coder, Coding, CodingLog, Document, Segment
@@ -73,9 +74,14 @@ def pending(
     """
     frame = reliability.items(project, coders, code, theme)
     with project.sessionmaker() as session:
-        settled = set(
-            session.scalars(select(CodingLog.coding_id).where(CodingLog.action == SETTLE))
-        )
+        undone = undone_entries(session)
+        settled = {
+            coding_id
+            for entry_id, coding_id in session.execute(
+                select(CodingLog.id, CodingLog.coding_id).where(CodingLog.action == SETTLE)
+            )
+            if entry_id not in undone
+        }
     frame = frame[~frame["key"].map(log_id).isin(settled)].reset_index(drop=True)
     names = list(frame.attrs.get("coders", []))
     frame["coders"] = pd.Series([names] * len(frame), index=frame.index, dtype=object)
@@ -135,8 +141,9 @@ def settle(
         _check_coder(session, choice, compared)
         wanted = _versions(session, document, segment, variable, coders=[choice])
     _check_exclusive(variable, wanted)
-    added, removed = _apply(session, document, segment, variable, wanted)
-    _log(session, key, choice, document, segment, variable, by)
+    with one_change(session):  # one undo takes back the decision and what it did
+        added, removed = _apply(session, document, segment, variable, wanted)
+        _log(session, key, choice, document, segment, variable, by)
     return Settled(key, choice, added, removed)
 
 
@@ -147,11 +154,12 @@ def settle_all(
     exclusive theme that this choice would give two codes stay pending."""
     rows = items.to_dict("records") if isinstance(items, pd.DataFrame) else items
     done = []
-    for row in rows:
-        try:
-            done.append(settle(session, row, choice, **kw))
-        except ExclusiveConflict:
-            continue
+    with one_change(session):
+        for row in rows:
+            try:
+                done.append(settle(session, row, choice, **kw))
+            except ExclusiveConflict:
+                continue
     return done
 
 
@@ -293,24 +301,10 @@ def _log(
     """One ``settle`` entry: who decided what for which item (the coding log's shape, so
     that ``qualcode history`` lists it)."""
     actor = get_coder(session, by) if by else None
-    session.add(
-        CodingLog(
-            coder_id=actor.id if actor else None,
-            action=SETTLE,
-            coding_id=log_id(key),
-            data={
-                "document_id": str(document.id),
-                "start": segment.start,
-                "end": segment.end,
-                "code_id": str(variable.code_id),
-                "coder_id": str(get_coder(session, CONSENSUS).id),
-                "origin": "consensus",
-                "memo": None,
-                "created_at": None,
-                "key": key,
-                "segment": segment.ordinal,
-                "choice": choice,
-            },
-        )
-    )
+    log_change(
+        session, actor, SETTLE, None, target=log_id(key), document_id=str(document.id),
+        start=segment.start, end=segment.end, code_id=str(variable.code_id),
+        coder_id=str(get_coder(session, CONSENSUS).id), origin="consensus", key=key,
+        segment=segment.ordinal, choice=choice,
+    )  # fmt: skip
     session.flush()

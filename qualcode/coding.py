@@ -2,42 +2,54 @@
 
 Every function takes a ``Session`` and never commits: the caller (CLI command, web
 request, script) owns one transaction per user action. Every change to a coding is
-written to the append-only ``coding_log`` with enough data to undo it.
+written to the append-only ``coding_log`` with enough data to undo it (see ``changes``).
+Writers that race each other are safe: a coding or a coder sent twice at once is stored
+once, by the database's unique constraints.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import NotFound, QualcodeError
+from .changes import (
+    containing_segment,
+    insert_coding,
+    log_change,
+    one_change,
+    take_back,
+    twin_of,
+)
+from .db import insert_new
+from .errors import NoCoder, NotFound, QualcodeError
 from .lookup import find_code, find_document
-from .models import CODER_ROLES, CODING_ORIGINS, Code, Coder, Coding, CodingLog, Document, Segment
+from .models import CODER_ROLES, CODING_ORIGINS, Code, Coder, Coding, Document, Segment, utcnow
 from .visibility import changeable
-
-UNDOABLE = ("add", "remove", "recode")
 
 
 def get_coder(session: Session, name: str | Coder, role: str | None = None) -> Coder:
-    """The coder called ``name``, created on first use (as a coder unless ``role`` says)."""
+    """The coder called ``name``, created on first use (as a coder unless ``role`` says).
+
+    Several writers may name a new coder at once: each gets the one row.
+    """
     if isinstance(name, Coder):
         return name
     name = name.strip()
     if not name:
-        raise QualcodeError("a coder needs a name: pass --coder NAME (or set QUALCODE_CODER)")
+        raise NoCoder()
     if role is not None and role not in CODER_ROLES:
         raise QualcodeError(f"unknown role {role!r}: choose one of {', '.join(CODER_ROLES)}")
-    coder = session.scalars(select(Coder).where(Coder.name == name)).one_or_none()
+    named = select(Coder).where(Coder.name == name)
+    coder = session.scalars(named).one_or_none()
     if coder is None:
-        coder = Coder(name=name, role=role or "coder")
-        session.add(coder)
-        session.flush()
-    elif role is not None:
+        row = {"id": uuid.uuid4(), "name": name, "role": role or "coder"}
+        insert_new(session, Coder.__table__, row, ["name"])
+        coder = session.scalars(named).one()
+    if role is not None and coder.role != role:
         coder.role = role
     return coder
 
@@ -60,15 +72,6 @@ def find_segment(session: Session, document: str | Document, ordinal: int) -> Se
     return segment
 
 
-def containing_segment(session: Session, document: Document, start: int, end: int) -> int | None:
-    """The id of the segment that holds [start, end), if one does."""
-    return session.scalars(
-        select(Segment.id).where(
-            Segment.document_id == document.id, Segment.start <= start, Segment.end >= end
-        )
-    ).first()
-
-
 def trimmed_span(document: Document, start: int, end: int) -> tuple[int, int]:
     """The span checked against the text and narrowed to its words (no white space at
     either edge), so that a sloppy selection codes what the coder meant."""
@@ -88,37 +91,11 @@ def trimmed_span(document: Document, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def log_change(
-    session: Session, coder: Coder | None, action: str, coding: Coding, **extra: Any
-) -> None:
-    """Append one entry to the coding log, with the coding's data as it is now."""
-    session.add(
-        CodingLog(
-            coder_id=coder.id if coder else None,
-            action=action,
-            coding_id=coding.id,
-            data={**coding_data(coding), **extra},
-        )
-    )
-
-
-def coding_data(coding: Coding) -> dict[str, Any]:
-    """A coding as plain JSON data: enough to recreate it exactly."""
-    return {
-        "document_id": str(coding.document_id),
-        "start": coding.start,
-        "end": coding.end,
-        "code_id": str(coding.code_id),
-        "coder_id": str(coding.coder_id),
-        "origin": coding.origin,
-        "memo": coding.memo,
-        "created_at": coding.created_at.isoformat() if coding.created_at else None,
-    }
-
-
-def _exclusive_clash(session: Session, coding: Coding, code: Code) -> Code | None:
+def _exclusive_clash(
+    session: Session, segment_id: int | None, coder: Coder, code: Code
+) -> Code | None:
     """Another code of the same exclusive theme, by the same coder, on the same segment."""
-    if code.parent_id is None or coding.segment_id is None:
+    if code.parent_id is None or segment_id is None:
         return None
     parent = session.get(Code, code.parent_id)
     if parent is None or not parent.exclusive:
@@ -126,8 +103,8 @@ def _exclusive_clash(session: Session, coding: Coding, code: Code) -> Code | Non
     siblings = select(Code.id).where(Code.parent_id == parent.id, Code.id != code.id)
     clash = session.scalars(
         select(Coding).where(
-            Coding.segment_id == coding.segment_id,
-            Coding.coder_id == coding.coder_id,
+            Coding.segment_id == segment_id,
+            Coding.coder_id == coder.id,
             Coding.code_id.in_(siblings),
         )
     ).first()
@@ -145,7 +122,8 @@ def apply_coding(
     origin: str = "manual",
     memo: str | None = None,
 ) -> Coding:
-    """Code ``document.text[start:end]``; the same coding twice is kept once.
+    """Code ``document.text[start:end]``; the same coding twice is kept once, even when
+    sent by several writers at once.
 
     >>> with project.transaction() as session:
     ...     apply_coding(session, "area-3.md", 120, 188, "speaking-the-language", "ana")
@@ -161,39 +139,35 @@ def apply_coding(
     if origin not in CODING_ORIGINS:
         raise QualcodeError(f"unknown origin {origin!r}: one of {', '.join(CODING_ORIGINS)}")
     start, end = trimmed_span(doc, start, end)
-    existing = session.scalars(
-        select(Coding).where(
-            Coding.document_id == doc.id, Coding.start == start, Coding.end == end,
-            Coding.code_id == code_row.id, Coding.coder_id == coder_row.id,
-        )
-    ).first()  # fmt: skip
-    if existing is not None:
-        if memo and existing.memo != memo:
-            before = existing.memo
-            existing.memo = memo
-            log_change(session, coder_row, "memo", existing, previous_memo=before)
-        return existing
-    coding = Coding(
-        id=uuid.uuid4(),
-        document_id=doc.id,
-        start=start,
-        end=end,
-        segment_id=containing_segment(session, doc, start, end),
-        code_id=code_row.id,
-        coder_id=coder_row.id,
-        origin=origin,
-        memo=memo,
-    )
-    clash = _exclusive_clash(session, coding, code_row)
-    if clash is not None:
-        raise QualcodeError(
-            f"{code_row.name!r} and {clash.name!r} belong to an exclusive theme: a segment "
-            f"takes one of them per coder. Remove {clash.name!r} from it first (qualcode uncode)"
-        )
-    session.add(coding)
-    session.flush()
-    log_change(session, coder_row, "add", coding)
-    return coding
+    same = select(Coding).where(
+        Coding.document_id == doc.id, Coding.start == start, Coding.end == end,
+        Coding.code_id == code_row.id, Coding.coder_id == coder_row.id,
+    )  # fmt: skip
+    existing = session.scalars(same).first()
+    if existing is None:
+        segment_id = containing_segment(session, doc, start, end)
+        clash = _exclusive_clash(session, segment_id, coder_row, code_row)
+        if clash is not None:
+            raise QualcodeError(
+                f"{code_row.name!r} and {clash.name!r} belong to an exclusive theme: a segment "
+                f"takes one of them per coder. Remove {clash.name!r} from it first "
+                "(qualcode uncode)"
+            )
+        values = {
+            "id": uuid.uuid4(), "document_id": doc.id, "start": start, "end": end,
+            "segment_id": segment_id, "code_id": code_row.id, "coder_id": coder_row.id,
+            "origin": origin, "memo": memo, "created_at": utcnow(),
+        }  # fmt: skip
+        if insert_coding(session, values):
+            coding = session.get_one(Coding, values["id"])
+            log_change(session, coder_row, "add", coding)
+            return coding
+        existing = session.scalars(same).one()  # another writer stored it first
+    if memo and existing.memo != memo:
+        before = existing.memo
+        existing.memo = memo
+        log_change(session, coder_row, "memo", existing, previous_memo=before)
+    return existing
 
 
 def code_segment(
@@ -254,14 +228,20 @@ def uncode(
             f"{doc.name} has no coding {find_code(session, code).name!r} by {coder} "
             f"on {start}-{end} (see `qualcode codings --document {doc.name}`)"
         )
-    for coding in found:
-        remove_coding(session, coding, coder)
+    with one_change(session):
+        for coding in found:
+            remove_coding(session, coding, coder)
     return len(found)
 
 
 def recode(session: Session, coding: Coding, code: str | Code, coder: str | Coder) -> Coding:
-    """Change the code of a coding, keeping its span, coder and memo."""
+    """Change the code of a coding, keeping its span, coder and memo. Where its coder has
+    that code on that span already, the coding is removed instead and the other returned."""
     target = find_code(session, code)
+    twin = twin_of(session, coding, target.id)
+    if twin is not None:
+        remove_coding(session, coding, coder)
+        return twin
     before = coding.code_id
     coding.code_id = target.id
     session.flush()
@@ -270,63 +250,9 @@ def recode(session: Session, coding: Coding, code: str | Code, coder: str | Code
 
 
 def undo_last(session: Session, coder: str | Coder) -> str:
-    """Undo ``coder``'s latest change to codings not undone yet; say what was undone."""
-    coder_row = get_coder(session, coder)
-    undone = {
-        entry.data.get("undoes")
-        for entry in session.scalars(
-            select(CodingLog).where(CodingLog.coder_id == coder_row.id, CodingLog.action == "undo")
-        )
-    }
-    entries = session.scalars(
-        select(CodingLog)
-        .where(CodingLog.coder_id == coder_row.id, CodingLog.action.in_(UNDOABLE))
-        .order_by(CodingLog.id.desc())
-    )
-    entry = next((e for e in entries if e.id not in undone), None)
-    if entry is None:
-        raise QualcodeError(f"{coder_row.name} has no change left to undo")
-    data = entry.data
-    if entry.action == "add":
-        coding = session.get(Coding, entry.coding_id)
-        if coding is not None:
-            session.delete(coding)
-        what = "removed the coding it added"
-    elif entry.action == "remove":
-        session.add(_restore(session, entry.coding_id, data))
-        what = "put back the coding it removed"
-    else:
-        coding = session.get_one(Coding, entry.coding_id)
-        coding.code_id = uuid.UUID(data["previous_code_id"])
-        what = "gave the coding its previous code back"
-    session.flush()
-    session.add(
-        CodingLog(
-            coder_id=coder_row.id,
-            action="undo",
-            coding_id=entry.coding_id,
-            data={**data, "undoes": entry.id, "undone_action": entry.action},
-        )
-    )
-    code = session.get(Code, uuid.UUID(data["code_id"]))
-    name = code.name if code else "a code"
-    return f"undid {entry.action} of {name!r} at {data['start']}-{data['end']}: {what}"
-
-
-def _restore(session: Session, coding_id: uuid.UUID, data: dict[str, Any]) -> Coding:
-    document = session.get_one(Document, uuid.UUID(data["document_id"]))
-    return Coding(
-        id=coding_id,
-        document_id=document.id,
-        start=data["start"],
-        end=data["end"],
-        segment_id=containing_segment(session, document, data["start"], data["end"]),
-        code_id=uuid.UUID(data["code_id"]),
-        coder_id=uuid.UUID(data["coder_id"]),
-        origin=data["origin"],
-        memo=data["memo"],
-        created_at=datetime.fromisoformat(data["created_at"]) if data["created_at"] else None,
-    )
+    """Undo ``coder``'s latest change not undone yet, whatever its kind (a coding added,
+    removed or recoded, a memo, a decision on a suggestion, a settled item); say what."""
+    return take_back(session, get_coder(session, coder))
 
 
 def merge_codes(
@@ -385,19 +311,11 @@ def split_code(
 
 
 def _move(session: Session, codings: Iterable[Coding], target: Code, coder: str | Coder) -> int:
+    """Recode each coding as one change (one undo takes the whole move back)."""
     coder_row = get_coder(session, coder)
     moved = 0
-    for coding in codings:
-        twin = session.scalars(
-            select(Coding.id).where(
-                Coding.document_id == coding.document_id, Coding.start == coding.start,
-                Coding.end == coding.end, Coding.coder_id == coding.coder_id,
-                Coding.code_id == target.id,
-            )
-        ).first()  # fmt: skip
-        if twin is not None:
-            remove_coding(session, coding, coder_row)
-        else:
+    with one_change(session):
+        for coding in codings:
             recode(session, coding, target, coder_row)
-        moved += 1
+            moved += 1
     return moved

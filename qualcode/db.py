@@ -1,15 +1,20 @@
 """Engine and declarative base: one place that knows how qualcode talks to its database.
 
 SQLite gets foreign keys, WAL and a busy timeout on every connection, so that two
-processes (a coder's CLI and the web app) can share a project file safely.
+processes (a coder's CLI and the web app) can share a project file safely. Rows that
+several writers may create at once (a coding, a coder) go in with :func:`insert_new`,
+so that the database's unique constraints, not a read before the write, keep them single.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Engine, MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import JSON, Engine, MetaData, Table, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session
+
+from .errors import QualcodeError
 
 # Named constraints let Alembic's batch mode rebuild SQLite tables in later migrations.
 NAMING_CONVENTION = {
@@ -43,3 +48,27 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
+
+
+def insert_new(
+    session: Session, table: Table, values: dict[str, Any], unique: Sequence[str]
+) -> bool:
+    """Insert one row unless a row with the same ``unique`` columns exists (``INSERT ... ON
+    CONFLICT DO NOTHING``, on SQLite and PostgreSQL); True if this call inserted it.
+
+    A writer that loses the race gets False, not an error, and then reads the winner's row.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        raise QualcodeError(f"qualcode keeps projects in SQLite or PostgreSQL, not {dialect}")
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(unique))
+        .returning(*table.primary_key.columns)  # a row back only if this call inserted it
+    )
+    return session.execute(statement).first() is not None

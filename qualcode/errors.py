@@ -6,6 +6,7 @@
      ├── ProjectNotFound          no qualcode project where one was looked for
      ├── NotFound                 an unknown document, segment or code name
      ├── NotAllowed               another coder's work, or a lead's job (see visibility)
+     ├── NoCoder                  a command acts as someone, and nobody said who
      └── ImportConflict           a changed file would lose codings on --replace
 
 The CLI prints ``str(error)`` as one line and exits with status 1.
@@ -62,6 +63,15 @@ class ProjectNotFound(QualcodeError):
 
 class NotFound(QualcodeError):
     """An unknown document, segment or code, with the nearest names as a hint."""
+
+
+class NoCoder(QualcodeError):
+    """A change needs a coder's name, and none was given."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "say who you are: qualcode --as NAME COMMAND ... (or set QUALCODE_CODER=NAME)"
+        )
 
 
 class NotAllowed(QualcodeError):

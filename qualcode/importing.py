@@ -25,8 +25,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from .changes import log_change
 from .errors import ImportConflict, InputError, QualcodeError
-from .models import Coding, CodingLog, Document, Segment, Speaker, Suggestion
+from .models import Coding, Document, Segment, Speaker, Suggestion
 from .nlp import load_pipeline
 from .project import Project
 from .readers import SUFFIXES, read_transcript
@@ -408,20 +409,10 @@ def _relocate_codings(session: Session, document: Document, new_text: str) -> in
     )
     for coding, where in placed:
         if where != coding.start:
-            length = coding.end - coding.start
-            session.add(
-                CodingLog(
-                    coder_id=None,
-                    action="move",
-                    coding_id=coding.id,
-                    data={
-                        "from": [coding.start, coding.end],
-                        "to": [where, where + length],
-                        "reason": "document replaced",
-                    },
-                )
-            )
-            coding.start, coding.end = where, where + length
+            before = [coding.start, coding.end]
+            coding.start, coding.end = where, where + coding.end - coding.start
+            moved = {"from": before, "to": [coding.start, coding.end]}
+            log_change(session, None, "move", coding, **moved, reason="document replaced")
         coding.segment_id = None
     return len(placed)
 

@@ -9,6 +9,7 @@ or a lead, writes it. Who sees which memos is decided in :mod:`qualcode.visibili
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
@@ -47,17 +48,24 @@ def write_memo(
         session.flush()
         log_change(session, author, "memo", coding, previous_memo=before)
         return coding
+    place: dict[str, Any] = {"coder_id": str(author.id)}  # where the log shows the memo
     if target_type == "document":
-        target_id = str(find_document(session, target).id)
+        target_id = place["document_id"] = str(find_document(session, target).id)
     elif target_type == "segment":
         if segment is None:
             raise QualcodeError("a segment memo needs the document and the segment number")
-        target_id = str(find_segment(session, target, segment).id)
+        found = find_segment(session, target, segment)
+        target_id = str(found.id)
+        place |= {"document_id": str(found.document_id), "start": found.start, "end": found.end}
     else:
-        target_id = str(find_code(session, target).id)
+        target_id = place["code_id"] = str(find_code(session, target).id)
     memo = Memo(target_type=target_type, target_id=target_id, coder_id=author.id, text=text)
     session.add(memo)
     session.flush()
+    log_change(
+        session, author, "note", None, **place, memo_id=str(memo.id), target_type=target_type,
+        text=text,
+    )  # fmt: skip
     return memo
 
 

@@ -32,6 +32,13 @@ from .db import Base
 CODER_ROLES = ("coder", "lead")
 CODING_ORIGINS = ("manual", "suggestion", "import", "consensus")
 SUGGESTION_STATUSES = ("pending", "accepted", "rejected")
+# Every kind of entry the coding log holds. A coder's change writes add, remove, recode,
+# memo (a coding's memo), note (a memo on a document, segment or code), accept, reject,
+# settle (an adjudicated item); undo takes one back; move is written by a re-import
+# (`import --replace`), which nobody undoes.
+LOG_ACTIONS = (
+    "add", "remove", "recode", "memo", "note", "accept", "reject", "settle", "undo", "move",
+)  # fmt: skip
 
 
 def utcnow() -> datetime:
@@ -159,9 +166,17 @@ class Assignment(Base):
         return f"<Assignment {self.document_id} -> {self.coder_id}>"
 
 
+# What makes a coding one coding: its place, its code and its coder (not its origin or
+# memo). The database keeps it single, however many writers send it at once.
+CODING_IDENTITY = ("document_id", "start", "end", "code_id", "coder_id")
+
+
 class Coding(Base):
+    """A code on ``Document.text[start:end]`` by one coder. Removing a coding deletes the
+    row (the coding log keeps what it was), so no removed row stands in a new one's way."""
+
     __tablename__ = "codings"
-    __table_args__ = (Index("ix_codings_document_span", "document_id", "start", "end"),)
+    __table_args__ = (Index("uq_codings_identity", *CODING_IDENTITY, unique=True),)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id", ondelete="RESTRICT"))
     start: Mapped[int] = mapped_column(Integer)
@@ -236,7 +251,15 @@ class Memo(Base):
 
 
 class CodingLog(Base):
-    """Append-only record of every change to codings: who, what, when."""
+    """Append-only record of every change a coder makes: who, what, when.
+
+    ``action`` is one of ``LOG_ACTIONS``. ``data`` always holds the
+    place the change was about (``document_id``, ``start``, ``end``, ``code_id``,
+    ``coder_id``; null where the change has none, as a memo on a code) and what undoing
+    it needs. The entries of one change (one command: a merge, several accepts, a
+    settled item) share a ``change_id``, so one undo takes the change back whole.
+    ``coding_id`` is the coding concerned, if any.
+    """
 
     __tablename__ = "coding_log"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -245,5 +268,6 @@ class CodingLog(Base):
         ForeignKey("coders.id", ondelete="SET NULL"), index=True
     )
     action: Mapped[str] = mapped_column(String(16))
-    coding_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    coding_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    change_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from .changes import place_of
 from .lookup import code_and_descendants, find_document
 from .models import Code, Coder, Coding, CodingLog, Document, Segment, Speaker
 from .project import Project
@@ -279,17 +280,24 @@ def history(
         entries = session.execute(query).all()
         names = _themes(session)
         documents = dict(session.execute(select(Document.id, Document.name)).all())
-        texts = document_texts(session, (uuid.UUID(e.data["document_id"]) for e, _c in entries))
+        places = [place_of(entry.data) for entry, _name in entries]
+        texts = document_texts(session, (p.document_id for p in places if p.document_id))
         rows = []
-        for entry, coder_name in entries:
-            data = entry.data
-            doc_id = uuid.UUID(data["document_id"])
-            quote = texts.get(doc_id, "")[data["start"] : data["end"]]
-            code = names.get(uuid.UUID(data["code_id"]), ("(deleted code)", ""))[0]
+        for (entry, coder_name), place in zip(entries, places, strict=True):
+            text = texts.get(place.document_id, "") if place.document_id else ""
+            # a memo on a document or code has no span: show the memo
+            quote = text[place.start : place.end] if place.start is not None else None
+            code = names.get(place.code_id, ("(deleted code)", ""))[0] if place.code_id else None
             rows.append(
                 (
-                    entry.id, entry.at, coder_name, entry.action, documents.get(doc_id),
-                    code, data["start"], data["end"], quote,
+                    entry.id, entry.at, coder_name, entry.action,
+                    documents.get(place.document_id), code, place.start, place.end,
+                    quote if quote is not None else (entry.data or {}).get("text", ""),
                 )
             )  # fmt: skip
-    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    # Spans stay ints, None where a change has none (a float column would print 120.0).
+    for column in ("start", "end"):
+        where = HISTORY_COLUMNS.index(column)
+        frame[column] = pd.Series([row[where] for row in rows], dtype=object)
+    return frame

@@ -76,3 +76,37 @@ def coded_project(example_root: Path, coded_database: Path) -> Project:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of Debian's, started once per test run (see tests/postgres.py)."""
+    from postgres import running_server, server_binaries
+
+    if server_binaries() is None:
+        pytest.skip("PostgreSQL is not installed: apt-get install postgresql (.ci/run does)")
+    pytest.importorskip("psycopg", reason="the PostgreSQL driver: pip install -e '.[test]'")
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path: Path) -> str:
+    """An empty database on each backend qualcode supports: a SQLite file, a PostgreSQL one."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'qualcode.db'}"
+    return request.getfixturevalue("postgres_server").database()
+
+
+@pytest.fixture
+def small_project(tmp_path: Path, database_url: str) -> Project:
+    """One example transcript and the codebook, on each backend (``database_url``)."""
+    root = tmp_path / "small"
+    (root / "transcripts").mkdir(parents=True)
+    shutil.copy(REPO / "transcripts" / "area-1-mapping-workshop.md", root / "transcripts")
+    with init_project(root, database_url) as made:
+        with made.transaction() as session:
+            sync_codebook(session, load_codebook(REPO / "codebook.yaml"))
+        report = import_files(made, [root / "transcripts"])
+        assert not report.failed, [r.message for r in report.failed]
+        yield made

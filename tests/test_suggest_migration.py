@@ -48,7 +48,8 @@ def test_a_project_made_at_schema_0002_opens_and_keeps_its_suggestions(tmp_path)
         listed = suggestions(project)
         assert listed.id.tolist() == [7] and listed.text.tolist() == ["we trust them"]
         with project.transaction() as session:  # made for no one in particular: anyone decides
-            (coding,) = accept(session, [7], "ana")
+            (done,) = accept(session, [7], "ana")
+            coding = done.coding
         with project.sessionmaker() as session:
             assert session.get(Coding, coding.id).origin == "suggestion"
             assert session.get(Suggestion, 7).coding_id == coding.id

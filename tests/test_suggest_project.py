@@ -163,10 +163,11 @@ def test_accepting_codes_the_segment_as_the_coder_and_marks_it(study):
     run_suggestions(study, "ana", settings=FAST)
     chosen = pending(study, "ana")[0]
     with study.transaction() as session:
-        (coding,) = accept(session, [chosen.id], "ana")
+        (done,) = accept(session, [chosen.id], "ana")
+    assert done.new and done.suggestion_id == chosen.id
     with study.sessionmaker() as session:
         row = session.get(Suggestion, chosen.id)
-        coding = session.get(Coding, coding.id)
+        coding = session.get(Coding, done.coding.id)
         segment = session.get(Segment, row.segment_id)
         assert row.status == "accepted" and row.coding_id == coding.id
         assert row.decided_by_id == get_coder(session, "ana").id and row.decided_at is not None
@@ -311,7 +312,7 @@ def test_cli_suggest_lists_accepts_and_rejects(study, runner):
     accepted = invoke(runner, root, "accept", ids[0], "--coder", "ana")
     assert accepted.output.startswith(f"suggestion {ids[0]} accepted: coding ")
     rejected = invoke(runner, root, "reject", ids[1], "--coder", "ana")
-    assert rejected.output == "1 suggestion(s) rejected\n"
+    assert rejected.output == "1 rejected now, 0 rejected before\n"
     statuses = json.loads(invoke(runner, root, "suggestions", "--status", "all", "--json").output)
     assert {row["id"]: row["status"] for row in statuses}[int(ids[1])] == "rejected"
     codings = json.loads(invoke(runner, root, "codings", "--json").output)
@@ -324,7 +325,7 @@ def test_cli_suggest_needs_to_know_for_whom(study, runner, monkeypatch):
     monkeypatch.delenv("QUALCODE_CODER", raising=False)
     result = runner.invoke(cli, ["--project", str(study.root), "suggest"])
     assert result.exit_code == 1
-    assert "say whom the suggestions are for: --coder NAME or --as NAME" in result.output
+    assert "say who you are: qualcode --as NAME COMMAND ..." in result.output
 
 
 def test_cli_evaluate_prints_a_table_and_json(study, runner):

@@ -15,7 +15,7 @@ import click
 import pandas as pd
 from rich.console import Console
 
-from ..errors import QualcodeError
+from ..errors import NoCoder, QualcodeError
 from ..project import DB_ENV, Project, open_project
 from ..visibility import NOBODY, Who
 
@@ -41,6 +41,14 @@ class CommandContext:
     def open(self) -> Project:
         return open_project(self.root, self.db)
 
+    def coder(self, named: str | None = None) -> str:
+        """Who acts: the command's ``--coder``, else the global ``--as`` (or QUALCODE_CODER)."""
+        given = named or self.viewer
+        who = given.strip() if isinstance(given, str) else ""
+        if not who:
+            raise NoCoder()
+        return who
+
     @property
     def asker(self) -> Who:
         """Who asks, for what they may see (:mod:`qualcode.visibility`): the ``--as`` name,
@@ -49,6 +57,9 @@ class CommandContext:
 
 
 pass_context = click.make_pass_decorator(CommandContext)
+CODER_ALIAS_HELP = "Act as NAME: the same as `qualcode --as NAME` [env QUALCODE_CODER]."
+# Commands that act as someone take this; resolve it with CommandContext.coder().
+coder_option = click.option("--coder", metavar="NAME", help=CODER_ALIAS_HELP)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 

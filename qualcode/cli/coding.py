@@ -15,6 +15,7 @@ from ._base import (
     CommandContext,
     cell,
     cli,
+    coder_option,
     console,
     json_option,
     pass_context,
@@ -22,13 +23,6 @@ from ._base import (
     records,
 )
 from .codebook import codebook
-
-coder_option = click.option(
-    "--coder",
-    envvar="QUALCODE_CODER",
-    required=True,
-    help="Who is coding [env QUALCODE_CODER].",
-)
 
 
 def _span(session, document: str, where: str) -> tuple[int, int]:
@@ -52,13 +46,14 @@ def _span(session, document: str, where: str) -> tuple[int, int]:
 @click.option("--memo", help="A note on this coding.")
 @pass_context
 def code_(
-    obj: CommandContext, document: str, where: str, code: str, coder: str, memo: str | None
+    obj: CommandContext, document: str, where: str, code: str, coder: str | None, memo: str | None
 ) -> None:
     """Apply CODE to a segment or a span of DOCUMENT.
 
     SEGMENT is a number from `qualcode segments DOCUMENT`; START-END are character
     offsets.
     """
+    coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
         start, end = _span(session, document, where)
         made = coding.apply_coding(session, document, start, end, code, coder, memo=memo)
@@ -75,11 +70,14 @@ def code_(
 @click.argument("code")
 @coder_option
 @pass_context
-def uncode(obj: CommandContext, document: str, where: str, code: str, coder: str) -> None:
+def uncode(
+    obj: CommandContext, document: str, where: str, code: str, coder: str | None
+) -> None:
     """Remove your coding of CODE from a segment or span.
 
     SEGMENT|START-END as for `qualcode code`.
     """
+    coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
         start, end = _span(session, document, where)
         removed = coding.uncode(session, document, start, end, code, coder)
@@ -121,8 +119,8 @@ def codings(
 @click.option(
     "--coder",
     "who",
-    envvar="QUALCODE_CODER",
-    help="Coder of rows without one [env QUALCODE_CODER].",
+    metavar="NAME",
+    help="Coder of rows without one [default: the global --as NAME, or QUALCODE_CODER].",
 )
 @json_option
 @pass_context
@@ -133,7 +131,7 @@ def codings_import(obj: CommandContext, path: Path, who: str | None, as_json: bo
     text (as Taguette exports it).
     """
     with obj.open() as project:
-        report = sheets.import_codings(project, path, coder=who, by=obj.viewer)
+        report = sheets.import_codings(project, path, coder=who or obj.viewer, by=obj.viewer)
     if as_json:
         print_json(report.__dict__)
     else:
@@ -189,9 +187,9 @@ def history(obj: CommandContext, who: str | None, limit: int, as_json: bool) -> 
             cell(row.coder),
             row.action,
             cell(row.document),
-            row.code,
-            f"{row.start}-{row.end}",
-            row.text,
+            cell(row.code),
+            "" if row.start is None else f"{row.start}-{row.end}",
+            cell(row.text),
         )
     console().print(table)
 
@@ -199,11 +197,12 @@ def history(obj: CommandContext, who: str | None, limit: int, as_json: bool) -> 
 @cli.command()
 @coder_option
 @pass_context
-def undo(obj: CommandContext, coder: str) -> None:
+def undo(obj: CommandContext, coder: str | None) -> None:
     """Undo your latest change, whatever it was.
 
     Run it again to go further back.
     """
+    coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
         click.echo(coding.undo_last(session, coder))
 
@@ -216,12 +215,18 @@ def undo(obj: CommandContext, coder: str) -> None:
 @coder_option
 @pass_context
 def memo(
-    obj: CommandContext, target_type: str, target: str, text: str, segment: int | None, coder: str
+    obj: CommandContext,
+    target_type: str,
+    target: str,
+    text: str,
+    segment: int | None,
+    coder: str | None,
 ) -> None:
     """Write a memo on a document, segment, code or coding.
 
     A segment memo names its document and --segment N; a coding memo the coding's id.
     """
+    coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
         memos.write_memo(session, target_type, target, text, coder, segment=segment)
     click.echo(f"memo saved on {target_type} {target}" + (f" #{segment}" if segment else ""))
@@ -248,11 +253,12 @@ def memos_(obj: CommandContext, as_json: bool) -> None:
 @click.argument("target")
 @coder_option
 @pass_context
-def codebook_merge(obj: CommandContext, source: str, target: str, coder: str) -> None:
+def codebook_merge(obj: CommandContext, source: str, target: str, coder: str | None) -> None:
     """Move every coding of SOURCE to TARGET.
 
     Then remove SOURCE from codebook.yaml and sync, which archives it.
     """
+    coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
         moved = coding.merge_codes(session, source, target, coder)
     click.echo(
@@ -274,12 +280,13 @@ def codebook_split(
     target: str,
     coding_ids: tuple[str, ...],
     containing: str | None,
-    coder: str,
+    coder: str | None,
 ) -> None:
     """Move some codings of SOURCE to TARGET.
 
     Add TARGET to codebook.yaml and sync first.
     """
+    coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
         moved = coding.split_code(
             session, source, target, coder, coding_ids=coding_ids, containing=containing

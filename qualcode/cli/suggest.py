@@ -8,11 +8,11 @@ import click
 from rich.table import Table
 
 from .. import suggest as suggesting
-from ..errors import QualcodeError
 from ._base import (
     CommandContext,
     cell,
     cli,
+    coder_option,
     console,
     json_option,
     pass_context,
@@ -24,10 +24,6 @@ if TYPE_CHECKING:
     from ..suggest.evaluate import Evaluation
 
 STATUSES = ("pending", "accepted", "rejected", "all")
-
-
-def _who(obj: CommandContext, coder: str | None) -> str | None:
-    return coder or obj.viewer
 
 
 @cli.command()
@@ -42,7 +38,7 @@ def _who(obj: CommandContext, coder: str | None) -> str | None:
     help="Rank by rules and model together, or by one alone.",
 )
 @click.option("--retrain", is_flag=True, help="Train the model again now.")
-@click.option("--coder", envvar="QUALCODE_CODER", help="For whom [env QUALCODE_CODER; else --as].")
+@coder_option
 @click.option("--evaluate", is_flag=True, help="Measure the suggestions instead of storing any.")
 @click.option("--folds", default=5, show_default=True, help="Folds of documents (--evaluate).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the folds (--evaluate).")
@@ -68,16 +64,14 @@ def suggest(
     instead how good the suggestions are here, by cross-validation over the coded
     documents.
     """
-    who = _who(obj, coder)
+    if evaluate:
+        with obj.open() as project:
+            viewer = coder or obj.asker
+            result = suggesting.evaluate_project(project, viewer=viewer, folds=folds, seed=seed)
+        print_json(result.to_json()) if as_json else _print_evaluation(result)
+        return
+    who = obj.coder(coder)
     with obj.open() as project:
-        if evaluate:
-            result = suggesting.evaluate_project(
-                project, viewer=who or obj.asker, folds=folds, seed=seed
-            )
-            print_json(result.to_json()) if as_json else _print_evaluation(result)
-            return
-        if not who:
-            raise QualcodeError("say whom the suggestions are for: --coder NAME or --as NAME")
         report = suggesting.run_suggestions(
             project, who, documents=documents, codes=codes, min_score=min_score,
             method=method, retrain=retrain,
@@ -202,35 +196,35 @@ def suggestions_(
     click.echo(f"{len(frame)} suggestion(s)")
 
 
-decider_option = click.option(
-    "--coder", envvar="QUALCODE_CODER", required=True, help="Who decides [env QUALCODE_CODER]."
-)
-
-
 @cli.command()
 @click.argument("ids", nargs=-1, required=True, type=int)
-@decider_option
+@coder_option
 @pass_context
-def accept(obj: CommandContext, ids: tuple[int, ...], coder: str) -> None:
+def accept(obj: CommandContext, ids: tuple[int, ...], coder: str | None) -> None:
     """Accept suggestions as your codings.
 
     Each becomes your coding of its segment, with origin "suggestion".
     """
+    coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
-        made = suggesting.accept(session, ids, coder)
-        for suggestion_id, coding in zip(ids, made, strict=True):
-            click.echo(f"suggestion {suggestion_id} accepted: coding {coding.id}")
+        done = suggesting.accept(session, ids, coder)
+        for each in done:
+            said = "accepted" if each.new else "was accepted already"
+            click.echo(f"suggestion {each.suggestion_id} {said}: coding {each.coding.id}")
+    new = sum(each.new for each in done)
+    click.echo(f"{new} accepted now, {len(done) - new} accepted before")
 
 
 @cli.command()
 @click.argument("ids", nargs=-1, required=True, type=int)
-@decider_option
+@coder_option
 @pass_context
-def reject(obj: CommandContext, ids: tuple[int, ...], coder: str) -> None:
+def reject(obj: CommandContext, ids: tuple[int, ...], coder: str | None) -> None:
     """Reject suggestions, for good.
 
     They are never suggested to you again, and the next model learns from them.
     """
+    coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
         changed = suggesting.reject(session, ids, coder)
-    click.echo(f"{changed} suggestion(s) rejected")
+    click.echo(f"{changed} rejected now, {len(set(ids)) - changed} rejected before")

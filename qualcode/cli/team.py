@@ -8,7 +8,16 @@ from .. import team
 from ..coding import get_coder
 from ..models import CODER_ROLES
 from ..visibility import round_is_open
-from ._base import CommandContext, cli, console, json_option, pass_context, print_json, records
+from ._base import (
+    CommandContext,
+    cli,
+    coder_option,
+    console,
+    json_option,
+    pass_context,
+    print_json,
+    records,
+)
 
 
 @cli.command()
@@ -54,7 +63,7 @@ def assignments_(obj: CommandContext, as_json: bool) -> None:
 
 @cli.command("round")
 @click.argument("action", type=click.Choice(["open", "close", "status"]))
-@click.option("--coder", envvar="QUALCODE_CODER", help="The lead [env QUALCODE_CODER].")
+@coder_option
 @pass_context
 def round_(obj: CommandContext, action: str, coder: str | None) -> None:
     """Open or close the blind round, or say which it is.
@@ -62,10 +71,9 @@ def round_(obj: CommandContext, action: str, coder: str | None) -> None:
     While the round is open everyone sees everyone's codings. Only a lead opens or
     closes it: `qualcode --as LEAD round open`.
     """
+    lead = obj.coder(coder) if action != "status" else None
     with obj.open() as project, project.transaction() as session:
-        if action != "status":
-            if not coder:
-                raise click.UsageError("say who the lead is: --coder NAME")
-            team.set_round(session, coder, open_=action == "open")
+        if lead is not None:
+            team.set_round(session, lead, open_=action == "open")
         state = "open" if round_is_open(session) else "closed (blind coding)"
     click.echo(f"round {state}")

@@ -24,7 +24,7 @@ from spacy.language import Language
 from sqlalchemy import select
 
 from ..coding import get_coder
-from ..errors import QualcodeError
+from ..errors import NoCoder, QualcodeError
 from ..lookup import code_and_descendants, find_document
 from ..models import Document, Setting
 from ..nlp import load_pipeline
@@ -222,7 +222,7 @@ def run_suggestions(
     if method not in METHOD_CHOICES:
         raise QualcodeError(f"unknown method {method!r}: one of {', '.join(METHOD_CHOICES)}")
     if not coder or not coder.strip():
-        raise QualcodeError("say who the suggestions are for: --coder NAME (or QUALCODE_CODER)")
+        raise NoCoder()
     nlp = nlp or load_pipeline()
     with project.transaction() as session:
         get_coder(session, coder)

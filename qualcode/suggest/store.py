@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..changes import decision_state, log_change, one_change
 from ..coding import apply_coding, get_coder
 from ..errors import NotFound, QualcodeError
 from ..lookup import code_and_descendants, find_document
@@ -99,47 +100,71 @@ def _decidable(session: Session, ids: Iterable[int], coder: Coder) -> list[Sugge
     return rows
 
 
-def accept(session: Session, ids: Iterable[int], coder: str | Coder) -> list[Coding]:
+@dataclass(frozen=True)
+class Accepted:
+    """A suggestion accepted, its coding, and whether it was accepted now (``new``) or
+    had been accepted before (then nothing changed)."""
+
+    suggestion_id: int
+    coding: Coding
+    new: bool
+
+
+def accept(session: Session, ids: Iterable[int], coder: str | Coder) -> list[Accepted]:
     """Code each suggested segment as ``coder`` (origin ``suggestion``); mark it accepted.
 
-    A rejected suggestion may still be accepted (a change of mind); an accepted one is
-    left as it is. One failure (an unknown id, an exclusive theme) undoes the lot, since
-    the caller's transaction rolls back.
+    A rejected suggestion may still be accepted (a change of mind); an accepted one whose
+    coding is still there is left as it is (``new`` False). The lot is one change (one
+    undo takes it back), and one failure (an unknown id, an exclusive theme) undoes it,
+    since the caller's transaction rolls back.
     """
     person = get_coder(session, coder)
-    made = []
-    for row in _decidable(session, ids, person):
-        if row.status == "accepted" and row.coding_id is not None:
-            existing = session.get(Coding, row.coding_id)
-            if existing is not None:
-                made.append(existing)
+    done = []
+    with one_change(session):
+        for row in _decidable(session, ids, person):
+            existing = session.get(Coding, row.coding_id) if row.coding_id else None
+            if row.status == "accepted" and existing is not None:
+                done.append(Accepted(row.id, existing, new=False))
                 continue
-        segment = session.get_one(Segment, row.segment_id)
-        document = session.get_one(Document, segment.document_id)
-        code = session.get_one(Code, row.code_id)
-        coding = apply_coding(
-            session, document, segment.start, segment.end, code, person, origin="suggestion"
-        )
-        row.status, row.coding_id = "accepted", coding.id
-        row.decided_by_id, row.decided_at = person.id, datetime.now(UTC)
-        made.append(coding)
+            before = decision_state(row)
+            segment = session.get_one(Segment, row.segment_id)
+            document = session.get_one(Document, segment.document_id)
+            code = session.get_one(Code, row.code_id)
+            coding = apply_coding(
+                session, document, segment.start, segment.end, code, person, origin="suggestion"
+            )
+            row.status, row.coding_id = "accepted", coding.id
+            row.decided_by_id, row.decided_at = person.id, datetime.now(UTC)
+            log_change(session, person, "accept", coding, suggestion_id=row.id, previous=before)
+            done.append(Accepted(row.id, coding, new=True))
     session.flush()
-    return made
+    return done
 
 
 def reject(session: Session, ids: Iterable[int], coder: str | Coder) -> int:
-    """Mark suggestions rejected by ``coder``; how many changed (already rejected: none)."""
+    """Mark suggestions rejected by ``coder``; how many changed (already rejected: none).
+    The lot is one change, which one undo takes back."""
     person = get_coder(session, coder)
     changed = 0
-    for row in _decidable(session, ids, person):
-        if row.status == "accepted":
-            raise QualcodeError(
-                f"suggestion {row.id} is already accepted: remove its coding instead "
-                "(`qualcode uncode DOCUMENT SEGMENT CODE`)"
-            )
-        if row.status != "rejected":
+    with one_change(session):
+        for row in _decidable(session, ids, person):
+            if row.status == "accepted":
+                raise QualcodeError(
+                    f"suggestion {row.id} is already accepted: remove its coding instead "
+                    "(`qualcode uncode DOCUMENT SEGMENT CODE`)"
+                )
+            if row.status == "rejected":
+                continue
+            before = decision_state(row)
             row.status = "rejected"
             row.decided_by_id, row.decided_at = person.id, datetime.now(UTC)
+            segment = session.get_one(Segment, row.segment_id)
+            log_change(
+                session, person, "reject", None, document_id=str(segment.document_id),
+                start=segment.start, end=segment.end, code_id=str(row.code_id),
+                coder_id=str(row.coder_id) if row.coder_id else None, suggestion_id=row.id,
+                previous=before,
+            )  # fmt: skip
             changed += 1
     session.flush()
     return changed

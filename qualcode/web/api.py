@@ -198,7 +198,7 @@ def suggestions(
 def accept(web: Web, who: CoderName, suggestion_id: SuggestionId) -> list[dict[str, Any]]:
     with web.project.transaction() as session:
         made = suggesting.accept(session, [suggestion_id], who)
-        return [records.coding(session, each) for each in made]
+        return [records.coding(session, each.coding) for each in made]
 
 
 @router.post(
