@@ -197,3 +197,12 @@ def test_tables_and_messages_print_bracketed_text_as_written(runner, tmp_path):
     assert "Trust [provisional]" in book and "[b]Relying[/b] on each other." in book
     assert "Relations [draft]" in shows("agreement")
     assert "[crosstalk] It took [bold]years[/bold]." in shows("suggestions")
+
+
+
+def test_assignments_says_when_there_are_none(runner, tmp_path):
+    run(runner, tmp_path, "init")
+    assert run(runner, tmp_path, "assignments").output == (
+        "No document is assigned yet: `qualcode assign DOCUMENT... --coders A,B`.\n"
+    )
+    assert json.loads(run(runner, tmp_path, "assignments", "--json").output) == []

@@ -56,9 +56,12 @@ def assignments_(obj: CommandContext, as_json: bool) -> None:
     if as_json:
         print_json(records(frame, team.ASSIGNMENT_COLUMNS))
         return
+    if frame.empty:
+        click.echo("No document is assigned yet: `qualcode assign DOCUMENT... --coders A,B`.")
+        return
     grouped = frame.groupby("document")["coder"].apply(", ".join)
     for document, names in grouped.items():
-        console().print(f"{document}: {names}", highlight=False)
+        console().print(f"{document}: {names}")
 
 
 @cli.command("round")
