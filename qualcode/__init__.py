@@ -14,39 +14,42 @@ seconds to import.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-# Public name -> (module, name in that module); a module itself when the name is None.
-_EXPORTS: dict[str, tuple[str, str | None]] = {
-    "queries": (".queries", None),
-    "Codebook": (".codebook", "Codebook"),
-    "load_codebook": (".codebook", "load_codebook"),
-    "sync_codebook": (".codebook", "sync_codebook"),
-    "apply_coding": (".coding", "apply_coding"),
-    "code_segment": (".coding", "code_segment"),
-    "merge_codes": (".coding", "merge_codes"),
-    "split_code": (".coding", "split_code"),
-    "uncode": (".coding", "uncode"),
-    "undo_last": (".coding", "undo_last"),
-    "CodebookError": (".errors", "CodebookError"),
-    "ImportConflict": (".errors", "ImportConflict"),
-    "InputError": (".errors", "InputError"),
-    "NotFound": (".errors", "NotFound"),
-    "ProjectNotFound": (".errors", "ProjectNotFound"),
-    "QualcodeError": (".errors", "QualcodeError"),
-    "render_export": (".export", "render_export"),
-    "ImportReport": (".importing", "ImportReport"),
-    "import_files": (".importing", "import_files"),
-    "Project": (".project", "Project"),
-    "init_project": (".project", "init_project"),
-    "open_project": (".project", "open_project"),
-    "coded_quotes": (".quotes", "quotes"),
-    "read_transcript": (".readers", "read_transcript"),
-    "agreement_table": (".reliability", "agreement_table"),
-    "export_codings": (".sheets", "export_codings"),
-    "import_codings": (".sheets", "import_codings"),
-}
+from .lazy import lazy_exports
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "queries": ".queries:",
+        "Codebook": ".codebook",
+        "load_codebook": ".codebook",
+        "sync_codebook": ".codebook",
+        "apply_coding": ".coding",
+        "code_segment": ".coding",
+        "merge_codes": ".coding",
+        "split_code": ".coding",
+        "uncode": ".coding",
+        "undo_last": ".coding",
+        "CodebookError": ".errors",
+        "ImportConflict": ".errors",
+        "InputError": ".errors",
+        "NotFound": ".errors",
+        "ProjectNotFound": ".errors",
+        "QualcodeError": ".errors",
+        "render_export": ".export",
+        "ImportReport": ".importing",
+        "import_files": ".importing",
+        "Project": ".project",
+        "init_project": ".project",
+        "open_project": ".project",
+        "coded_quotes": ".quotes:quotes",
+        "read_transcript": ".readers",
+        "agreement_table": ".reliability",
+        "export_codings": ".sheets",
+        "import_codings": ".sheets",
+    },
+)
 
 __all__ = [
     "Codebook",
@@ -77,20 +80,6 @@ __all__ = [
     "uncode",
     "undo_last",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'qualcode' has no attribute {name!r}")
-    module_name, attribute = _EXPORTS[name]
-    module = importlib.import_module(module_name, __name__)
-    value = module if attribute is None else getattr(module, attribute)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
 
 
 if TYPE_CHECKING:  # what type checkers and editors see

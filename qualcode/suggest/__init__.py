@@ -20,63 +20,63 @@ itself is ``evaluate.evaluate``: ``evaluate`` here is its module.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
-# Public name -> the module that defines it. Modules outside LIGHT need spaCy.
-_EXPORTS = {
-    "METHOD_CHOICES": "combine",
-    "SUGGESTERS": "base",
-    "SuggestContext": "base",
-    "Suggester": "base",
-    "get_suggester": "base",
-    "register_suggester": "base",
-    "CodeInfo": "data",
-    "Corpus": "data",
-    "Scope": "data",
-    "leaf_codes": "data",
-    "load_corpus": "data",
-    "scope_for": "data",
-    "Evaluation": "evaluate",
-    "SuggestionModel": "run",
-    "SuggestReport": "run",
-    "ensure_model": "run",
-    "evaluate_project": "run",
-    "run_suggestions": "run",
-    "SUGGESTION_COLUMNS": "store",
-    "accept": "store",
-    "reject": "store",
-    "store_suggestions": "store",
-    "suggestions": "store",
-}
-_LIGHT = frozenset({"combine", "data", "store"})
+from ..lazy import lazy_exports
+
+# What ``qualcode suggest --method`` takes: "combined", or one built-in suggester alone.
+# Defined here, not beside the calibrator, because the command line reads it at start.
+METHOD_CHOICES = ("combined", "rules", "model")
+
+# Names are imported when first used: ``store`` and ``data`` need no spaCy.
+_exports = lazy_exports(
+    __name__,
+    {
+        "SUGGESTERS": ".base",
+        "SuggestContext": ".base",
+        "Suggester": ".base",
+        "get_suggester": ".base",
+        "register_suggester": ".base",
+        "CodeInfo": ".data",
+        "Corpus": ".data",
+        "Scope": ".data",
+        "leaf_codes": ".data",
+        "load_corpus": ".data",
+        "scope_for": ".data",
+        "Evaluation": ".evaluate",
+        "SuggestionModel": ".run",
+        "SuggestReport": ".run",
+        "ensure_model": ".run",
+        "evaluate_project": ".run",
+        "run_suggestions": ".run",
+        "SUGGESTION_COLUMNS": ".store",
+        "Accepted": ".store",
+        "accept": ".store",
+        "reject": ".store",
+        "store_suggestions": ".store",
+        "suggestions": ".store",
+    },
+)
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'qualcode.suggest' has no attribute {name!r}")
-    module = _EXPORTS[name]
-    if module not in _LIGHT:
-        # The built-in suggesters register themselves, like add-ons, when imported.
-        importlib.import_module(".rules", __name__)
-        importlib.import_module(".textcat", __name__)
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    if name in {"SUGGESTERS", "get_suggester"}:
+        from . import rules, textcat  # noqa: F401  (the built-in suggesters register on import)
+    return _exports(name)
 
 
 if TYPE_CHECKING:
     from .base import SUGGESTERS, SuggestContext, Suggester, get_suggester, register_suggester
-    from .combine import METHOD_CHOICES
     from .data import CodeInfo, Corpus, Scope, leaf_codes, load_corpus, scope_for
     from .evaluate import Evaluation
     from .run import SuggestionModel, SuggestReport, ensure_model, evaluate_project, run_suggestions
-    from .store import SUGGESTION_COLUMNS, accept, reject, store_suggestions, suggestions
+    from .store import SUGGESTION_COLUMNS, Accepted, accept, reject, store_suggestions, suggestions
 
 __all__ = [
     "METHOD_CHOICES",
     "SUGGESTERS",
     "SUGGESTION_COLUMNS",
+    "Accepted",
     "CodeInfo",
     "Corpus",
     "Evaluation",

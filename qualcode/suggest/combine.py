@@ -27,9 +27,6 @@ from typing import Any
 import numpy as np
 
 METHODS = ("rules", "model", "combined")
-# What ``qualcode suggest --method`` takes: "combined", or one built-in suggester alone. Kept
-# here, away from spaCy, because the command line needs it before any command runs.
-METHOD_CHOICES = ("combined", "rules", "model")
 PRIOR_STRENGTH = 4.0  # pseudo-hits pulling a code's rule precision towards the global one
 L2 = 1.0  # ridge penalty of the logistic regressions (in units of one example)
 

@@ -29,9 +29,10 @@ from ..lookup import code_and_descendants, find_document
 from ..models import Document, Setting
 from ..nlp import load_pipeline
 from ..project import Project
+from . import METHOD_CHOICES
 from .base import SuggestContext, get_suggester
 from .batch import make_batch
-from .combine import METHOD_CHOICES, Calibrator, Scores, sigmoid
+from .combine import Calibrator, Scores, sigmoid
 from .data import (
     CodeInfo,
     Corpus,
