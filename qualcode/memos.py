@@ -9,9 +9,8 @@ or a lead, writes it. Who sees which memos is decided in :mod:`qualcode.visibili
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +20,9 @@ from .lookup import find_code, find_document
 from .models import Code, Coder, Coding, Document, Memo, Segment
 from .project import Project
 from .visibility import Who, changeable, check_may_change, viewer_for
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TARGETS = ("document", "segment", "code", "coding")
 MEMO_COLUMNS = ["id", "target_type", "target", "coder", "text", "created_at", "updated_at"]
@@ -87,6 +89,8 @@ def _coding(session: Session, ref: str, author: Coder) -> Coding:
 def memos(project: Project, *, viewer: Who = None) -> pd.DataFrame:
     """Every memo ``viewer`` may see, with a readable name for what it is about, oldest
     first (a blind coder sees their own)."""
+    import pandas as pd  # here, not at the top: `qualcode memo` starts without it
+
     with project.sessionmaker() as session:
         seen = viewer_for(session, viewer)
         names = {

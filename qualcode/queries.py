@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -19,6 +18,9 @@ from .lookup import code_and_descendants, find_document
 from .models import Code, Coder, Coding, CodingLog, Document, Segment, Speaker
 from .project import Project
 from .visibility import Who, viewer_for
+
+if TYPE_CHECKING:  # pandas is imported by each query: commands that need none start faster
+    import pandas as pd
 
 DOCUMENT_COLUMNS = ["id", "name", "format", "words", "segments", "speakers", "attributes"]
 SEGMENT_COLUMNS = ["ordinal", "id", "speaker", "start", "end", "time_start", "time_end", "text"]
@@ -58,6 +60,8 @@ def documents(project: Project) -> pd.DataFrame:
     Each document attribute also gets a column of its own (``area``, ``method``...), so
     that ``df[df.area == "Area 3"]`` works.
     """
+    import pandas as pd
+
     with project.sessionmaker() as session:
         counts = dict(
             session.execute(
@@ -98,6 +102,8 @@ def documents(project: Project) -> pd.DataFrame:
 
 def segments(project: Project, document: str) -> pd.DataFrame:
     """The segments of one document in order, with speaker label and exact text."""
+    import pandas as pd
+
     with project.sessionmaker() as session:
         doc = find_document(session, document)
         rows = session.execute(
@@ -126,6 +132,8 @@ def codes(project: Project, include_archived: bool = False, *, viewer: Who = Non
     ``codings`` counts a code's own codings; ``codings_total`` adds its descendants'.
     Counts are of the codings ``viewer`` may see (see :mod:`qualcode.visibility`).
     """
+    import pandas as pd
+
     with project.sessionmaker() as session:
         seen = viewer_for(session, viewer)
         used = dict(
@@ -210,6 +218,8 @@ def codings(
     while the round is closed a coder sees only their own codings (see
     :mod:`qualcode.visibility`).
     """
+    import pandas as pd
+
     with project.sessionmaker() as session:
         seen = viewer_for(session, viewer)
         query = (
@@ -259,6 +269,8 @@ def history(
     codings and memos, whoever changed them), and changes to nobody's work by those
     whose work they may see.
     """
+    import pandas as pd
+
     with project.sessionmaker() as session:
         seen = viewer_for(session, viewer)
         owner = CodingLog.data["coder_id"].as_string()

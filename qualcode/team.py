@@ -7,8 +7,8 @@ What each person may see while the round is closed is decided in
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,9 @@ from .lookup import find_document
 from .models import Assignment, Coder, Document, Setting
 from .project import Project
 from .visibility import ROUND_KEY
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ASSIGNMENT_COLUMNS = ["document", "coder", "role", "assigned_at"]
 
@@ -44,6 +47,8 @@ def assign(
 
 def assignments(project: Project) -> pd.DataFrame:
     """Who has which document, one row per pair."""
+    import pandas as pd  # here, not at the top: the team commands start without it
+
     with project.sessionmaker() as session:
         rows = session.execute(
             select(Document.name, Coder.name, Coder.role, Assignment.assigned_at)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 from rich import box
 from rich.table import Column, Table
 from rich.text import Text
 
-from .. import adjudicate as adjudication
 from .. import reliability
 from ..errors import QualcodeError
 from ..project import Project
 from ._base import CommandContext, cli, console, json_option, pass_context, print_json
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 coders_option = click.option(
     "--coders", help="Comma-separated coders to compare [default: everyone assigned a document]."
@@ -178,6 +179,8 @@ def adjudicate(
 
     Each item takes a coder's version, both, or neither.
     """
+    from .. import adjudicate as adjudication  # pandas: only when adjudicating
+
     names = _names(coders)
     with obj.open() as project:
         _allowed(obj, project, "adjudication")
@@ -210,6 +213,8 @@ def adjudicate(
 def _walk(project: Project, items: pd.DataFrame, by: str | None) -> None:
     """Show each item and settle it as the lead answers; each answer is its own
     transaction, so quitting keeps what was settled."""
+    from .. import adjudicate as adjudication
+
     coders = list(items.attrs["coders"])
     keys = {chr(ord("a") + k): name for k, name in enumerate(coders)}
     words = [adjudication.BOTH, adjudication.NEITHER, "skip", "quit"]

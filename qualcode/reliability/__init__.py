@@ -18,18 +18,48 @@ and pooled tables (``tables``), and renders the report (``html``).
 The ``consensus`` coder, whom adjudication writes, is compared only when named.
 """
 
-from .html import heat_colour, render_html, report_title, write_html
-from .tables import agreement_table, item_key, items
-from .units import (
-    CONSENSUS,
-    DISAGREEMENT_COLUMNS,
-    EXCLUSIVE,
-    UNITS,
-    AgreementReport,
-    Variable,
-    require_lead_or_open_round,
-    variables,
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
+
+# What agreement is measured over (``--unit``). Here, not in ``units`` with pandas, because
+# the command line reads it at start; the other names are imported when first used.
+UNITS = ("segment", "span")
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "heat_colour": ".html",
+        "render_html": ".html",
+        "report_title": ".html",
+        "write_html": ".html",
+        "agreement_table": ".tables",
+        "item_key": ".tables",
+        "items": ".tables",
+        "CONSENSUS": ".units",
+        "DISAGREEMENT_COLUMNS": ".units",
+        "EXCLUSIVE": ".units",
+        "AgreementReport": ".units",
+        "Variable": ".units",
+        "require_lead_or_open_round": ".units",
+        "variables": ".units",
+    },
 )
+
+if TYPE_CHECKING:
+    from .html import heat_colour, render_html, report_title, write_html
+    from .tables import agreement_table, item_key, items
+    from .units import (
+        CONSENSUS,
+        DISAGREEMENT_COLUMNS,
+        EXCLUSIVE,
+        AgreementReport,
+        Variable,
+        require_lead_or_open_round,
+        variables,
+    )
 
 __all__ = [
     "CONSENSUS",

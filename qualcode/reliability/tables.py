@@ -12,12 +12,12 @@ import pandas as pd
 from .. import agreement as stats
 from ..errors import QualcodeError
 from ..project import Project
+from . import UNITS
 from .units import (
     ABSENT,
     CODE,
     DISAGREEMENT_COLUMNS,
     PRESENT,
-    UNITS,
     AgreementReport,
     Units,
     Variable,

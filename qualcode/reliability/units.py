@@ -18,7 +18,6 @@ from ..lookup import code_and_descendants, find_code
 from ..models import Assignment, Code, Coder, Coding, Document, Segment, Speaker
 from ..visibility import CONSENSUS, NOBODY, require_everyone
 
-UNITS = ("segment", "span")
 CODE, EXCLUSIVE = "code", "exclusive theme"
 ABSENT, PRESENT, NONE = "absent", "present", "none"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "agreement"
