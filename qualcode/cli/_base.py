@@ -9,15 +9,17 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 from rich.console import Console
 
 from ..errors import NoCoder, QualcodeError
 from ..project import DB_ENV, Project, open_project
 from ..visibility import NOBODY, Who
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class QualcodeGroup(click.Group):

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 from rich.text import Text
 from rich.tree import Tree
 
 from .. import queries
 from ..codebook import SyncReport, load_codebook, sync_codebook
 from ._base import CommandContext, cli, console, json_option, pass_context, print_json, records
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_CODEBOOK = "codebook.yaml"
 

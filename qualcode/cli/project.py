@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Column, Table
@@ -26,6 +25,9 @@ from ._base import (
     print_json,
     records,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @cli.command()
