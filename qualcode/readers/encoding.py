@@ -5,16 +5,22 @@ editors add a byte order mark, old Macs end lines with ``\\r``. We accept, in th
 
 1. UTF-16 LE or BE with a byte order mark;
 2. UTF-8, with or without a byte order mark (the mark is dropped);
-3. cp1252 (Windows Western), reported in ``Transcript.notes`` because it is a guess.
+3. mostly UTF-8: a file whose valid UTF-8 characters outnumber its stray bytes (a pasted
+   line from an old editor) is read as UTF-8, each run of bad bytes replaced with "�"
+   (U+FFFD) and the lines named in ``Transcript.notes``;
+4. cp1252 (Windows Western), reported in ``Transcript.notes`` because it is a guess.
 
 Line ends become ``\\n``; nothing else changes, so offsets stay true to what the user wrote.
-A file that is empty, or looks binary (an image, a PDF, a zip), is refused with an
-:class:`~qualcode.errors.InputError` saying what to do instead.
+A file that is empty, or is binary (an image, a PDF, a zip, or any file with a NUL byte or
+where more than 1 % of the characters are control or unassigned characters) is refused
+with an :class:`~qualcode.errors.InputError` saying what to do instead.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
+import unicodedata
 from pathlib import Path
 
 from qualcode.errors import InputError
@@ -29,13 +35,20 @@ _MAGIC = (
     (b"PK\x03\x04", "a zip archive (a .docx or .odt file has this form)"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Word .doc file"),
 )
+# Text has almost none of these; random bytes read as cp1252 are a tenth control characters.
+BINARY_SHARE = 0.01
+_WHITESPACE_CONTROLS = frozenset("\t\n\r\x0b\x0c")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_ESCAPED = re.compile(r"[\udc80-\udcff]+")  # bytes that were not UTF-8, as surrogateescape
+_LINES_NAMED = 10
 
 
 def decode(path: Path, data: bytes) -> tuple[str, str | None]:
     """Decode a text transcript and normalise its line ends.
 
-    Returns the text and a note for ``Transcript.notes`` when the encoding was guessed
-    (``None`` otherwise). Raises :class:`InputError` for empty or binary files.
+    Returns the text and a note for ``Transcript.notes`` when the encoding was guessed or
+    bytes were replaced (``None`` otherwise). Raises :class:`InputError` for empty or
+    binary files.
 
     >>> decode(Path("a.txt"), b"Jo: hi\\r\\n")
     ('Jo: hi\\n', None)
@@ -44,17 +57,22 @@ def decode(path: Path, data: bytes) -> tuple[str, str | None]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = _decode_utf16(path, data)
     else:
-        _refuse_binary(path, data)
+        _refuse_marked_binary(path, data)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text, note = _decode_legacy(data)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+            text, note = _decode_imperfect(data)
+    text = _newlines(text)
+    _refuse_binary_text(path, text)
     if not text.strip():
         raise InputError(
             path, "file is empty", hint="Put the transcript's text in it, or remove it"
         )
     return text, note
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _decode_utf16(path: Path, data: bytes) -> str:
@@ -68,7 +86,14 @@ def _decode_utf16(path: Path, data: bytes) -> str:
         ) from None
 
 
-def _decode_legacy(data: bytes) -> tuple[str, str]:
+def _decode_imperfect(data: bytes) -> tuple[str, str]:
+    """Not valid UTF-8: mostly UTF-8 with stray bytes, or a legacy 8-bit encoding."""
+    escaped = _newlines(data.decode("utf-8-sig", "surrogateescape"))
+    bad = [match.span() for match in _ESCAPED.finditer(escaped)]
+    bad_bytes = sum(end - start for start, end in bad)
+    valid_non_ascii = len(escaped) - len(escaped.encode("ascii", "ignore")) - bad_bytes
+    if valid_non_ascii > bad_bytes:
+        return _ESCAPED.sub("\ufffd", escaped), _replaced_note(escaped, bad, bad_bytes)
     try:
         return data.decode("cp1252"), "decoded as cp1252 (not valid UTF-8)"
     except UnicodeDecodeError:
@@ -76,16 +101,61 @@ def _decode_legacy(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "decoded as latin-1 (not valid UTF-8 or cp1252)"
 
 
-def _refuse_binary(path: Path, data: bytes) -> None:
+def _replaced_note(text: str, bad: list[tuple[int, int]], bad_bytes: int) -> str:
+    lines: list[int] = []
+    line, position = 1, 0
+    for start, _ in bad:
+        line += text.count("\n", position, start)
+        position = start
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    named = ", ".join(map(str, lines[:_LINES_NAMED]))
+    if len(lines) > _LINES_NAMED:
+        named += f" and {len(lines) - _LINES_NAMED} more"
+    where = f"line{'s' if len(lines) > 1 else ''} {named}"
+    return (
+        f"{bad_bytes} byte(s) that are not valid UTF-8 replaced with \ufffd on {where}; "
+        "the rest is UTF-8. Correct those lines in the file and import it again with --replace"
+    )
+
+
+def _refuse_marked_binary(path: Path, data: bytes) -> None:
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise InputError(path, f"file looks binary ({what}), not text", hint=_accepted_hint())
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data:
         raise InputError(
             path,
             "file looks binary (it contains NUL bytes), not text",
             hint=_accepted_hint() + "; UTF-16 text needs a byte order mark, or save it as UTF-8",
         )
+
+
+def _refuse_binary_text(path: Path, text: str) -> None:
+    """Refuse text where control and unassigned characters are more than BINARY_SHARE."""
+    if text.isascii():
+        if not _ASCII_CONTROL.search(text):
+            return
+        odd = set(_ASCII_CONTROL.findall(text))
+    else:
+        odd = {c for c in set(text) if _is_odd(c)}
+    if not odd:
+        return
+    count = sum(text.count(c) for c in odd)
+    if count <= BINARY_SHARE * len(text):
+        return
+    first = min(text.find(c) for c in odd)
+    raise InputError(
+        path,
+        f"file looks binary, not text: {count / len(text):.1%} of its characters are control "
+        f"or unassigned characters (the first, U+{ord(text[first]):04X}, on line "
+        f"{text.count(chr(10), 0, first) + 1})",
+        hint=_accepted_hint(),
+    )
+
+
+def _is_odd(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cn") and char not in _WHITESPACE_CONTROLS
 
 
 def _accepted_hint() -> str:
