@@ -137,6 +137,58 @@ def test_export_docx_has_headings_and_block_quotes(example_project):
     assert paragraphs[styles.index("Intense Quote") + 1][1].startswith(f"{PCN}, GP and primary")
 
 
+def twips(value) -> float:
+    return 0.0 if value is None else value.pt
+
+
+def spacing(paragraph, side: str) -> float:
+    """A paragraph's space before or after, in points: its own, else its style's, else
+    the document default (python-docx's template: 10 pt after, none before)."""
+    for source in (paragraph.paragraph_format, paragraph.style.paragraph_format):
+        value = getattr(source, f"space_{side}")
+        if value is not None:
+            return value.pt
+    return 10.0 if side == "after" else 0.0
+
+
+def test_export_docx_keeps_each_quote_with_its_reference(coded_project):
+    document = docx.Document(str(export(coded_project, "docx", code="trust")))
+    paragraphs = document.paragraphs
+    quotes_at = [i for i, p in enumerate(paragraphs) if p.style.name == "Intense Quote"]
+    assert len(quotes_at) > 3
+    for here, following in zip(quotes_at, quotes_at[1:], strict=False):
+        quote, reference = paragraphs[here], paragraphs[here + 1]
+        assert quote.paragraph_format.keep_with_next and quote.paragraph_format.keep_together
+        assert reference.paragraph_format.keep_together
+        # however a reader adds or collapses spacing, the reference sits nearer its quote
+        own = spacing(quote, "after") + spacing(reference, "before")
+        if following == here + 2:
+            nxt = max(spacing(reference, "after"), spacing(paragraphs[following], "before"))
+            assert own < nxt, (own, nxt)
+        assert twips(reference.paragraph_format.left_indent) == twips(
+            quote.style.paragraph_format.left_indent
+        )
+
+
+def test_export_docx_counts_table_breaks_no_word(coded_project):
+    """The counts table printed "partners/hip": columns narrower than their words."""
+    labels = {"community": "Big Local partnership"}
+    document = docx.Document(str(export(coded_project, "docx", labels=labels)))
+    table = document.tables[0]
+    section = document.sections[0]
+    room = (section.page_width - section.left_margin - section.right_margin) / 12700
+    widths = [cell.width.pt for cell in table.rows[0].cells]
+    assert sum(widths) <= room
+    headings = [cell.text for cell in table.rows[0].cells]
+    assert "Big Local partnership" in headings
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            size = cell.paragraphs[0].runs[0].font.size.pt
+            longest = max((len(word) for word in cell.text.split()), default=0)
+            if cell is not row.cells[0]:  # half an em a character, and Word's cell margins
+                assert longest * size * 0.5 + 11.5 <= width, (cell.text, width)
+
+
 def test_export_xlsx_has_excerpts_matrix_and_cooccurrence_sheets(example_project):
     path = export(code_examples(example_project), "xlsx")
     book = openpyxl.load_workbook(path)
