@@ -39,6 +39,7 @@ _MAGIC = (
 BINARY_SHARE = 0.01
 _WHITESPACE_CONTROLS = frozenset("\t\n\r\x0b\x0c")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _ESCAPED = re.compile(r"[\udc80-\udcff]+")  # bytes that were not UTF-8, as surrogateescape
 _LINES_NAMED = 10
 
@@ -133,12 +134,9 @@ def _refuse_marked_binary(path: Path, data: bytes) -> None:
 
 def _refuse_binary_text(path: Path, text: str) -> None:
     """Refuse text where control and unassigned characters are more than BINARY_SHARE."""
-    if text.isascii():
-        if not _ASCII_CONTROL.search(text):
-            return
-        odd = set(_ASCII_CONTROL.findall(text))
-    else:
-        odd = {c for c in set(text) if _is_odd(c)}
+    odd = set(_ASCII_CONTROL.findall(text))
+    if not text.isascii():
+        odd.update(c for c in set(_NON_ASCII.findall(text)) if _is_odd(c))
     if not odd:
         return
     count = sum(text.count(c) for c in odd)
