@@ -47,6 +47,7 @@ test-browser: $(BIN)/qualcode
 
 bench: $(BIN)/qualcode
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/docx_vs_txt.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/agreement.py
 	$(BIN)/python bench/suggest.py
