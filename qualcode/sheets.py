@@ -26,12 +26,14 @@ from sqlalchemy.orm import Session
 from .coding import apply_coding, find_codings, get_coder
 from .errors import InputError, NotAllowed, NotFound, QualcodeError
 from .files import plain_file, read_bytes
+from .formulas import csv_frame, restore
 from .lookup import find_code, find_document
 from .models import Coder, Document, Segment
 from .project import Project
 from .queries import CODING_COLUMNS, codings
 from .readers.encoding import decode
 from .visibility import may_change
+from .workbook import write_sheet
 
 # Accepted headers (any case) for each field, ours first, then other tools' names.
 ALIASES = {
@@ -112,8 +114,8 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     # A quote may be a whole document: no field is longer than the file, so allow that much.
     limit = csv.field_size_limit(max(len(text), csv.field_size_limit()))
-    try:
-        yield from reader
+    try:  # our exports put an apostrophe before formula-like text: take it off again
+        yield from ([restore(cell) for cell in row] for row in reader)
     except csv.Error as error:
         raise InputError(
             path, f"not a readable CSV file ({error})", line=reader.line_num, hint=SHEET_HINT
@@ -302,13 +304,17 @@ def _refuse(path: Path, problems: list[str]) -> None:
 
 
 def export_codings(project: Project, path: str | Path, **filters: Any) -> int:
-    """Write codings to CSV or XLSX (by the file's suffix) in a form import reads back."""
+    """Write codings to CSV or XLSX (by the file's suffix) in a form import reads back.
+
+    Text a spreadsheet would run as a formula stays text (:mod:`qualcode.formulas`); the
+    XLSX sheet has a frozen header, filters, column widths and wrapped quotes and memos.
+    """
     path = Path(path)
     frame = codings(project, **filters).rename(columns={"text": "quote"})[EXPORT_COLUMNS]
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".xlsx":
         frame = frame.assign(created_at=frame.created_at.astype(str))
-        frame.to_excel(path, index=False, sheet_name="codings")
+        write_sheet(frame, path, title="codings", wrap=("quote", "memo"))
     else:
-        frame.to_csv(path, index=False)
+        csv_frame(frame).to_csv(path, index=False)
     return len(frame)

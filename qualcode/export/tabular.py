@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
+from ..formulas import csv_frame
 from ..quotes import clock
 
 
@@ -18,5 +20,6 @@ def flat(frame: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    flat(frame).to_csv(path, index=False, encoding="utf-8")
+def write_csv(frame: pd.DataFrame, out: Path | TextIO) -> None:
+    """The table as CSV, text a spreadsheet would run as a formula made inert."""
+    csv_frame(flat(frame)).to_csv(out, index=False, encoding="utf-8")

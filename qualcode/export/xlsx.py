@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 import pandas as pd
 
+from ..formulas import TRIGGERS
 from ..quotes import cooccurrence
 from .tabular import flat
 
@@ -28,14 +29,20 @@ _STYLES = (
     '</font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2">'
     '<fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
     '</fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1">'
-    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="4">'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" '
+    'quotePrefix="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
 
 
+# Styles by index in _STYLES: plain, bold (headers), and each with the quote prefix that
+# keeps text a spreadsheet would take for a formula as text (see qualcode.formulas).
+_PREFIXED = {"": ' s="2"', ' s="1"': ' s="3"'}
 _WIDE = {"text": 60, "context_before": 40, "context_after": 40, "reference": 40, "code": 28,
          "theme": 28, "code_path": 28}  # fmt: skip
 
@@ -72,7 +79,8 @@ def _cells(values: list[Any], letter: str, first: int, style: str = "") -> list[
                 text = _xml_text(value)
                 if len(value) < 80:
                     texts[value] = text
-            made.append(f'<c r="{letter}{number}" t="inlineStr"{style}><is>'
+            look = _PREFIXED[style] if value.startswith(TRIGGERS) else style
+            made.append(f'<c r="{letter}{number}" t="inlineStr"{look}><is>'
                         f'<t xml:space="preserve">{text}</t></is></c>')  # fmt: skip
         elif kind is int or (kind is float and value == value and abs(value) != float("inf")):
             made.append(f'<c r="{letter}{number}"><v>{value!r}</v></c>')
