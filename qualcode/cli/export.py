@@ -91,9 +91,10 @@ def quotes(
     if as_json:
         print_json(records(frame, list(frame.columns)))
         return
-    if as_csv:
-        flat = frame.assign(codes=["; ".join(c) for c in frame["codes"]])
-        flat.to_csv(sys.stdout, index=False)
+    if as_csv:  # as the CSV export writes it: formulas made inert, clock times
+        from ..export.tabular import write_csv
+
+        write_csv(frame, sys.stdout)
         return
     table = Table("code", Column("quote", ratio=3, overflow="fold"), Column("from", ratio=1))
     for row in frame.itertuples(index=False):
