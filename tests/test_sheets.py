@@ -8,7 +8,8 @@ import os
 import pytest
 from helpers import write
 from hostile import dump, one_error, run, run_limited
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from qualcode import InputError, queries
@@ -197,3 +198,21 @@ def test_cli_refuses_a_named_pipe_instead_of_waiting_on_it(example_project, tmp_
         f"Error: {tmp_path / 'codings.csv'}: is a named pipe (FIFO), not a file. "
         "qualcode reads ordinary files only: save it as one"
     )
+
+
+def test_codings_xlsx_reads_at_once(example_project, tmp_path):
+    """Frozen bold header, filters, widths that fit, quotes and memos wrapped."""
+    frame = coded(example_project)
+    sheet = tmp_path / "codings.xlsx"
+    export_codings(example_project, sheet)
+    codings_sheet = load_workbook(sheet)["codings"]
+    assert codings_sheet.freeze_panes == "A2"
+    header = [cell.value for cell in codings_sheet[1]]
+    assert codings_sheet.auto_filter.ref == f"A1:{get_column_letter(len(header))}{len(frame) + 1}"
+    assert all(cell.font.b for cell in codings_sheet[1])
+    widths = {name: codings_sheet.column_dimensions[get_column_letter(i)].width
+              for i, name in enumerate(header, 1)}  # fmt: skip
+    assert widths["document"] >= len(DOC) and widths["start"] < widths["document"]
+    quote = header.index("quote") + 1
+    assert widths["quote"] > widths["document"]
+    assert all(row[quote - 1].alignment.wrap_text for row in codings_sheet.iter_rows(min_row=2))
