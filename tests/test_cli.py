@@ -143,7 +143,7 @@ BRACKETED = """\
 ---
 site: "[north]"
 ---
-Jo: [laughs] That's fair. We trust them :smile: now.
+Jo: That's [laughs] fair. We trust them :smile: now.
 
 Sam: [crosstalk] It took [bold]years[/bold].
 """
@@ -183,7 +183,7 @@ def test_tables_and_messages_print_bracketed_text_as_written(runner, tmp_path):
         ["suggest", "--coder", "ana"],
     ):
         shows(*args)
-    said = "[laughs] That's fair."
+    said = "That's [laughs] fair."  # a note inside a sentence stays in its segment
     assert said in shows("segments", "talk [v2]") and "[bold]years[/bold]" in shows(
         "segments", "talk [v2]"
     )
