@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from ..coding import find_code
 from ..errors import NotFound
+from ..lookup import find_code
 from ..models import Coder, Coding, Document, Speaker
 from ..visibility import Viewer
 from .codes import CodeTree

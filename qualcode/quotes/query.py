@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..coding import find_code
+from ..lookup import find_code
 from ..project import Project
 from ..redact import Redactor
 from ..visibility import Who, viewer_for
