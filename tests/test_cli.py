@@ -196,7 +196,7 @@ def test_tables_and_messages_print_bracketed_text_as_written(runner, tmp_path):
     assert "[Pilot] study" in book and "Relations [draft] [exclusive]" in book
     assert "Trust [provisional]" in book and "[b]Relying[/b] on each other." in book
     assert "Relations [draft]" in shows("agreement")
-    assert "[crosstalk] It took [bold]years[/bold]." in shows("suggestions")
+    assert "It took [bold]years[/bold]." in shows("suggestions")  # [crosstalk]: no segment's
 
 
 
