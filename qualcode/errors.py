@@ -4,6 +4,7 @@
      ├── InputError               a file the user gave is unreadable or malformed
      │    └── CodebookError       codebook.yaml has problems (all of them, at once)
      ├── ProjectNotFound          no qualcode project where one was looked for
+     ├── DatabaseProblem          the database is not ours, damaged, busy, read-only, unreachable
      ├── NotFound                 an unknown document, segment or code name
      ├── NotAllowed               another coder's work, or a lead's job (see visibility)
      ├── NoCoder                  a command acts as someone, and nobody said who
@@ -59,6 +60,10 @@ class CodebookError(InputError):
 
 class ProjectNotFound(QualcodeError):
     """No project database where one was expected."""
+
+
+class DatabaseProblem(QualcodeError):
+    """The database cannot be used as it is; the message names it and what to do."""
 
 
 class NotFound(QualcodeError):

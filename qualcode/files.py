@@ -2,7 +2,8 @@
 
 Opening a named pipe blocks until someone writes to it, a link in a loop has no
 content, and ``/dev/zero`` never ends: :func:`plain_file` refuses them all by looking
-(``lstat``/``stat``) before anything is opened.
+(``stat``) before anything is opened. :func:`writing_to` does the same service for
+output: a place that cannot be written is named, not shown as a traceback.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import InputError
@@ -59,4 +62,16 @@ def read_bytes(path: Path) -> bytes:
     except OSError as error:
         raise InputError(
             path, f"cannot be read ({error.strerror})", hint="Check its permissions"
+        ) from None
+
+
+@contextmanager
+def writing_to(place: Path, what: str, hint: str) -> Iterator[None]:
+    """Turn an OSError raised while writing ``what`` to ``place`` into an InputError
+    naming the file it failed on."""
+    try:
+        yield
+    except OSError as error:
+        raise InputError(
+            error.filename or place, f"cannot write {what} there ({error.strerror})", hint=hint
         ) from None

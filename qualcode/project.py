@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,11 +16,12 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, true
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import migrations
-from .db import make_engine
-from .errors import ProjectNotFound, QualcodeError
+from .dbcheck import check_sqlite_file, check_tables, engine_for, explained, table_names
+from .errors import DatabaseProblem, ProjectNotFound, QualcodeError
 from .models import Code, Coder, Coding, Document, Segment, Setting, Suggestion
 from .segment import UNITS
 from .visibility import Who, viewer_for
@@ -48,10 +50,24 @@ def resolve_db_url(root: Path, db: str | None = None) -> str:
 
 
 def _sqlite_path(url: str) -> Path | None:
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None  # reported by dbcheck.engine_for, which names the URL
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         return None
     return Path(parsed.database)
+
+
+def database_location(url: str) -> str:
+    """The database as a user would name it: a file path, or the URL without password."""
+    path = _sqlite_path(url)
+    if path is not None:
+        return str(path)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):  # such as a port that is not a number
+        return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 @dataclass
@@ -65,8 +81,12 @@ class Project:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session inside one transaction: committed on success, rolled back on error."""
-        with self.sessionmaker() as session, session.begin():
+        """A session inside one transaction: committed on success, rolled back on error.
+
+        A database that is busy past the timeout, read-only or damaged raises
+        :class:`~qualcode.errors.DatabaseProblem` saying so.
+        """
+        with explained(self.location), self.sessionmaker() as session, session.begin():
             yield session
 
     def settings(self) -> dict[str, Any]:
@@ -83,8 +103,7 @@ class Project:
     @property
     def location(self) -> str:
         """The database as a user would name it: a file path, or the URL without password."""
-        path = _sqlite_path(self.url)
-        return str(path) if path else make_url(self.url).render_as_string(hide_password=True)
+        return database_location(self.url)
 
     def status(self, viewer: Who = None) -> dict[str, Any]:
         """Counts and facts for ``qualcode status``; codings and suggestions are counted as
@@ -126,9 +145,21 @@ class Project:
         self.close()
 
 
-def _connect(root: Path, url: str) -> Project:
-    engine = make_engine(url)
-    migrations.upgrade(engine)
+def _connect(root: Path, url: str, *, creating: bool = False) -> Project:
+    """Check that the database is a project (or, ``creating``, may become one), then
+    migrate it. Nothing is written before the checks pass."""
+    where = database_location(url)
+    path = _sqlite_path(url)
+    if path is not None:
+        check_sqlite_file(path, creating=creating)
+    engine = engine_for(url, where)
+    try:
+        with explained(where):
+            check_tables(table_names(engine, path), where, creating=creating)
+            migrations.upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return Project(
         root=root, url=url, engine=engine, sessionmaker=sessionmaker(engine, expire_on_commit=False)
     )
@@ -169,8 +200,13 @@ def init_project(
     url = resolve_db_url(root, db)
     path = _sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    project = _connect(root, url)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseProblem(
+                f"{path.parent}: cannot make the project's folder ({error.strerror})"
+            ) from None
+    project = _connect(root, url, creating=True)
     with project.transaction() as session:
         stored = {row.key: row.value for row in session.scalars(select(Setting))}
         has_documents = session.scalar(select(func.count()).select_from(Document))

@@ -24,7 +24,7 @@ def test_migrations_from_empty_database_match_the_models(tmp_path):
     """The migration chain, run on an empty file, builds exactly the schema of models.py."""
     path = tmp_path / "empty.db"
     sqlite3.connect(path).close()
-    with open_project(tmp_path, db=str(path)) as project, project.engine.connect() as conn:
+    with init_project(tmp_path, db=str(path)) as project, project.engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert differences == []
 

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
+from sqlalchemy.exc import DBAPIError
 
+from ..dbcheck import explain
 from ..errors import NoCoder, QualcodeError
-from ..project import DB_ENV, Project, open_project
+from ..project import DB_ENV, Project, database_location, open_project, resolve_db_url
 from ..visibility import NOBODY, Who
 
 if TYPE_CHECKING:
@@ -30,6 +32,10 @@ class QualcodeGroup(click.Group):
             return super().invoke(ctx)
         except QualcodeError as error:
             raise click.ClickException(str(error)) from None
+        except DBAPIError as error:  # one that no command expected: still one line
+            obj = ctx.find_object(CommandContext)
+            where = obj.location if obj else "the database"
+            raise click.ClickException(str(explain(error, where, always=True))) from None
 
 
 class CommandContext:
@@ -42,6 +48,11 @@ class CommandContext:
 
     def open(self) -> Project:
         return open_project(self.root, self.db)
+
+    @property
+    def location(self) -> str:
+        """The project's database as a user would name it."""
+        return database_location(resolve_db_url(self.root.resolve(), self.db))
 
     def coder(self, named: str | None = None) -> str:
         """Who acts: the command's ``--coder``, else the global ``--as`` (or QUALCODE_CODER)."""

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from .. import coding, memos, queries, sheets
 from ..errors import QualcodeError
+from ..files import writing_to
 from ._base import (
     CommandContext,
     cell,
@@ -158,7 +159,8 @@ def codings_export(
 
     PATH ends in .csv or .xlsx; `codings import` reads the file back.
     """
-    with obj.open() as project:
+    hint = "Give a file name in a folder where you may write"
+    with obj.open() as project, writing_to(path, "the codings", hint):
         count = sheets.export_codings(
             project, path, document=document, coder=who, code=code, viewer=obj.asker
         )

@@ -12,7 +12,10 @@ from rich.table import Column, Table
 
 from .. import quotes as quotes_lib
 from ..export import FORMATS
+from ..files import writing_to
 from ._base import CommandContext, cli, console, json_option, pass_context, print_json, records
+
+OUT_HINT = "Give --out a folder (or a new file) where you may write"
 
 
 def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
@@ -146,7 +149,7 @@ def export(
         if verbose or not line.startswith(" "):
             click.echo(line)
 
-    with obj.open() as project:
+    with obj.open() as project, writing_to(out or project.root, "the export", OUT_HINT):
         render_export(
             project, list(dict.fromkeys(formats)), by or None, out, name=name, title=title,
             template_dirs=template_dirs, redact=not no_redact, redact_file=redact_file,
