@@ -1,29 +1,39 @@
-"""End-to-end fixtures: the web app served on a free port, and headless Chromium.
+"""End-to-end fixtures: a project made and served as the README tells a user, and Chromium.
+
+The project is made once per run with the README's commands (``qualcode init``,
+``codebook sync``, ``import transcripts/``, ``coder lee --role lead``, ``codings
+import``, ``suggest``), run through the real command line in this process. It holds the
+example transcripts and real hearing transcripts without front matter or attributes
+(``tests/fixtures/sample-transcripts/``). Each test module (or test, where it changes
+what everyone sees) gets a fresh copy, served by ``qualcode serve`` with no option at
+all, in a process of its own, from the project folder, and opened at the address it
+printed first. Browsers start on the "Who is coding?" page.
 
 Chromium is Debian's (``/usr/bin/chromium``, or ``$QUALCODE_CHROMIUM``), driven by
-Playwright's Python package with ``executable_path``: nothing is downloaded. Each test
-leaves a screenshot of how it ended in ``test-output/screenshots/`` for a reviewer.
-These tests are marked ``browser`` and run by ``make test-browser``, not ``make test``.
+Playwright with ``executable_path``: nothing is downloaded. Every page carries a small
+recorder (``RECORDER``) that reports each control (``data-control``) a page shows and
+each one a user drives; ``test_browser_controls.py`` fails when one was never driven.
+Each test leaves a screenshot of how it ended in ``test-output/screenshots/``.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from qualcode.importing import import_files
-from qualcode.project import Project
-from qualcode.web import WebSettings, create_app
+try:
+    from browsing import EMOJI, LEAD, PLAIN
+    from harness import CONTROLS, REBOUND, RECORDER, Server, copy_of, qualcode, serve
+    from playwright.sync_api import sync_playwright
+except ImportError:  # `make test` need not have it; `make test-browser` installs it
+    collect_ignore_glob = ["test_*.py"]
 
 REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "tests" / "fixtures" / "sample-transcripts"
 SHOTS = REPO / "test-output" / "screenshots"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -32,6 +42,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    f"--host-resolver-rules=MAP {REBOUND} 127.0.0.1",
 ]
 EMOJI_TRANSCRIPT = """---
 title: Emoji check, Area 9
@@ -60,75 +71,102 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
 
 
-@dataclass
-class Served:
-    """A running server: its address (with the token) and its project."""
+@pytest.fixture(scope="session")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project folder made as the README says, once per run (tests serve copies)."""
+    root = tmp_path_factory.mktemp("made") / "study"
+    (root / "transcripts").mkdir(parents=True)
+    shutil.copy(REPO / "codebook.yaml", root)
+    shutil.copytree(REPO / "codings", root / "codings")
+    for path in [*(REPO / "transcripts").iterdir(), *SAMPLES.glob("ukci-*")]:
+        shutil.copy(path, root / "transcripts")
+    (root / "transcripts" / EMOJI).write_text(EMOJI_TRANSCRIPT, encoding="utf-8")
+    qualcode(root, "init")
+    qualcode(root, "codebook", "sync", "codebook.yaml")
+    qualcode(root, "import", "transcripts/")
+    qualcode(root, "coder", LEAD, "--role", "lead")
+    qualcode(root, "codings", "import", "codings/example-codings.csv")
+    for coder in ("eve", "fay"):  # suggestions from the codebook's rules, to decide on
+        qualcode(root, "suggest", "--coder", coder, "--method", "rules", PLAIN, EMOJI)
+    return root
 
-    url: str
-    base: str
-    project: Project
-    settings: WebSettings
 
-
-@pytest.fixture
-def served(coded_project: Project, tmp_path: Path) -> Iterator[Served]:
-    """The example project (with ana's and ben's codings and a transcript with emoji),
-    served as ana on a free port of 127.0.0.1 in a background thread."""
-    import uvicorn
-
-    extra = tmp_path / "extra"
-    extra.mkdir()
-    (extra / "emoji-interview.md").write_text(EMOJI_TRANSCRIPT, encoding="utf-8")
-    assert not import_files(coded_project, [extra / "emoji-interview.md"]).failed
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    settings = WebSettings(coder="ana", port=port, allowed_hosts=["127.0.0.1", "localhost"])
-    config = uvicorn.Config(create_app(coded_project, settings), log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
-    try:
-        yield Served(settings.url(), f"http://127.0.0.1:{port}", coded_project, settings)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+@pytest.fixture(scope="module")
+def server(study: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`qualcode serve` over a copy of the study, shared by the tests of a module (each
+    codes as a coder of its own, so the blind round keeps them apart)."""
+    running = serve(copy_of(study, tmp_path_factory.mktemp("served")))
+    yield running
+    said = running.stop()
+    assert "Traceback" not in said, said
 
 
 @pytest.fixture
-def page(chromium, served: Served, request: pytest.FixtureRequest) -> Iterator[object]:
-    """A fresh browser context (no cookies) with a 1440×900 page; its end is photographed."""
-    context = chromium.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
-    page = context.new_page()
+def own_server(study: Path, tmp_path: Path) -> Iterator[Server]:
+    """`qualcode serve` over a copy of the study for one test (it changes what everyone
+    sees: the round, the consensus)."""
+    running = serve(copy_of(study, tmp_path))
+    yield running
+    said = running.stop()
+    assert "Traceback" not in said, said
+
+
+@pytest.fixture
+def browser_context(chromium, request: pytest.FixtureRequest) -> Iterator[Callable]:
+    """``open_page()``: a page in a fresh context (no cookies), 1440×900, with the
+    recorder; scripts errors and refused resources fail the test; the last page opened
+    is photographed at the end."""
+    contexts: list = []
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.set_default_timeout(15_000)
-    yield page
+
+    def open_page(**options: object) -> object:
+        context = chromium.new_context(
+            viewport={"width": 1440, "height": 900}, accept_downloads=True, **options
+        )
+        context.expose_binding(
+            "qualcodeControl",
+            lambda _source, event: CONTROLS.record(event["kind"], event["name"], event["who"]),
+        )
+        context.add_init_script(RECORDER)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: errors.append(message.text)
+            if message.type == "error" and "status of 403" not in message.text
+            and "status of 404" not in message.text else None,
+        )  # fmt: skip
+        contexts.append(context)
+        return page
+
+    yield open_page
     SHOTS.mkdir(parents=True, exist_ok=True)
     try:
-        page.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=False)
+        if contexts and contexts[-1].pages:
+            contexts[-1].pages[-1].screenshot(path=str(SHOTS / f"{request.node.name}.png"))
     finally:
-        context.close()
-    assert not errors, f"errors in the page's scripts: {errors}"
+        for context in contexts:
+            context.close()
+    assert not errors, f"errors in the pages: {errors}"
 
 
 @pytest.fixture
-def shot(page: object, request: pytest.FixtureRequest):
-    """Take a screenshot in the middle of a test: ``shot("after-apply")``."""
+def page(browser_context: Callable) -> object:
+    return browser_context()
 
-    def take(name: str) -> None:
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest) -> Callable:
+    """``shot(page, "after-apply")``: a screenshot in the middle of a test."""
+
+    def take(page: object, name: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{request.node.name}--{name}.png"))
 

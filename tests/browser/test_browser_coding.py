@@ -1,254 +1,200 @@
-"""A coder in headless Chromium: select, code by mouse and by key, undo, suggestions, quotes.
+"""Coding a transcript in Chromium: select with the mouse or a click, apply a code by
+button or key, read the codebook, choose a coding to recode, memo or remove it, undo,
+and write memos; as a coder (blind: only their own work shows) and as the lead.
 
-Run with ``make test-browser`` (``pytest -m browser tests/browser``); screenshots land in
-``test-output/screenshots/``.
+Each test codes as a coder of its own on the module's server, so they keep apart.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import random
 
+import httpx
 import pytest
+from browsing import (
+    EMOJI,
+    LEAD,
+    PLAIN,
+    apply_code,
+    code_item,
+    drag,
+    label,
+    open_document,
+    piece_with,
+    start_as,
+)
+from playwright.sync_api import expect
 
-from qualcode import queries
-from qualcode.coding import find_code, find_segment
-from qualcode.queries import find_document
-from qualcode.suggest import suggestions
-from qualcode.suggest.store import Found, store_suggestions
+from qualcode.words import whole_words
 
 pytestmark = pytest.mark.browser
-EMOJI = "emoji-interview.md"
+CHARITY = "Traveller Movement is a charity which advocates"
+AREA_1 = "area-1-mapping-workshop.md"
 
 
-def expect(locator):
-    """Playwright's retrying assertions (imported here: the default run may lack it)."""
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
-
-
-def open_transcript(page, served, name: str = EMOJI) -> None:
-    page.goto(served.url)  # the token becomes a cookie; then the documents page
-    page.locator("tr", has_text=name).locator("a.doc-link").click()
-    page.wait_for_selector('#transcript[data-ready="true"]', state="attached")
+def document_text(server, name: str) -> str:
+    token = server.url.split("?token=")[1]
+    answer = httpx.get(f"{server.base}/api/documents/{name}", timeout=30,
+                       headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    return answer.json()["text"]
 
 
-def piece_with(page, words: str) -> str:
-    """A CSS selector for the segment on the page whose text holds ``words``."""
-    start = page.evaluate(
-        """(words) => [...document.querySelectorAll('.p.seg')]
-             .find((el) => el.textContent.includes(words)).dataset.start""",
-        words,
-    )
-    return f'.p.seg[data-start="{start}"]'
-
-
-def drag_select(page, selector: str, words: str) -> None:
-    """Select ``words`` inside a piece with the mouse, from its first letter to its last."""
-    page.locator(selector).scroll_into_view_if_needed()
-    x1, y1, x2, y2 = page.evaluate(
-        """([selector, words]) => {
-             const node = document.querySelector(selector).firstChild;
-             const at = node.data.indexOf(words);
-             const range = document.createRange();
-             range.setStart(node, at); range.setEnd(node, at + 1);
-             const first = range.getBoundingClientRect();
-             range.setStart(node, at + words.length - 1); range.setEnd(node, at + words.length);
-             const last = range.getBoundingClientRect();
-             return [first.left + 1, first.top + first.height / 2,
-                     last.right - 1, last.top + last.height / 2];
-           }""",
-        [selector, words],
-    )
-    page.mouse.move(x1, y1)
-    page.mouse.down()
-    page.mouse.move(x2, y2, steps=8)
-    page.mouse.up()
-
-
-def code_button(page, name: str):
-    return page.locator(".codebook li.code", has=page.locator(f'.code-name:text-is("{name}")'))
-
-
-def codings_of(served, name: str = EMOJI):
-    return queries.codings(served.project, document=name)
-
-
-def test_browser_apply_a_code_by_mouse_and_keep_it_after_reload(page, served, shot):
-    open_transcript(page, served)
-    selector = piece_with(page, "officer listened")
-    drag_select(page, selector, "officer listened to us")
-    expect(page.locator("#selection-text")).to_have_text("officer listened to us")
-    page.locator("summary", has_text="Criteria of an effective relationship").click()
-    code_button(page, "Trust").locator(".apply").first.click()
-    page.locator(".label", has_text="Trust").wait_for()
-    shot("applied")
-    frame = codings_of(served)
-    assert list(zip(frame.code, frame.text, frame.coder, strict=True)) == [
-        ("Trust", "officer listened to us", "ana")
-    ]  # after 😅 and 👩🏽‍💼: the offsets are code points, as Python counts them
+@pytest.mark.parametrize("who", ["gil", LEAD])
+def test_browser_code_a_sloppy_mouse_selection_as_whole_words(page, server, shot, who):
+    """Drag from inside "Traveller" to inside "advocates" on a real transcript with no
+    front matter: the selection, the coding and the page after a reload hold whole words."""
+    start_as(page, server.url, who)
+    open_document(page, PLAIN)
+    drag(page, CHARITY, first=1, last=len(CHARITY) - 4)  # "raveller … advoca"
+    expect(page.locator("#selection-text")).to_have_text(CHARITY)
+    apply_code(page, "Trust")
+    expect(label(page, "Trust")).to_have_count(1)
+    expect(page.locator(f"{piece_with(page, CHARITY)} .hl")).to_have_text(CHARITY)
+    expect(page.locator("#selection")).to_be_hidden()  # coded: the selection is done
+    shot(page, "coded")
     page.reload()
     page.wait_for_selector('#transcript[data-ready="true"]', state="attached")
-    highlight = page.locator(f"{selector} .hl")
-    assert highlight.text_content() == "officer listened to us"
-    assert page.locator(".label", has_text="Trust").count() == 1
+    expect(page.locator(f"{piece_with(page, CHARITY)} .hl")).to_have_text(CHARITY)
+    expect(page.locator("#progress")).to_contain_text("1 of ")
+    page.locator(piece_with(page, "That's correct.")).click()
+    expect(page.locator("#selection-text")).to_have_text("That's correct.")
+    page.click("[data-control=clear-selection]")
+    expect(page.locator("#selection")).to_be_hidden()
+    page.click("nav >> text=Documents")
+    mine = page.locator("tr", has_text=PLAIN).locator(".progress.you")
+    expect(mine).to_contain_text(who)
 
 
-def test_browser_offsets_of_every_piece_match_python(page, served):
-    open_transcript(page, served)
-    with served.project.sessionmaker() as session:
-        text = find_document(session, EMOJI).text
+def test_browser_word_rule_of_the_page_is_the_servers(page, server):
+    """transcript.js and qualcode.words widen spans alike, on the real text."""
+    start_as(page, server.url, "gil")
+    open_document(page, PLAIN)
+    text = document_text(server, PLAIN)
+    pieces = page.evaluate("() => window.qualcode.pieces.map((p) => [p.start, p.end])")
+    rng = random.Random(9)
+    spans = []
+    for start, end in rng.sample(pieces, 40):
+        a = rng.randrange(start, end)
+        spans.append((a, rng.randrange(a + 1, end + 1)))
+    widened = page.evaluate(
+        "(spans) => spans.map(([a, b]) => window.qualcode.wholeWords(a, b))", spans
+    )
+    assert [tuple(w) for w in widened] == [whole_words(text, a, b) for a, b in spans]
+
+
+def test_browser_offsets_of_every_piece_are_pythons(page, server):
+    """Emoji count once, as Python counts code points: every piece is text[start:end]."""
+    start_as(page, server.url, "gil")
+    open_document(page, EMOJI)
+    text = document_text(server, EMOJI)
     ends = page.evaluate(
         """() => window.qualcode.pieces.map((p) => {
              const node = p.el.lastChild;
-             return [p.start, window.qualcode.offsetAt(node, node.length, true)];
+             return [p.start, window.qualcode.offsetAt(node, node.length, true),
+                     p.el.textContent];
            })"""
     )
-    shown = page.evaluate("() => window.qualcode.pieces.map((p) => p.el.textContent)")
-    for (start, end), piece in zip(ends, shown, strict=True):
-        assert text[start:end] == piece
+    assert len(ends) > 5
+    for start, end, shown in ends:
+        assert text[start:end] == shown
 
 
-def test_browser_apply_codes_by_keyboard(page, served, shot):
-    open_transcript(page, served)
+def test_browser_codebook_information_search_and_keys(page, server, shot):
+    start_as(page, server.url, "hal")
+    open_document(page, EMOJI)
+    allies = code_item(page, "Powerful allies")
+    allies.locator("[data-control=code-info]").click()
+    expect(allies.locator(".about")).to_contain_text("Use when")
+    page.fill("#code-search", "language")
+    expect(code_item(page, "Speaking the language")).to_be_visible()
+    expect(page.locator(".codebook li.code", has_text="Trust").first).to_be_hidden()
+    page.fill("#code-search", "")
     page.locator(piece_with(page, "We trust her now")).click()
     expect(page.locator("#selection-text")).to_have_text("We trust her now.")
     page.keyboard.press("1")  # the codebook's first code
-    page.locator(".label", has_text="Independent funding").wait_for()
+    expect(label(page, "Independent funding")).to_have_count(1)
     page.locator(piece_with(page, "That matters")).click()
-    expect(page.locator("#selection-text")).to_have_text("That matters 💯 to people here.")
     page.keyboard.press("/")
     page.keyboard.type("respect")
     page.keyboard.press("Enter")  # the search's first code
-    page.locator(".label", has_text="Respect").wait_for()
+    expect(label(page, "Respect")).to_have_count(1)
     page.keyboard.press("Escape")
-    page.keyboard.press("n")  # the next segment without a coding of ana's
+    page.keyboard.press("n")  # the next segment without a coding of hal's
     expect(page.locator("#selection")).to_be_visible()
     page.keyboard.press("2")
-    page.locator(".label", has_text="Public agencies feeling the pinch").wait_for()
-    shot("three-codes")
-    coded = dict(zip(codings_of(served).text, codings_of(served).code, strict=True))
-    assert coded["We trust her now."] == "Independent funding"
-    assert coded["That matters 💯 to people here."] == "Respect"
-    assert "Public agencies feeling the pinch" in coded.values()
+    expect(label(page, "Public agencies feeling the pinch")).to_have_count(1)
+    expect(page.locator("#progress")).to_contain_text("3 of ")
+    shot(page, "three-codes")
 
 
-def test_browser_undo_with_u_and_ctrl_z(page, served):
-    open_transcript(page, served)
-    for key in ("u", "Control+z"):
-        page.locator(piece_with(page, "The head")).click()
-        expect(page.locator("#selection")).to_be_visible()
-        page.keyboard.press("1")
-        page.locator(".label", has_text="Independent funding").wait_for()
-        assert len(codings_of(served)) == 1
-        page.keyboard.press(key)
-        page.locator(".label").first.wait_for(state="detached")
-        assert page.locator("#toast").text_content().startswith("undid add")
-        assert codings_of(served).empty
+@pytest.mark.parametrize("who", ["ivy", LEAD])
+def test_browser_choose_a_coding_recode_memo_close_remove_and_undo(page, server, shot, who):
+    start_as(page, server.url, who)
+    open_document(page, PLAIN)
+    page.locator(piece_with(page, "That's absolutely fine.")).click()
+    apply_code(page, "Common language")
+    label(page, "Common language").click()
+    expect(page.locator("#chosen")).to_be_visible()
+    expect(page.locator("#chosen-text")).to_have_text("That's absolutely fine.")
+    page.select_option("#recode", label="Respect")
+    expect(label(page, "Respect")).to_have_count(1)
+    expect(label(page, "Common language")).to_have_count(0)
+    page.fill("#memo", "Fine with the shorthand GRT.")
+    page.click("[data-control=save-memo]")
+    expect(page.locator("#toast")).to_have_text("Memo saved")
+    expect(label(page, "Respect").and_(page.locator(".memo"))).to_have_count(1)
+    page.click("[data-control=close-coding]")
+    expect(page.locator("#chosen")).to_be_hidden()
+    label(page, "Respect").click()
+    expect(page.locator("#memo")).to_have_value("Fine with the shorthand GRT.")
+    shot(page, "chosen")
+    page.click("[data-control=remove-coding]")
+    expect(label(page, "Respect")).to_have_count(0)
+    page.keyboard.press("u")
+    expect(page.locator("#toast")).to_contain_text("undid remove")
+    expect(label(page, "Respect")).to_have_count(1)
+    page.keyboard.press("Control+z")  # then the memo
+    expect(page.locator("#toast")).to_contain_text("undid memo")
+    page.reload()
+    page.wait_for_selector('#transcript[data-ready="true"]', state="attached")
+    expect(label(page, "Respect")).to_have_count(1)
+    expect(label(page, "Respect").and_(page.locator(".memo"))).to_have_count(0)
 
 
-def test_browser_recode_memo_and_remove_a_coding(page, served, shot):
-    open_transcript(page, served)
-    page.locator(piece_with(page, "We trust her now")).click()
-    expect(page.locator("#selection")).to_be_visible()
-    page.keyboard.press("1")
-    page.locator(".label", has_text="Independent funding").click()
-    assert page.locator("#chosen").is_visible()
-    page.select_option("#recode", label="Trust")
-    page.locator(".label", has_text="Trust").wait_for()
-    page.fill("#memo", "She came back twice.")
-    page.click("#save-memo")
-    page.locator(".label.memo").wait_for()
-    shot("chosen")
-    frame = codings_of(served)
-    assert list(zip(frame.code, frame.memo, strict=True)) == [("Trust", "She came back twice.")]
-    page.click("#remove")
-    page.locator(".label").first.wait_for(state="detached")
-    assert codings_of(served).empty
+def test_browser_memo_on_a_document_is_kept_and_blind(browser_context, server):
+    page = browser_context()
+    start_as(page, server.url, "lou")
+    open_document(page, PLAIN)
+    page.fill('#memo-form textarea[name="text"]', "Trust comes up before vaccines do.")
+    page.click("[data-control=add-memo]")
+    expect(page.locator("#doc-memos")).to_contain_text("lou Trust comes up before vaccines do.")
+    page.reload()
+    expect(page.locator("#doc-memos")).to_contain_text("Trust comes up before vaccines do.")
+    other = browser_context()
+    start_as(other, server.url, "max")
+    open_document(other, PLAIN)
+    expect(other.locator("#doc-memos li")).to_have_count(0)  # the round is closed
+    lead = browser_context()
+    start_as(lead, server.url, LEAD)
+    open_document(lead, PLAIN)
+    expect(lead.locator("#doc-memos")).to_contain_text("Trust comes up before vaccines do.")
 
 
-def suggest_for_ana(served) -> None:
-    with served.project.transaction() as session:
-        found = [
-            Found(find_segment(session, EMOJI, ordinal).id, str(find_code(session, code).id),
-                  score, "rules", {"rules": {"matches": [{"text": word, "pattern": word}]}})
-            for ordinal, code, score, word in (
-                (_ordinal(served, "We trust her now."), "trust", 0.91, "trust"),
-                (_ordinal(served, "That matters 💯 to people here."), "respect", 0.55, "matters"),
-            )
-        ]  # fmt: skip
-        store_suggestions(session, "ana", found)
-
-
-def _ordinal(served, text: str) -> int:
-    frame = queries.segments(served.project, EMOJI)
-    return int(frame[frame.text == text].ordinal.iloc[0])
-
-
-def test_browser_accept_and_reject_suggestions_with_a_key(page, served, shot):
-    suggest_for_ana(served)
-    open_transcript(page, served)
-    assert page.locator(".suggestion").count() == 2
-    assert "matched “trust”" in page.locator(".suggestion").first.text_content()
-    page.keyboard.press("s")
-    shot("suggestion-focused")
-    page.keyboard.press("a")
-    page.locator(".label", has_text="Trust").wait_for()
-    expect(page.locator(".suggestion")).to_have_count(1)
-    page.keyboard.press("r")
-    expect(page.locator(".suggestion")).to_have_count(0)
-    assert page.locator("#suggestion-count").text_content() == "None pending here."
-    decided = suggestions(served.project, viewer="ana", status=None)
-    assert dict(zip(decided.code, decided.status, strict=True)) == {
-        "Trust": "accepted",
-        "Respect": "rejected",
-    }
-    assert list(codings_of(served).origin) == ["suggestion"]
-
-
-def test_browser_filter_quotes_and_download_an_export(page, served, shot, tmp_path):
-    page.goto(served.url)
-    page.goto(f"{served.base}/quotes")
-    page.select_option('select[name="code"]', value="trust")
-    page.select_option('select[name="where"]:has(option[value="area=Area 1"])', value="area=Area 1")
-    page.click('button:text("Show")')
-    page.wait_for_url("**/quotes?*code=trust*")
-    shown = page.locator("li.quote").count()
-    assert shown > 0
-    assert all("Trust" in chip for chip in page.locator(".quote-codes").all_text_contents())
-    shot("filtered")
-    with page.expect_download() as waiting:
-        page.click('a[data-export="csv"]')
-    path = tmp_path / "quotes.csv"
-    waiting.value.save_as(path)
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    assert len(rows) == shown
-    assert {(r["code"], r["area"]) for r in rows} == {("Trust", "Area 1")}
-
-
-def test_browser_documents_filter_and_help_overlay(page, served, shot):
-    page.goto(served.url)
-    assert page.locator("a.doc-link").count() == 12
-    page.select_option('select[name="where"]:has(option[value="method=workshop"])',
-                       value="method=workshop")  # fmt: skip
-    page.wait_for_url("**/documents?where=method*")
-    assert page.locator("a.doc-link").count() == 3
-    page.keyboard.press("?")
-    assert page.locator("#help").is_visible()
-    shot("help")
-    page.keyboard.press("Escape")
-    assert not page.locator("#help").is_visible()
-
-
-def test_browser_transcript_with_codings_and_the_codebook(page, served, shot):
-    open_transcript(page, served, "area-1-mapping-workshop.md")
-    assert page.locator(".hl").count() > 20
-    page.locator("summary", has_text="Relationship types").click()
-    trust_info = code_button(page, "Powerful allies").locator("[data-info]")
-    trust_info.click()
-    assert "Use when" in code_button(page, "Powerful allies").locator(".about").text_content()
-    page.fill("#code-search", "language")
-    assert code_button(page, "Speaking the language").is_visible()
-    assert not code_button(page, "Trust").is_visible()
-    shot("codebook")
+def test_browser_blind_coder_sees_only_their_own_codings_and_the_lead_everyones(
+    browser_context, server, shot
+):
+    coder = browser_context()
+    start_as(coder, server.url, "ana")  # the example codings are ana's and ben's
+    open_document(coder, AREA_1)
+    expect(coder.locator(".transcript")).to_be_visible()
+    assert coder.locator(".margin .label").count() > 10
+    assert coder.locator(".margin .label .by").all_text_contents() == [""] * coder.locator(
+        ".margin .label"
+    ).count()  # ana's own: no other name beside them
+    expect(coder.locator(".blind")).to_contain_text("Blind round")
+    lead = browser_context()
+    start_as(lead, server.url, LEAD)
+    open_document(lead, AREA_1)
+    expect(lead.locator(".margin .label .by", has_text="ben").first).to_be_visible()
+    expect(lead.locator(".blind")).to_have_count(0)
+    shot(lead, "lead-sees-everyone")
