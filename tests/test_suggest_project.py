@@ -260,8 +260,8 @@ def test_the_model_is_kept_and_retrained_when_enough_changed(study, monkeypatch)
     nlp = load_pipeline()
     first = ensure_model(study, scope, nlp=nlp, settings=FAST)
     assert first.why == "trained: no model yet"
-    assert (study.root / ".qualcode" / "textcat" / "coder-ana" / "calibration.json").exists()
-    assert study.settings()["suggest.model.coder-ana"]["codings"] == first.meta["codings"]
+    assert (study.root / ".qualcode" / "textcat" / scope.key / "calibration.json").exists()
+    assert study.settings()[f"suggest.model.{scope.key}"]["codings"] == first.meta["codings"]
     assert ensure_model(study, scope, nlp=nlp, settings=FAST).why == "loaded"
     assert ensure_model(study, scope, nlp=nlp, retrain=True, settings=FAST).why.endswith(
         "--retrain"
@@ -313,9 +313,11 @@ def test_cli_suggest_lists_accepts_and_rejects(study, runner):
     assert accepted.output.startswith(f"suggestion {ids[0]} accepted: coding ")
     rejected = invoke(runner, root, "reject", ids[1], "--coder", "ana")
     assert rejected.output == "1 rejected now, 0 rejected before\n"
-    statuses = json.loads(invoke(runner, root, "suggestions", "--status", "all", "--json").output)
+    statuses = json.loads(
+        invoke(runner, root, "--as", "ana", "suggestions", "--status", "all", "--json").output
+    )
     assert {row["id"]: row["status"] for row in statuses}[int(ids[1])] == "rejected"
-    codings = json.loads(invoke(runner, root, "codings", "--json").output)
+    codings = json.loads(invoke(runner, root, "--as", "ana", "codings", "--json").output)
     assert [c["origin"] for c in codings].count("suggestion") == 1
     table = invoke(runner, root, "--as", "ana", "suggestions")
     assert table.exit_code == 0 and "suggestion(s)" in table.output
@@ -329,8 +331,8 @@ def test_cli_suggest_needs_to_know_for_whom(study, runner, monkeypatch):
 
 
 def test_cli_evaluate_prints_a_table_and_json(study, runner):
-    shape = json.loads(invoke(runner, study.root, "suggest", "--evaluate", "--folds", "2",
-                              "--json").output)  # fmt: skip
+    shape = json.loads(invoke(runner, study.root, "--as", "ana", "suggest", "--evaluate",
+                              "--folds", "2", "--json").output)  # fmt: skip
     assert set(shape["summary"]) == {"baseline", "rules_any", "rules", "model", "combined"}
     assert {"code", "code_id", "examples", "learnt_in_folds", "note", "methods"} == set(
         shape["codes"][0]
@@ -342,5 +344,5 @@ def test_cli_evaluate_prints_a_table_and_json(study, runner):
         "test_segments",
         "too_few_examples",
     } == set(shape["folds"][0])
-    table = invoke(runner, study.root, "suggest", "--evaluate", "--folds", "2")
+    table = invoke(runner, study.root, "--as", "ana", "suggest", "--evaluate", "--folds", "2")
     assert table.exit_code == 0 and "keyword" in table.output and "F1" in table.output
