@@ -24,8 +24,8 @@ example: $(BIN)/qualcode
 	$(BIN)/qualcode import transcripts/
 	$(BIN)/qualcode codings import codings/example-codings.csv
 	$(BIN)/qualcode coder lee --role lead
-	$(BIN)/qualcode suggest --coder ana
-	$(BIN)/qualcode accept --coder ana \
+	$(BIN)/qualcode --as ana suggest
+	$(BIN)/qualcode --as ana accept \
 		$$($(BIN)/qualcode --as ana suggestions --status all --order score --limit 5 --ids)
 	$(BIN)/qualcode --as ana suggestions --status all --json > exports/suggestions.json
 	$(BIN)/qualcode --as lee suggest --evaluate --json > exports/suggestions-evaluation.json
@@ -34,6 +34,8 @@ example: $(BIN)/qualcode
 	$(BIN)/qualcode --as lee codings export exports/codings.xlsx
 	$(BIN)/qualcode --as lee status
 
+# The suite runs on SQLite and, for the tests marked `postgres`, on a PostgreSQL server it
+# starts itself from Debian's postgresql package (skipped, saying so, where that is missing).
 test: $(BIN)/qualcode
 	$(BIN)/ruff check qualcode tests bench
 	$(BIN)/pytest -q

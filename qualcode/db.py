@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Engine, MetaData, Table, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from .errors import QualcodeError
@@ -43,8 +44,12 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite connections get the pragmas above."""
-    engine = create_engine(url)
+    """An engine for ``url``; SQLite connections get the pragmas above. A plain
+    ``postgresql://`` URL uses psycopg 3, the driver of ``pip install 'qualcode[postgres]'``."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    engine = create_engine(parsed)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
