@@ -26,7 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .changes import log_change
-from .errors import ImportConflict, InputError, QualcodeError
+from .errors import DatabaseProblem, ImportConflict, InputError, QualcodeError
+from .files import not_plain, plain_file
 from .models import Coding, Document, Segment, Speaker, Suggestion
 from .nlp import load_pipeline
 from .project import Project
@@ -35,6 +36,10 @@ from .readers.base import Transcript
 from .readers.manifest import read_manifest, read_speakers
 from .segment import SegmentSpan, segment_transcripts
 
+UNREADABLE = (
+    "qualcode failed to read this file, and went on with the others; please report it, "
+    "with the file if you can share it"
+)
 WORKER_THRESHOLD = 50  # files; a spaCy worker process takes a second or two to start
 
 
@@ -69,15 +74,23 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileRes
     """
     files: list[Path] = []
     problems: list[FileResult] = []
+
+    def take(path: Path) -> None:
+        reason = not_plain(path)  # a named pipe would hang the reader; a link loop has no text
+        if reason is not None:
+            problems.append(FileResult(path, "failed", message=f"{path}: {reason}"))
+        else:
+            files.append(path)
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() != ".csv":
-                    files.append(child)
-        elif path.is_file():
-            files.append(path)
+                if not hidden and not child.is_dir() and child.suffix.lower() != ".csv":
+                    take(child)
+        elif path.exists() or path.is_symlink():
+            take(path)
         else:
             problems.append(FileResult(path, "failed", message=f"{path}: no such file or folder"))
     return files, problems
@@ -94,14 +107,16 @@ class _SideFiles:
         folder = path.parent
         if folder not in self._manifests:
             manifest = folder / "manifest.csv"
-            self._manifests[folder] = read_manifest(manifest) if manifest.exists() else {}
+            exists = os.path.lexists(manifest)
+            self._manifests[folder] = read_manifest(plain_file(manifest)) if exists else {}
         return self._manifests[folder].get(path.name, {})
 
     def speakers(self, path: Path, labels: Iterable[str]) -> dict[str, dict[str, str]]:
         folder = path.parent
         if folder not in self._speakers:
             table = folder / "speakers.csv"
-            self._speakers[folder] = read_speakers(table) if table.exists() else None
+            exists = os.path.lexists(table)
+            self._speakers[folder] = read_speakers(plain_file(table)) if exists else None
         table = self._speakers[folder]
         if table is None:
             return {}
@@ -193,6 +208,10 @@ def import_files(
             except InputError as error:
                 record(FileResult(path, "failed", message=str(error)))
                 continue
+            except Exception as error:  # a reader's bug must not stop the other files
+                reason = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+                record(FileResult(path, "failed", message=f"{path}: {UNREADABLE} ({reason})"))
+                continue
             digest = content_hash(transcript.text)
             name = path.name
             if name in known and known[name][1] == digest:
@@ -226,8 +245,14 @@ def import_files(
 
     segmented = segment_transcripts(readable(), nlp, settings["unit"], workers=workers)
     with _calm_garbage_collector():
-        for transcript, spans in segmented:
-            _write_one(project, transcript, spans, known.get(transcript.path.name), record)
+        try:
+            for transcript, spans in segmented:
+                _write_one(project, transcript, spans, known.get(transcript.path.name), record)
+        except DatabaseProblem as problem:  # busy, read-only, full: no later file would fare better
+            done = report.count("imported") + report.count("replaced") + report.count("updated")
+            raise DatabaseProblem(
+                f"{problem}. The import stopped there: {done} file(s) were written before it"
+            ) from None
     return report
 
 
@@ -255,11 +280,14 @@ def _write_one(
     existing: tuple[uuid.UUID, str, Any] | None,
     record: Callable[[FileResult], None],
 ) -> None:
-    """Write one file in its own transaction; a failure is recorded, not raised."""
+    """Write one file in its own transaction; a failure of the file is recorded, one of
+    the database as a whole (DatabaseProblem) raised."""
     path = transcript.path
     try:
         with project.transaction() as session:
             result = _write(session, transcript, spans, existing)
+    except DatabaseProblem:
+        raise
     except QualcodeError as error:
         result = FileResult(path, "failed", path.name, message=str(error))
     except SQLAlchemyError as error:

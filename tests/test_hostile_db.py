@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers import write
-from hostile import digest, dump, one_error, run
+from hostile import digest, dump, one_error, run, write_lock
 
 from qualcode import init_project
 
@@ -99,18 +99,6 @@ def test_a_database_url_that_cannot_work_says_why(tmp_path, url, said):
     line = one_error(run(tmp_path, "--db", url, "status").output)
     assert said in line
     assert "secret" not in line
-
-
-@contextlib.contextmanager
-def write_lock(path: Path):
-    """Another program holding the project's write lock, as a stuck import would."""
-    holder = sqlite3.connect(path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
 
 
 def test_a_lock_held_past_the_timeout_is_one_line_and_no_change(project):

@@ -91,7 +91,7 @@ def _interpret(
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, str]]:
     if node is None:
         return {}, {}, {}
-    if not isinstance(node, yaml.MappingNode):
+    if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):  # !!set is not
         raise InputError(
             path,
             "front matter must be keys and values (title: ..., speakers: ...)",
@@ -102,7 +102,7 @@ def _interpret(
     speakers_node = next((v for k, v in node.value if k.value == "speakers"), None)
     if speakers_node is None or _is_null(speakers_node):
         return attributes, {}, {}
-    if not isinstance(speakers_node, yaml.MappingNode):
+    if not isinstance(speakers_node, yaml.MappingNode) or not isinstance(data["speakers"], dict):
         raise InputError(
             path,
             "speakers must map each speaker's label to its attributes",
