@@ -69,6 +69,6 @@ def _width(name: str, values: list[Any], wrap: bool) -> int:
     """Characters: as wide as the header and most values, within bounds."""
     if wrap:
         return WRAPPED
-    longest = sorted(len(str(v)) for v in values if v is not None and v == v)
+    longest = sorted(len(str(v)) for v in map(_plain, values) if v is not None)
     usual = longest[int(len(longest) * 0.9)] if longest else 0  # a few long ones may wrap
     return max(NARROWEST, min(WIDEST, max(len(name), usual) + 2))

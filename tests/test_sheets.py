@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from qualcode import InputError, queries
 from qualcode.cli import cli
-from qualcode.coding import code_segment
+from qualcode.coding import apply_coding, code_segment
 from qualcode.models import Coding
 from qualcode.sheets import SHEET_HINT, export_codings, find_quote, import_codings
 
@@ -202,7 +202,13 @@ def test_cli_refuses_a_named_pipe_instead_of_waiting_on_it(example_project, tmp_
 
 def test_codings_xlsx_reads_at_once(example_project, tmp_path):
     """Frozen bold header, filters, widths that fit, quotes and memos wrapped."""
-    frame = coded(example_project)
+    coded(example_project)
+    segments = queries.segments(example_project, DOC)
+    with example_project.transaction() as session:  # across two segments: no segment number
+        start, end = int(segments.start.iloc[1]), int(segments.end.iloc[2])
+        apply_coding(session, DOC, start, end, "Trust", "ben")
+    frame = queries.codings(example_project)
+    assert frame.segment.isna().any()
     sheet = tmp_path / "codings.xlsx"
     export_codings(example_project, sheet)
     codings_sheet = load_workbook(sheet)["codings"]
