@@ -66,9 +66,9 @@ def _plain(value: Any) -> Any:
 
 
 def _width(name: str, values: list[Any], wrap: bool) -> int:
-    """Characters: as wide as the header and most values, within bounds."""
+    """Characters: as wide as the header (and its filter button) and most values."""
     if wrap:
         return WRAPPED
     longest = sorted(len(str(v)) for v in map(_plain, values) if v is not None)
     usual = longest[int(len(longest) * 0.9)] if longest else 0  # a few long ones may wrap
-    return max(NARROWEST, min(WIDEST, max(len(name), usual) + 2))
+    return max(NARROWEST, min(WIDEST, max(len(name) + 2, usual) + 2))
