@@ -115,14 +115,15 @@ class Project:
                 for name, model, where in [
                     ("documents", Document, true()),
                     ("segments", Segment, true()),
-                    ("codes", Code, true()),
+                    # themes are the codebook's top level; codes are all below it
+                    ("themes", Code, Code.parent_id.is_(None) & ~Code.archived),
+                    ("codes", Code, Code.parent_id.is_not(None) & ~Code.archived),
                     ("coders", Coder, true()),
                     ("codings", Coding, seen.where(Coding.coder_id)),
                     ("suggestions", Suggestion, seen.where(Suggestion.coder_id)),
                 ]
             }
             archived = session.scalar(select(func.count()).where(Code.archived)) or 0
-        counts["codes"] -= archived
         counts["archived_codes"] = archived
         settings = self.settings()
         return {

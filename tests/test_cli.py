@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from helpers import write
 
@@ -174,8 +175,11 @@ def test_tables_and_messages_print_bracketed_text_as_written(runner, tmp_path):
         return result.output
 
     for args in (
-        ["init"], ["codebook", "sync"], ["import", str(tmp_path / "talk [v2].md")],
-        ["coder", "lee", "--role", "lead"], ["assign", "talk [v2].md", "--coders", "ana,ben"],
+        ["init"],
+        ["codebook", "sync"],
+        ["import", str(tmp_path / "talk [v2].md")],
+        ["coder", "lee", "--role", "lead"],
+        ["assign", "talk [v2].md", "--coders", "ana,ben"],
         ["code", "talk [v2].md", "1", "Trust [provisional]", "--coder", "ana"],
         ["code", "talk [v2].md", "1", "Trust [provisional]", "--coder", "ben"],
         ["code", "talk [v2].md", "3", "Trust [provisional]", "--coder", "ben"],
@@ -198,6 +202,20 @@ def test_tables_and_messages_print_bracketed_text_as_written(runner, tmp_path):
     assert "Relations [draft]" in shows("agreement")
     assert "It took [bold]years[/bold]." in shows("suggestions")  # [crosstalk]: no segment's
 
+
+def test_codebook_check_status_and_readme_count_the_same_codes(runner, example_project):
+    """Themes are the codebook's top level; codes are everything below, sub-codes included."""
+    root = example_project.root
+    checked = run(runner, root, "codebook", "check").output
+    assert checked.endswith(": OK, 6 themes and 44 codes (sub-codes included)\n")
+    counts = json.loads(run(runner, root, "status", "--json").output)["counts"]
+    assert (counts["themes"], counts["codes"], counts["archived_codes"]) == (6, 44, 0)
+    assert (
+        "          codes: 44 (sub-codes included, themes not)\n"
+        in run(runner, root, "status").output
+    )
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "44 codes in 6 themes" in readme and " 41 codes" not in readme
 
 
 def test_assignments_says_when_there_are_none(runner, tmp_path):

@@ -39,7 +39,8 @@ def codebook_check(obj: CommandContext, path: Path | None) -> None:
     """Report every problem of a codebook file, with its line."""
     book = load_codebook(_in_root(obj, path))
     themes = len(book.themes())
-    click.echo(f"{book.path}: OK, {themes} themes and {len(book.codes) - themes} codes")
+    codes = len(book.codes) - themes
+    click.echo(f"{book.path}: OK, {themes} themes and {codes} codes (sub-codes included)")
 
 
 @codebook.command("sync")

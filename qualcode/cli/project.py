@@ -255,5 +255,6 @@ def status(obj: CommandContext, as_json: bool) -> None:
     ]
     for label, value in lines:
         click.echo(f"{label:>15}: {value}")
+    what = {"codes": " (sub-codes included, themes not)", "archived_codes": " (themes included)"}
     for name, count in info["counts"].items():
-        click.echo(f"{name.replace('_', ' '):>15}: {count}")
+        click.echo(f"{name.replace('_', ' '):>15}: {count}{what.get(name, '')}")
