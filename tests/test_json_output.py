@@ -140,7 +140,9 @@ def test_json_output_is_strict_and_matches_its_schema(root, command, schema, arg
     output = strict(invoke(root, *command.split(), *args, "--json"))
     document = json.loads((SCHEMAS / f"{schema}.json").read_text(encoding="utf-8"))
     validator = jsonschema_rs.validator_for(document, validate_formats=True)
-    problems = [f"{error.instance_path}: {error.message}" for error in validator.iter_errors(output)]
+    problems = [
+        f"{error.instance_path}: {error.message}" for error in validator.iter_errors(output)
+    ]
     assert problems == []
 
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
+import sys
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -77,17 +80,35 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    """Rich output that prints text as written: transcripts hold ``[laughs]`` and ``:D``,
+    which rich would otherwise read as markup and emoji codes. Style with ``Text``."""
+    return Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
 def clean(value: Any) -> Any:
-    """JSON-safe values: NaN and pandas' missing become null."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
+    """Plain JSON values, the same every time: missing values (None, NaN, pandas' NA and
+    NaT) and numbers JSON cannot hold (infinity) become null, numpy numbers Python ones,
+    times ISO 8601 text with their offset from UTC, ids and paths text."""
+    # A numpy or pandas value exists only if its module was imported: no command loads
+    # them (a second or more) just to print.
+    np, pd = sys.modules.get("numpy"), sys.modules.get("pandas")
     if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items()}
-    if isinstance(value, list):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple) or (np and isinstance(value, np.ndarray)):
         return [clean(v) for v in value]
+    if np and isinstance(value, np.generic):
+        value = value.item()
+    if value is None or (pd and (value is pd.NA or value is pd.NaT)):
+        return None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, datetime) and value.tzinfo is None:
+        # Times are stored in UTC (models.utcnow); SQLite gives them back without a zone.
+        value = value.replace(tzinfo=UTC)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | PurePath):
+        return str(value)
     return value
 
 
@@ -98,7 +119,9 @@ def cell(value: Any) -> str:
 
 
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(clean(data), indent=2, ensure_ascii=False, default=str))
+    """Strict JSON (no NaN or Infinity): a value ``clean`` does not know is a bug, and
+    fails here rather than reaching a script as something else."""
+    click.echo(json.dumps(clean(data), indent=2, ensure_ascii=False, allow_nan=False))
 
 
 def records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
