@@ -40,7 +40,7 @@ def test_cli_agreement_json_shape(runner, coded_project):
         "kappa_reason", "alpha", "alpha_reason", "ac1", "ac1_reason", "disagreements", "used",
     ]  # fmt: skip
     assert (first["code"], first["units"], first["used"]) == (
-        "Independent funding", 1588, {"ana": 27, "ben": 20},
+        "Independent funding", 1566, {"ana": 27, "ben": 20},
     )  # fmt: skip
     assert len(data["codes"]) == 39
     assert set(data["pooled"]) >= {
@@ -78,7 +78,7 @@ def test_cli_agreement_table_says_undefined_and_writes_html(runner, coded_projec
     trust = next(line for line in result.output.splitlines() if line.startswith("  Trust "))
     assert trust.split() == [
         "Trust",
-        "1588",
+        "1566",
         "0",
         "0",
         "100.0%",
@@ -90,7 +90,7 @@ def test_cli_agreement_table_says_undefined_and_writes_html(runner, coded_projec
     assert "undefined, Trust: nobody used it on a segment coded by two or more coders" in (
         result.output
     )
-    assert "pooled over 8 codes × 1588 double-coded segments = 12704 decisions: alpha" in (
+    assert "pooled over 8 codes × 1566 double-coded segments = 12528 decisions: alpha" in (
         result.output
     )
     assert f"report written to {html}" in result.output
