@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import pickle
 import queue
 import signal
@@ -33,6 +34,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from qualcode.errors import QualcodeError
+from qualcode.lifeline import die_with_parent
 from qualcode.nlp import segmentation_disabled, sentence_pipe
 from qualcode.readers.base import Cue, Transcript, Turn
 from qualcode.readers.text import bracket_notes
@@ -277,7 +279,7 @@ def _sentences_in_workers(
         for _ in range(count):
             inbox, outbox = context.Queue(), context.Queue()
             process = context.Process(
-                target=_worker_main, args=(batch_size, inbox, outbox), daemon=True
+                target=_worker_main, args=(batch_size, inbox, outbox, os.getpid()), daemon=True
             )
             process.start()
             # The pipeline goes by queue, not as an argument: start() would block on a
@@ -347,8 +349,9 @@ def _stop(workers: list[_Worker], finished: bool) -> None:
         worker.outbox.close()
 
 
-def _worker_main(batch_size: int, inbox: Queue, outbox: Queue) -> None:
+def _worker_main(batch_size: int, inbox: Queue, outbox: Queue, parent: int) -> None:
     """Run in a worker: take the pipeline, then segment transcripts until a None."""
+    die_with_parent(parent)  # even a kill -9 of the import ends its worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
 
     def incoming() -> Iterator[Transcript]:
