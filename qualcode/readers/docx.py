@@ -32,11 +32,14 @@ import posixpath
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualcode.readers.base import Transcript
-from qualcode.readers.package import Element, Package
+from qualcode.readers.package import Package
 from qualcode.readers.paragraphs import Para, transcript_from_paragraphs
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element as Element
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"

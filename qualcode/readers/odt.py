@@ -28,12 +28,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import InputError
 from qualcode.readers.base import Transcript
-from qualcode.readers.package import Element, Package
+from qualcode.readers.package import Package
 from qualcode.readers.paragraphs import Para, transcript_from_paragraphs
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element as Element
 
 _NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",

@@ -23,11 +23,13 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-
-from lxml import etree
-from lxml.etree import _Element as Element
+from typing import TYPE_CHECKING
 
 from qualcode.errors import InputError
+
+if TYPE_CHECKING:  # lxml is imported when a package is read, not when the CLI starts
+    from lxml.etree import XMLSyntaxError
+    from lxml.etree import _Element as Element
 
 MAX_PART_BYTES = 128 * 2**20  # the XML of a million-word transcript is a fraction of this
 MAX_RATIO = 100  # uncompressed / compressed size, for parts big enough to matter
@@ -83,6 +85,8 @@ class Package:
 
     def xml(self, name: str) -> Element | None:
         """A small part parsed whole, or None when the package does not have it."""
+        from lxml import etree
+
         if not self.has(name):
             return None
         try:
@@ -94,6 +98,8 @@ class Package:
         """Each element of the part whose tag is in ``tags``, complete, as the XML is
         decompressed. The tree is still built: remove what has been read from its parent
         (``element.getparent().remove(element)``) to keep memory flat."""
+        from lxml import etree
+
         parser = etree.XMLPullParser(("end",), tag=tags, **_SAFE)
         try:
             for chunk in self.stream(name):
@@ -104,7 +110,7 @@ class Package:
         except etree.XMLSyntaxError as error:
             raise self._not_xml(name, error) from None
 
-    def _not_xml(self, name: str, error: etree.XMLSyntaxError) -> InputError:
+    def _not_xml(self, name: str, error: XMLSyntaxError) -> InputError:
         where = f" (line {error.lineno} of it)" if error.lineno else ""
         return self._unreadable(f"its {name} part is not valid XML{where}")
 
