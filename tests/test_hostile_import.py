@@ -38,7 +38,7 @@ def test_pipes_link_loops_and_a_crashing_file_fail_alone(project):
         project.root, "import", folder, elsewhere / "named.txt", elsewhere / "self.txt"
     )
 
-    assert result.returncode == 1
+    assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     errors = sorted(line for line in result.stderr.splitlines() if line.startswith("error: "))
     assert errors == sorted(

@@ -193,7 +193,7 @@ def test_cli_refuses_a_named_pipe_instead_of_waiting_on_it(example_project, tmp_
     result = run_limited(
         example_project.root, "codings", "import", tmp_path / "codings.csv", timeout=120
     )
-    assert result.returncode == 1
+    assert result.returncode == 1, result.stderr
     assert one_error(result.stderr) == (
         f"Error: {tmp_path / 'codings.csv'}: is a named pipe (FIFO), not a file. "
         "qualcode reads ordinary files only: save it as one"
