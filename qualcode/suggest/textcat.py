@@ -6,16 +6,21 @@ scores many thousands a second. A neural text classifier would need more example
 than a study's coded segments give, and would be too slow for scoring a whole corpus
 on a laptop CPU.
 
-Training uses spaCy's own ``nlp.update`` on one ``Doc`` per segment. Scoring skips
-that: a ``Batch`` (many segments in one Doc) is turned into the same n-gram keys the
-model extracts, per segment, with numpy, and fed to the model's linear layer, which
-gives the model's exact scores (tested against ``textcat.predict``) many times faster.
+Training takes the steps of spaCy's ``textcat.update`` (the model's forward pass, its
+loss and gradient, the optimizer), but feeds the linear layer n-gram keys made once per
+segment text instead of extracting them again from a ``Doc`` at every update: the same
+model (tested against ``textcat.update``), many times faster, and cross-validation,
+which trains many models on the same segments, tokenizes each segment once. Scoring
+likewise turns a ``Batch`` (many segments in one Doc) into the n-gram keys the model
+extracts, per segment, with numpy, and feeds them to the linear layer, which gives the
+model's exact scores (tested against ``textcat.predict``).
 Because the model is linear, the weight of each word in a segment can be read off
 cheaply: that is the model's evidence.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,11 +30,13 @@ from typing import Any
 import numpy as np
 import spacy
 from spacy.attrs import IDS
+from spacy.lang.en import English
 from spacy.language import Language
 from spacy.ml.models.textcat import build_bow_text_classifier_v3
+from spacy.tokenizer import Tokenizer
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch, registry
-from thinc.api import Adam, Model
+from thinc.api import Adam, Model, NumpyOps
 
 from .base import SuggestContext, register_suggester
 from .batch import Batch
@@ -72,8 +79,28 @@ class TextcatSettings:
     seed: int = 0
 
 
+@functools.cache
+def _tokenizer() -> Tokenizer:
+    """The English tokenizer every model is trained with, built once per process: building
+    one (its special cases) takes longer than training a small model."""
+    return spacy.blank("en").tokenizer
+
+
+@functools.lru_cache(maxsize=200_000)
+def ngram_features(text: str, attr: str, ngram_size: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """(n-gram keys, counts, tokens) of one text: what the model's ``extract_ngrams`` makes
+    of its Doc (unique keys, sorted). Kept per process, since cross-validation trains
+    many models on the same segments."""
+    unigrams = _tokenizer()(text).to_array(IDS[attr]).astype(np.uint64)
+    ops = NumpyOps()
+    grams = [ops.ngrams(n, unigrams) for n in range(2, ngram_size + 1) if len(unigrams) >= n]
+    keys, counts = np.unique(np.concatenate([unigrams, *grams]), return_counts=True)
+    return keys, counts.astype(np.float32), len(unigrams)
+
+
 def _blank(codes: Sequence[CodeInfo], settings: TextcatSettings) -> Language:
-    nlp = spacy.blank("en")
+    tokenizer = _tokenizer()
+    nlp = English(vocab=tokenizer.vocab, create_tokenizer=lambda _nlp: tokenizer)
     model = {
         "@architectures": ARCHITECTURE,
         "exclusive_classes": False,
@@ -100,30 +127,60 @@ def train_textcat(corpus: Corpus, settings: TextcatSettings | None = None) -> La
     settings = settings or TextcatSettings()
     fix_random_seed(settings.seed)
     nlp = _blank(corpus.codes, settings)
-    ids = [code.id for code in corpus.codes]
-    examples = []
-    for i in np.flatnonzero(corpus.labelled):
-        cats = {ids[j]: float(corpus.labels[i, j]) for j in np.flatnonzero(corpus.known[i])}
-        examples.append(Example.from_dict(nlp.make_doc(corpus.texts[i]), {"cats": cats}))
-    if settings.codebook_texts:
-        for code in corpus.codes:
-            for text in code.codebook_texts:
-                examples.append(Example.from_dict(nlp.make_doc(text), {"cats": {code.id: 1.0}}))
-    if not examples:
+    rows = np.flatnonzero(corpus.labelled)
+    texts = [corpus.texts[i] for i in rows]
+    truths, known = corpus.labels[rows].astype(np.float32), corpus.known[rows].astype(np.float32)
+    if settings.codebook_texts:  # each a positive of its own code, unknown for the others
+        extra = [(j, text) for j, code in enumerate(corpus.codes) for text in code.codebook_texts]
+        texts += [text for _j, text in extra]
+        marks = np.zeros((len(extra), len(corpus.codes)), dtype=np.float32)
+        marks[np.arange(len(extra)), [j for j, _text in extra]] = 1.0
+        truths, known = np.vstack([truths, marks]), np.vstack([known, marks])
+    if not texts:
         raise ValueError("no coded segments to learn from")
     # Adam without weight averaging or decay: each is one more pass over every weight
     # per update, and a BOW model has ``length`` weights per code. Clipping stays: it
     # made the model markedly better in cross-validation.
     optimizer = Adam(settings.learn_rate, L2=0.0, grad_clip=settings.grad_clip, use_averages=False)
-    nlp.initialize(lambda: examples, sgd=optimizer)
+    ids = [code.id for code in corpus.codes]
+    sample = [  # initializing looks at ten examples, for the model's shape only
+        Example.from_dict(
+            nlp.make_doc(texts[k]),
+            {"cats": {ids[j]: float(truths[k, j]) for j in np.flatnonzero(known[k])}},
+        )
+        for k in range(min(10, len(texts)))
+    ]
+    nlp.initialize(lambda: sample, sgd=optimizer)
     textcat = nlp.get_pipe(PIPE)
-    order = random.Random(settings.seed)
+    features = [ngram_features(text, settings.attr, settings.ngram_size) for text in texts]
+    order, examples = random.Random(settings.seed), list(range(len(texts)))
     for _epoch in range(settings.epochs):
         order.shuffle(examples)
         for batch in minibatch(examples, size=settings.batch_size):
-            # The component's own update: nlp.update would copy every Doc first.
-            textcat.update(batch, sgd=optimizer, losses={})
+            _update(textcat, optimizer, [features[k] for k in batch], truths[batch], known[batch])
     return nlp
+
+
+def _update(
+    textcat: Any,
+    optimizer: Any,
+    features: list[tuple[np.ndarray, np.ndarray, int]],
+    truths: np.ndarray,
+    known: np.ndarray,
+) -> None:
+    """One step of ``textcat.update`` on a batch given as n-gram features: the linear
+    layer, the sigmoid, the squared error over known labels, back, and the optimizer."""
+    if not any(tokens for _keys, _counts, tokens in features):
+        return  # as spaCy does when no Doc of the batch has a token
+    linear, ops = textcat.model.get_ref("output_layer"), textcat.model.ops
+    keys = np.concatenate([keys for keys, _counts, _tokens in features])
+    counts = np.concatenate([counts for _keys, counts, _tokens in features])
+    lengths = np.array([len(keys) for keys, _counts, _tokens in features], dtype=np.int32)
+    logits, backprop = linear.begin_update((keys, counts, lengths))
+    scores = ops.sigmoid(logits, inplace=False)
+    d_scores = (scores - truths) * known
+    backprop(np.ascontiguousarray(d_scores * ops.dsigmoid(scores, inplace=False)))
+    textcat.finish_update(optimizer)
 
 
 class TextcatSuggester:
