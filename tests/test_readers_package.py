@@ -218,3 +218,32 @@ def test_package_spreadsheet_renamed_odt_is_refused(tmp_path: Path) -> None:
         ": is an OpenDocument file of another kind (application/vnd.oasis.opendocument."
         "spreadsheet), not a text document. Save the transcript from a word processor as .odt"
     )
+
+
+def test_package_import_reports_the_bomb_in_one_line_and_imports_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from qualcode.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "talks"
+    folder.mkdir()
+    parts = word_parts()
+    del parts["word/document.xml"]
+    write_zip(folder / "a-bomb.docx", parts, bomb=("word/document.xml", 2**30, 2**30))
+    write_zip(folder / "b-empty.docx", {"[Content_Types].xml": b"<Types/>"})
+    (folder / "c-talk.txt").write_text("Jo: We met the council.\n", encoding="utf-8")
+    runner = CliRunner()
+    runner.invoke(cli, ["init"])
+
+    result = runner.invoke(cli, ["import", "talks"])
+
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert [line.split(": ")[1] for line in errors] == [
+        str(Path("talks") / "a-bomb.docx"),
+        str(Path("talks") / "b-empty.docx"),
+    ]
+    assert "1 imported; 1 segments; 2 failed" in result.output
