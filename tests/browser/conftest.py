@@ -93,7 +93,7 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
     qualcode(root, "coder", LEAD, "--role", "lead")
     qualcode(root, "codings", "import", "codings/example-codings.csv")
     for coder in ("eve", "fay"):  # suggestions from the codebook's rules, to decide on
-        qualcode(root, "suggest", "--coder", coder, "--method", "rules", PLAIN, EMOJI)
+        qualcode(root, "suggest", "--coder", coder, "--method", "rules", PLAIN)
     return root
 
 
@@ -171,3 +171,8 @@ def shot(request: pytest.FixtureRequest) -> Callable:
         page.screenshot(path=str(SHOTS / f"{request.node.name}--{name}.png"))
 
     return take
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The check that every control was driven runs after everything that drives them."""
+    items.sort(key=lambda item: item.path.name == "test_browser_controls.py")

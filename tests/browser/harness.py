@@ -18,13 +18,15 @@ QUALCODE = Path(sys.executable).with_name("qualcode")
 # Another site on this machine's loopback (Chromium resolves it here): DNS rebinding.
 REBOUND = "rebound.example"
 # Reports every control a page shows, every control without a name, and every control
-# a user drives (a real click, a change of a select, a form sent), with who is coding.
+# a user drives (a real click, a select changed, a form sent), with who is coding
+# (on the "Who is coding?" page: the name being chosen).
 RECORDER = """
 (() => {
   if (window.top !== window) return;
   const told = new Set();
   const tell = (kind, name) => {
-    const who = document.getElementById("coder-name")?.textContent || "";
+    const choosing = document.querySelector("[data-control=choose-coder] #name");
+    const who = choosing?.value || document.getElementById("coder-name")?.textContent || "";
     const key = `${kind} ${name} ${who}`;
     if (told.has(key)) return;
     told.add(key);
@@ -38,6 +40,7 @@ RECORDER = """
     }
   };
   document.addEventListener("DOMContentLoaded", () => {
+    if (!document.querySelector('meta[name="qualcode-csrf"]')) return;  // not the app's page
     scan();
     new MutationObserver(scan).observe(document.body, { childList: true, subtree: true });
   });
@@ -46,8 +49,8 @@ RECORDER = """
     const el = event.isTrusted && named(event.target, "button[data-control], a[data-control]");
     if (el) tell("driven", el.dataset.control);
   }, true);
-  document.addEventListener("change", (event) => {
-    const el = event.isTrusted && named(event.target, "select[data-control]");
+  document.addEventListener("change", (event) => {  // Playwright's select_option is untrusted
+    const el = named(event.target, "select[data-control]");
     if (el) tell("driven", el.dataset.control);
   }, true);
   document.addEventListener("submit", (event) => {
