@@ -33,7 +33,6 @@ from .project import Project
 from .queries import CODING_COLUMNS, codings
 from .readers.encoding import decode
 from .visibility import may_change
-from .workbook import write_sheet
 
 # Accepted headers (any case) for each field, ours first, then other tools' names.
 ALIASES = {
@@ -314,6 +313,8 @@ def export_codings(project: Project, path: str | Path, **filters: Any) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".xlsx":
         frame = frame.assign(created_at=frame.created_at.astype(str))
+        from .workbook import write_sheet  # pandas and openpyxl only when writing a sheet
+
         write_sheet(frame, path, title="codings", wrap=("quote", "memo"))
     else:
         csv_frame(frame).to_csv(path, index=False)
