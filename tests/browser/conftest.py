@@ -24,10 +24,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from harness import CONTROLS, REBOUND, RECORDER, Server, copy_of, qualcode, serve
 
 try:
     from browsing import EMOJI, LEAD, PLAIN
-    from harness import CONTROLS, REBOUND, RECORDER, Server, copy_of, qualcode, serve
     from playwright.sync_api import sync_playwright
 except ImportError:  # `make test` need not have it; `make test-browser` installs it
     collect_ignore_glob = ["test_*.py"]
