@@ -48,6 +48,7 @@ test-browser: $(BIN)/qualcode
 	$(BIN)/pytest -m browser tests/browser
 
 bench: $(BIN)/qualcode
+	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/docx_vs_txt.py
 	$(BIN)/python bench/export.py
