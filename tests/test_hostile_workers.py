@@ -48,7 +48,7 @@ def running(pid: int) -> bool:
 
 def test_kill_9_of_an_import_ends_its_worker_and_resource_tracker(project):
     folder = project.root / "transcripts"
-    for n in range(150):
+    for n in range(600):  # more than a quiet machine imports before the kill
         write(folder / f"interview-{n:03}.md", f"Jo: {SENTENCES}\n\nSam: {SENTENCES}\n")
     importer = subprocess.Popen(
         [sys.executable, "-m", "qualcode", "import", str(folder), "--workers", "1"],
@@ -65,8 +65,12 @@ def test_kill_9_of_an_import_ends_its_worker_and_resource_tracker(project):
                 break
             time.sleep(0.1)
         assert any("spawn_main" in line for line in helpers.values()), helpers
-        time.sleep(3)  # the worker is inside qualcode now, loading the pipeline or segmenting
-        helpers = children(importer.pid)
+        time.sleep(1)  # the worker is inside qualcode now, loading the pipeline or segmenting
+        while time.monotonic() < deadline and importer.poll() is None:
+            helpers = children(importer.pid)
+            if any("resource_tracker" in line for line in helpers.values()):
+                break
+            time.sleep(0.1)
         assert importer.poll() is None, "the import ended before it could be killed"
         assert any("resource_tracker" in line for line in helpers.values()), helpers
         importer.send_signal(signal.SIGKILL)
