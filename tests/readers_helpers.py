@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from qualcode.errors import InputError
+from qualcode.readers import read_transcript
 from qualcode.readers.base import Transcript
 
 KINDS = {"speech", "heading", "note"}
@@ -74,3 +78,12 @@ def write_text(folder: Path, name: str, text: str, encoding: str = "utf-8") -> P
     path = folder / name
     path.write_bytes(text.encode(encoding))
     return path
+
+
+def error_of(path: Path) -> str:
+    """The one-line error reading ``path`` gives, without the file name it starts with."""
+    with pytest.raises(InputError) as caught:
+        read_transcript(path)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message.removeprefix(f"{path}")

@@ -1,7 +1,7 @@
 """Exports of a project of plain transcripts: no front matter, no manifest, no attributes.
 
 The transcript is a real one nobody here wrote (UK Covid-19 Inquiry, Open Government
-Licence v3.0; see /work/shared/sample-transcripts/PROVENANCE.md).
+Licence v3.0; see ../shared/sample-transcripts/PROVENANCE.md).
 """
 
 from __future__ import annotations

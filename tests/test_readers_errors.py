@@ -5,24 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from readers_helpers import write_text
+from readers_helpers import error_of, write_text
 
-from qualcode.errors import InputError
-from qualcode.readers import SUFFIXES, read_transcript
+from qualcode.readers import SUFFIXES
 
 ACCEPTED = ", ".join(SUFFIXES)
 YAML_HINT = (
     "Check the indentation on that line, and put quotes around values "
     "that contain ': ' or start with a special character"
 )
-
-
-def error_of(path: Path) -> str:
-    with pytest.raises(InputError) as caught:
-        read_transcript(path)
-    message = str(caught.value)
-    assert "\n" not in message
-    return message.removeprefix(f"{path}")
 
 
 @pytest.mark.parametrize("content", ["", "  \n\n\t\n", "\ufeff"])

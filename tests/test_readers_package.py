@@ -12,21 +12,11 @@ from pathlib import Path
 
 import docx
 import pytest
-
-from qualcode.errors import InputError
-from qualcode.readers import read_transcript
+from readers_helpers import error_of
 
 DOCX_HINT = "Open it in Word or LibreOffice and save it again as .docx"
 ODT_HINT = "Open it in LibreOffice or Word and save it again as .odt"
 BOMB_HINT = "If you trust the file, open it in a word processor and save it again"
-
-
-def error_of(path: Path) -> str:
-    with pytest.raises(InputError) as caught:
-        read_transcript(path)
-    message = str(caught.value)
-    assert "\n" not in message
-    return message.removeprefix(f"{path}")
 
 
 def deflated_spaces(size: int) -> tuple[bytes, int]:
