@@ -28,7 +28,7 @@ from .errors import InputError, NotAllowed, NotFound, QualcodeError
 from .files import plain_file, read_bytes
 from .formulas import csv_frame, restore
 from .lookup import find_code, find_document
-from .models import Coder, Document, Segment
+from .models import Code, Coder, Document, Segment
 from .project import Project
 from .queries import CODING_COLUMNS, codings
 from .readers.encoding import decode
@@ -258,17 +258,24 @@ def import_codings(
     with project.transaction() as session:
         importer = get_coder(session, by) if by else None
         placer = _Placer(session)
+        codes: dict[str, Code] = {}  # a file names few codes and coders, row after row
+        coder_ids: dict[str, uuid.UUID | None] = {}
         planned: list[tuple[int, Document, int, int, Any, str, str | None]] = []
         for row in read_rows(path):
             try:
                 who = row.values.get("coder") or coder
                 if not who:
                     raise NotFound("no coder: fill the coder column or pass --coder")
-                if importer is not None and not may_change(importer, _coder_id(session, who)):
+                if who not in coder_ids:
+                    coder_ids[who] = _coder_id(session, who)
+                if importer is not None and not may_change(importer, coder_ids[who]):
                     raise NotAllowed(
                         f"a row of {who}'s: only a lead imports another coder's codings"
                     )
-                code = find_code(session, row.values["code"])
+                ref = row.values["code"]
+                if ref not in codes:
+                    codes[ref] = find_code(session, ref)
+                code = codes[ref]
                 placed = placer.place(row)
             except (NotFound, NotAllowed) as error:
                 problems.append(f"line {row.line}: {_short(str(error), 200)}")
@@ -278,12 +285,17 @@ def import_codings(
                 continue
             planned.append((row.line, *placed, code, who, row.values.get("memo") or None))
         _refuse(path, problems)
+        coders: dict[str, Coder] = {}
         for line, doc, start, end, code, who, memo in planned:
-            if find_codings(session, doc, start, end, code, get_coder(session, who)):
+            if who not in coders:
+                coders[who] = get_coder(session, who)
+            if find_codings(session, doc, start, end, code, coders[who]):
                 report.unchanged += 1
                 continue
             try:
-                apply_coding(session, doc, start, end, code, who, origin=origin, memo=memo)
+                apply_coding(
+                    session, doc, start, end, code, coders[who], origin=origin, memo=memo
+                )
             except QualcodeError as error:
                 problems.append(f"line {line}: {error}")
             report.added += 1
