@@ -180,3 +180,28 @@ def test_export_into_a_place_that_cannot_be_written_names_it(project, tmp_path):
         result = run(project.root, "export", "--out", folder)
     line = one_error(result.output)
     assert line.startswith(f"Error: {folder / 'quotes.html'}: cannot write the export there (")
+
+
+def test_the_web_app_answers_a_read_only_database_with_503_and_one_line(coded_project):
+    """The request was fine; the database cannot take it now: 503, not a 400 blaming the
+    user, and the same sentence the CLI prints."""
+    import warnings
+
+    from qualcode.web import WebSettings, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    client = TestClient(create_app(coded_project, WebSettings(token="t", coder="ana")),
+                        headers={"Authorization": "Bearer t"})  # fmt: skip
+    document = client.get("/api/documents").json()[0]["name"]
+    segment = client.get(f"/api/documents/{document}/segments").json()[0]
+    database = coded_project.root / "qualcode.db"
+    coded_project.engine.dispose()  # the app opens the file anew, as after a restart
+    with read_only(database):
+        answer = client.post("/api/codings", json={
+            "document": document, "start": segment["start"], "end": segment["end"],
+            "code": "Trust"})  # fmt: skip
+    assert answer.status_code == 503
+    assert answer.json()["detail"].startswith(f"{database}: the database cannot be written")

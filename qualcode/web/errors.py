@@ -1,6 +1,7 @@
 """Errors as HTTP answers: one sentence in ``{"detail": ...}`` for the API, a page for people.
 
     QualcodeError (qualcode.errors)     -> 400, or by subclass:
+     ├── DatabaseProblem                -> 503  busy, read-only, damaged, unreachable
      ├── NotFound                       -> 404  unknown document, code, coding, suggestion
      ├── NotAllowed                     -> 403  another coder's work, a lead's job
      ├── InputError                     -> 422
@@ -25,7 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from ..adjudicate import ExclusiveConflict
-from ..errors import InputError, NotAllowed, NotFound, QualcodeError
+from ..errors import DatabaseProblem, InputError, NotAllowed, NotFound, QualcodeError
 
 log = logging.getLogger("qualcode.web")
 
@@ -55,6 +56,8 @@ class NoCoder(WebError):
 def status_of(error: QualcodeError) -> int:
     if isinstance(error, WebError):
         return error.status
+    if isinstance(error, DatabaseProblem):
+        return 503  # the request was fine; the database cannot serve it now
     if isinstance(error, NotFound):
         return 404
     if isinstance(error, NotAllowed):
