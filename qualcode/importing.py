@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from .changes import log_change
 from .errors import DatabaseProblem, ImportConflict, InputError, QualcodeError
 from .files import not_plain, plain_file
-from .models import Coding, Document, Segment, Speaker, Suggestion
+from .models import Coding, Document, DocumentRevision, Segment, Speaker, Suggestion
 from .nlp import load_pipeline
 from .project import Project
 from .readers import SUFFIXES, read_transcript
@@ -321,6 +321,12 @@ def _write(
         )
         session.add(document)
         session.flush()
+        session.add(
+            DocumentRevision(
+                document_id=document.id, number=1, text=document.text, content_hash=digest,
+                reason="imported",
+            )
+        )  # fmt: skip
         count = _write_segments(session, document, transcript, spans)
         return FileResult(path, "imported", document.name, count, _notes(transcript))
     document = session.get_one(Document, existing[0])

@@ -31,6 +31,8 @@ from .db import Base
 
 CODER_ROLES = ("coder", "lead")
 CODING_ORIGINS = ("manual", "suggestion", "import", "consensus")
+CODING_ANCHORS = ("reanchored", "reviewed")
+ANCHOR_CONTEXT = 32  # characters of context stored either side of a coding's quote
 SUGGESTION_STATUSES = ("pending", "accepted", "rejected")
 # Every kind of entry the coding log holds. A coder's change writes add, remove, recode,
 # memo (a coding's memo), note (a memo on a document, segment or code), accept, reject,
@@ -67,6 +69,8 @@ class Document(Base):
     word_count: Mapped[int] = mapped_column(Integer)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The number of the revision ``text`` is (see DocumentRevision).
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     speakers: Mapped[list[Speaker]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="Speaker.id"
@@ -74,6 +78,33 @@ class Document(Base):
 
     def __repr__(self) -> str:
         return f"<Document {self.name!r}>"
+
+
+class DocumentRevision(Base):
+    """One text a document has had: the first import, then each correction.
+
+    The document's current text is the revision numbered ``Document.revision``.
+    ``placements`` is filled when a newer revision supersedes this one: the place of
+    every coding on this text (coding id -> ``[start, end]``), so ``qualcode revert``
+    brings the codings back exactly where they were.
+    """
+
+    __tablename__ = "document_revisions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    placements: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<DocumentRevision {self.document_id} #{self.number}>"
 
 
 class Speaker(Base):
@@ -193,9 +224,52 @@ class Coding(Base):
     origin: Mapped[str] = mapped_column(String(16), default="manual")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     memo: Mapped[str | None] = mapped_column(Text)
+    # The anchor that lets a coding follow its words into a corrected text: its exact
+    # quote and up to ANCHOR_CONTEXT characters either side, on revision ``revision``.
+    # Rows written without them get them from the text before the next revision.
+    quote: Mapped[str | None] = mapped_column(Text)
+    prefix: Mapped[str | None] = mapped_column(Text)
+    suffix: Mapped[str | None] = mapped_column(Text)
+    revision: Mapped[int | None] = mapped_column(Integer)
+    # None: placed by a person, or followed unchanged words; "reanchored": a revision
+    # changed its words or it was found by approximate search (nobody has checked it);
+    # "reviewed": a coder re-placed it from the review list.
+    anchor: Mapped[str | None] = mapped_column(String(16))
 
     def __repr__(self) -> str:
         return f"<Coding [{self.start}:{self.end}] {self.code_id}>"
+
+
+class CodingReview(Base):
+    """A coding a revision could not place with confidence: kept here, out of every
+    count and export, until a coder re-places it (back into ``codings``, same id) or
+    drops it. ``start``/``end`` are its place on revision ``revision`` of the document;
+    ``candidates`` the best places found in the current text (``start``, ``end``,
+    ``score``), best first."""
+
+    __tablename__ = "coding_reviews"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("documents.id", ondelete="RESTRICT"), index=True
+    )
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    code_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("codes.id", ondelete="RESTRICT"))
+    coder_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("coders.id", ondelete="RESTRICT"), index=True
+    )
+    origin: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    memo: Mapped[str | None] = mapped_column(Text)
+    quote: Mapped[str] = mapped_column(Text)
+    prefix: Mapped[str] = mapped_column(Text)
+    suffix: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer)
+    candidates: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    parked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CodingReview {self.id} {self.quote[:30]!r}>"
 
 
 class Suggestion(Base):
