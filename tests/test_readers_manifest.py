@@ -127,3 +127,23 @@ def test_manifest_separator_comes_from_the_header_line(tmp_path: Path) -> None:
     path = write_text(tmp_path, "manifest.csv", "file,notes\na.docx,one; two; three\n")
 
     assert read_manifest(path) == {"a.docx": {"notes": "one; two; three"}}
+
+
+@pytest.mark.parametrize("reader", [read_manifest, read_speakers])
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"", "file is empty. Put a header line and rows in it, or remove it"),
+        (b"PK\x03\x04" + b"\x00" * 40, "Save it from your spreadsheet as CSV (UTF-8)"),
+    ],
+)
+def test_a_side_file_that_is_no_table_is_advised_as_a_table(
+    tmp_path: Path, reader, content: bytes, said: str
+) -> None:
+    """An empty or binary speakers.csv is a table gone wrong, not a transcript."""
+    path = tmp_path / "speakers.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as caught:
+        reader(path)
+    assert said in str(caught.value)
+    assert "transcript" not in str(caught.value)

@@ -44,12 +44,13 @@ _ESCAPED = re.compile(r"[\udc80-\udcff]+")  # bytes that were not UTF-8, as surr
 _LINES_NAMED = 10
 
 
-def decode(path: Path, data: bytes) -> tuple[str, str | None]:
-    """Decode a text transcript and normalise its line ends.
+def decode(path: Path, data: bytes, *, table: bool = False) -> tuple[str, str | None]:
+    """Decode a text transcript (or, with ``table``, a side file such as ``speakers.csv``)
+    and normalise its line ends.
 
     Returns the text and a note for ``Transcript.notes`` when the encoding was guessed or
     bytes were replaced (``None`` otherwise). Raises :class:`InputError` for empty or
-    binary files.
+    binary files, with advice that fits what the file should have been.
 
     >>> decode(Path("a.txt"), b"Jo: hi\\r\\n")
     ('Jo: hi\\n', None)
@@ -58,17 +59,16 @@ def decode(path: Path, data: bytes) -> tuple[str, str | None]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = _decode_utf16(path, data)
     else:
-        _refuse_marked_binary(path, data)
+        _refuse_marked_binary(path, data, table)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             text, note = _decode_imperfect(data)
     text = _newlines(text)
-    _refuse_binary_text(path, text)
+    _refuse_binary_text(path, text, table)
     if not text.strip():
-        raise InputError(
-            path, "file is empty", hint="Put the transcript's text in it, or remove it"
-        )
+        hint = "Put a header line and rows in it" if table else "Put the transcript's text in it"
+        raise InputError(path, "file is empty", hint=hint + ", or remove it")
     return text, note
 
 
@@ -120,19 +120,22 @@ def _replaced_note(text: str, bad: list[tuple[int, int]], bad_bytes: int) -> str
     )
 
 
-def _refuse_marked_binary(path: Path, data: bytes) -> None:
+def _refuse_marked_binary(path: Path, data: bytes, table: bool) -> None:
     for magic, what in _MAGIC:
         if data.startswith(magic):
-            raise InputError(path, f"file looks binary ({what}), not text", hint=_accepted_hint())
+            raise InputError(
+                path, f"file looks binary ({what}), not text", hint=_accepted_hint(table)
+            )
     if b"\x00" in data:
         raise InputError(
             path,
             "file looks binary (it contains NUL bytes), not text",
-            hint=_accepted_hint() + "; UTF-16 text needs a byte order mark, or save it as UTF-8",
+            hint=_accepted_hint(table)
+            + "; UTF-16 text needs a byte order mark, or save it as UTF-8",
         )
 
 
-def _refuse_binary_text(path: Path, text: str) -> None:
+def _refuse_binary_text(path: Path, text: str, table: bool) -> None:
     """Refuse text where control and unassigned characters are more than BINARY_SHARE."""
     odd = set(_ASCII_CONTROL.findall(text))
     if not text.isascii():
@@ -148,7 +151,7 @@ def _refuse_binary_text(path: Path, text: str) -> None:
         f"file looks binary, not text: {count / len(text):.1%} of its characters are control "
         f"or unassigned characters (the first, U+{ord(text[first]):04X}, on line "
         f"{text.count(chr(10), 0, first) + 1})",
-        hint=_accepted_hint(),
+        hint=_accepted_hint(table),
     )
 
 
@@ -156,7 +159,9 @@ def _is_odd(char: str) -> bool:
     return unicodedata.category(char) in ("Cc", "Cn") and char not in _WHITESPACE_CONTROLS
 
 
-def _accepted_hint() -> str:
+def _accepted_hint(table: bool) -> str:
+    if table:
+        return "Save it from your spreadsheet as CSV (UTF-8), with a header line"
     from qualcode.readers import SUFFIXES  # late import: the registry imports this module
 
     return "Give qualcode a transcript in one of " + ", ".join(SUFFIXES)

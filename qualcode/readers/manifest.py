@@ -116,7 +116,7 @@ def _read_table(
     ``key`` (required) and the names in ``also`` are matched case-insensitively and come
     back in lower case; every row keeps its ``key`` cell even when empty.
     """
-    text, _ = decode(path, path.read_bytes())
+    text, _ = decode(path, path.read_bytes(), table=True)
     first_line = text.split("\n", 1)[0]
     separator = max(",;\t", key=first_line.count)  # header names rarely hold a separator
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
