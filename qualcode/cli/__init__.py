@@ -4,7 +4,7 @@ Commands live in one module per area and register on the group in ``_base``.
 """
 
 # Importing a command module registers its commands on the group.
-from . import agreement, codebook, coding, export, project, suggest, team, web  # noqa: F401
+from . import agreement, codebook, coding, exchange, export, project, suggest, team, web  # noqa: F401
 from ._base import cli
 
 

@@ -113,7 +113,7 @@ def quotes(
               help="Group by theme (then code), code, or any attribute (repeatable, "
                    "outermost first) [default: theme, then agency_type where excerpts "
                    "have it].")  # fmt: skip
-@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
+@click.option("--format", "formats", multiple=True, type=click.Choice((*FORMATS, "qdpx")),
               default=("html",), show_default=True, help="Output format (repeatable).")  # fmt: skip
 @click.option("--out", type=click.Path(path_type=Path),
               help="A folder [default: PROJECT/exports], or a file for one format.")  # fmt: skip
@@ -138,10 +138,18 @@ def export(
     no_redact: bool, real_names: bool, keep_coders_apart: bool, verbose: bool, context: int,
     labels: tuple[str, ...], **options: Any,
 ) -> None:  # fmt: skip
-    """Write coded excerpts to files: html md docx csv xlsx.
+    """Write coded excerpts to files: html md docx csv xlsx; or the project as qdpx.
 
-    Excerpts are grouped by theme, code and attribute (--by).
+    Excerpts are grouped by theme, code and attribute (--by). qdpx is REFI-QDA, for
+    NVivo, ATLAS.ti, MAXQDA and QualCoder (see README).
     """
+    if "qdpx" in formats:
+        from .exchange import export_qdpx
+
+        if len(set(formats)) > 1:
+            raise click.BadParameter("export qdpx on its own", param_hint="--format")
+        export_qdpx(obj, out, name, _filters(options))
+        return
 
     from ..export import render_export  # pandas, Jinja: only when exporting
 

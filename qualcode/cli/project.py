@@ -91,11 +91,16 @@ def import_(
     unlabelled_speaker: str | None,
     as_json: bool,
 ) -> None:
-    """Import transcript files and folders.
+    """Import transcript files and folders, or a REFI-QDA project (.qdpx).
 
     Reads .txt .md .docx .odt .vtt .srt; a file imported before is skipped
-    unless it changed (--replace).
+    unless it changed (--replace). A .qdpx from NVivo, ATLAS.ti, MAXQDA or
+    QualCoder brings its documents, codebook, coders, codings and memos (see README).
     """
+    if any(path.suffix.lower() in (".qdpx", ".qde") for path in paths):
+        from .exchange import import_refi  # a REFI-QDA project from another tool
+
+        return import_refi(obj, paths, as_json)
     attributes = _parse_attrs(attrs)
     if unlabelled_speaker is not None and not unlabelled_speaker.strip():
         raise click.BadParameter("give the speaker's name", param_hint="--unlabelled-speaker")

@@ -1,0 +1,195 @@
+"""REFI-QDA exchange: `export --format qdpx` and `import X.qdpx`, checked as another tool
+would check them (the REFI schemas, the zip's layout, offsets on the text files) and by
+a round trip through a fresh project."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from sqlalchemy import select
+
+from qualcode import init_project, open_project
+from qualcode.cli import cli
+from qualcode.coding import get_coder
+from qualcode.models import Code, Coder, Coding, Document, Memo
+from qualcode.project import Project
+
+REFI = Path(__file__).resolve().parent.parent.parent / "shared" / "refi-qda"
+NS = {"q": "urn:QDA-XML:project:1.0"}
+
+
+def project_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(REFI / "Project.xsd")))
+
+
+def qde(path: Path) -> etree._Element:
+    with zipfile.ZipFile(path) as archive:
+        return etree.fromstring(archive.read("project.qde"))
+
+
+def run(runner, root: Path, *args: str, who: str | None = None):
+    lead = ["--as", who] if who else []
+    result = runner.invoke(cli, ["--project", str(root), *lead, *args])
+    return result
+
+
+def snapshot(project: Project) -> dict:
+    """What a round trip must give back, by name (ids may differ)."""
+    with project.sessionmaker() as session:
+        codes = {c.id: c for c in session.scalars(select(Code).where(Code.archived.is_(False)))}
+        coders = {c.id: c.name for c in session.scalars(select(Coder))}
+        docs = {d.id: d for d in session.scalars(select(Document))}
+        codings = sorted(
+            (docs[c.document_id].name, c.start, c.end, codes[c.code_id].name,
+             coders[c.coder_id], c.memo or "")
+            for c in session.scalars(select(Coding))
+        )  # fmt: skip
+        memos = sorted((m.target_type, m.text) for m in session.scalars(select(Memo)))
+        return {
+            "documents": {d.name: d.text for d in docs.values()},
+            "attributes": {d.name: d.attributes for d in docs.values()},
+            "speakers": {
+                d.name: {s.label: s.attributes for s in d.speakers} for d in docs.values()
+            },
+            "codes": {
+                c.name: (
+                    codes[c.parent_id].name if c.parent_id else None, c.description,
+                    c.definition, c.use_when, c.not_when, list(c.examples), c.colour, c.exclusive,
+                )
+                for c in codes.values()
+            },  # fmt: skip
+            "coders": sorted(set(coders.values()) - {"consensus"}),
+            "codings": codings,
+            "memos": memos,
+        }
+
+
+@pytest.fixture
+def lead_project(coded_project: Project) -> Project:
+    with coded_project.transaction() as session:
+        get_coder(session, "lea", role="lead")
+    return coded_project
+
+
+def test_the_qdpx_export_is_valid_refi_and_keeps_every_coding_with_its_coder(
+    lead_project, runner, tmp_path
+):
+    out = tmp_path / "study.qdpx"
+    result = run(runner, lead_project.root, "export", "--format", "qdpx", "--out", str(out),
+                 who="lea")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    root = qde(out)
+    schema = project_schema()
+    assert schema.validate(root), schema.error_log
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        texts = {n: archive.read(n) for n in names if n != "project.qde"}
+    assert names[0] == "project.qde"
+    guid_file = re.compile(r"sources/[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}\.txt")
+    assert all(guid_file.fullmatch(name) for name in texts)
+    assert all(not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data for data in texts.values())
+    users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
+    codings = root.findall(".//q:Coding", NS)
+    with lead_project.sessionmaker() as session:
+        assert len(codings) == session.query(Coding).count() == 908
+        memos = session.query(Coding).filter(Coding.memo.is_not(None)).count()
+    assert sorted(users.values()) == ["ana", "ben", "lea"]
+    assert all(c.get("creatingUser") in users for c in codings)
+    # Positions are code points of the text file: each selection's quote is its text.
+    for source in root.iterfind(".//q:TextSource", NS):
+        text = texts["sources/" + source.get("plainTextPath").split("//")[1]].decode("utf-8")
+        for selection in source.iterfind("q:PlainTextSelection", NS):
+            start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+            if selection.get("name") is not None:
+                assert text[start:end] == selection.get("name")
+    # Memos are Notes, each reached by a NoteRef; attributes are typed Variables.
+    notes = {n.get("guid") for n in root.iterfind("q:Notes/q:Note", NS)}
+    refs = {r.get("targetGUID") for r in root.iterfind(".//q:NoteRef", NS)}
+    assert len(notes) == memos > 0 and notes == refs
+    variables = {v.get("name"): v.get("typeOfVariable") for v in root.iterfind(".//q:Variable", NS)}
+    assert variables["date"] == "Date" and variables["area"] == "Text"
+    cases = {c.get("name") for c in root.iterfind("q:Cases/q:Case", NS)}
+    assert {"Jo", "Facilitator"} <= cases
+
+
+def test_the_same_objects_keep_their_guids_in_every_export(lead_project, runner, tmp_path):
+    first, second = tmp_path / "a.qdpx", tmp_path / "b.qdpx"
+    for out in (first, second):
+        result = run(runner, lead_project.root, "export", "--format", "qdpx", "--out", str(out),
+                     who="lea")  # fmt: skip
+        assert result.exit_code == 0, result.output
+
+    def guids(path: Path) -> list[str]:
+        return [e.get("guid") for e in qde(path).iter() if e.get("guid")]
+
+    assert guids(first) == guids(second)
+    with lead_project.sessionmaker() as session:
+        code = session.scalars(select(Code)).first()
+    assert str(code.id).upper() in guids(first)
+
+
+def test_a_blind_coder_exports_only_their_own_codings(coded_project, runner, tmp_path):
+    out = tmp_path / "ana.qdpx"
+    result = run(runner, coded_project.root, "export", "--format", "qdpx", "--out", str(out),
+                 who="ana")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    root = qde(out)
+    users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
+    assert list(users.values()) == ["ana"]
+    codings = root.findall(".//q:Coding", NS)
+    assert codings and {c.get("creatingUser") for c in codings} == set(users)
+
+
+def test_qdpx_takes_no_quote_filters(lead_project, runner, tmp_path):
+    result = run(runner, lead_project.root, "export", "--format", "qdpx", "--code", "Trust",
+                 "--out", str(tmp_path / "x.qdpx"), who="lea")  # fmt: skip
+    assert result.exit_code == 1
+    assert "whole project" in result.output
+
+
+def test_round_trip_of_the_example_project(lead_project, runner, tmp_path):
+    out = tmp_path / "study.qdpx"
+    assert run(runner, lead_project.root, "export", "--format", "qdpx", "--out", str(out),
+               who="lea").exit_code == 0  # fmt: skip
+    fresh = tmp_path / "fresh"
+    with init_project(fresh):
+        pass
+    result = run(runner, fresh, "import", str(out))
+    assert result.exit_code == 0, result.output
+    assert "908 codings added" in result.output
+    with open_project(fresh) as copy:
+        after = snapshot(copy)
+    before = snapshot(lead_project)
+    for key in ("documents", "attributes", "codes", "codings", "memos"):
+        assert after[key] == before[key], key
+    assert after["coders"] == before["coders"]
+    for name, speakers in before["speakers"].items():  # every speaker, with its attributes
+        assert {k: v for k, v in after["speakers"][name].items() if k in speakers} == speakers
+    # codebook.yaml is written from the imported tree and checks clean.
+    check = run(runner, fresh, "codebook", "check")
+    assert check.exit_code == 0, check.output
+    sync = run(runner, fresh, "codebook", "sync")
+    assert "0 added, 0 updated, 0 renamed, 0 restored, 0 archived" in sync.output
+
+
+def test_importing_the_same_file_twice_adds_nothing(lead_project, runner, tmp_path):
+    out = tmp_path / "study.qdpx"
+    run(runner, lead_project.root, "export", "--format", "qdpx", "--out", str(out), who="lea")
+    result = run(runner, lead_project.root, "import", str(out), who="lea")
+    assert result.exit_code == 0, result.output
+    assert "0 documents added, 11 matched" in result.output
+    assert "0 codings added (908 already there)" in result.output
+
+
+def test_a_coder_may_not_pour_a_qdpx_into_a_project_with_others_codings(
+    lead_project, runner, tmp_path
+):
+    out = tmp_path / "study.qdpx"
+    run(runner, lead_project.root, "export", "--format", "qdpx", "--out", str(out), who="lea")
+    result = run(runner, lead_project.root, "import", str(out), who="ana")
+    assert result.exit_code == 1
+    assert "needs a lead" in result.output
