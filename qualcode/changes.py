@@ -36,6 +36,7 @@ from .models import (
     Suggestion,
     utcnow,
 )
+from .revisions.anchor import anchor_of
 
 PLACE = ("document_id", "start", "end", "code_id", "coder_id")
 _CHANGE = "qualcode.change_id"  # key in Session.info while a change is being logged
@@ -66,6 +67,7 @@ def coding_data(coding: Coding) -> dict[str, Any]:
         "origin": coding.origin,
         "memo": coding.memo,
         "created_at": coding.created_at.isoformat() if coding.created_at else None,
+        "revision": coding.revision,
     }
 
 
@@ -108,7 +110,15 @@ def containing_segment(session: Session, document: Document, start: int, end: in
 
 
 def insert_coding(session: Session, values: dict[str, Any]) -> bool:
-    """Store a coding unless the same one (``CODING_IDENTITY``) is there; True if stored."""
+    """Store a coding unless the same one (``CODING_IDENTITY``) is there; True if stored.
+    The coding's anchor (quote, context, revision) is taken from its document's text."""
+    if values.get("quote") is None:
+        document = session.get_one(Document, values["document_id"])
+        anchor = anchor_of(document.text, values["start"], values["end"])
+        values = {
+            **values, "quote": anchor.quote, "prefix": anchor.prefix, "suffix": anchor.suffix,
+            "revision": document.revision,
+        }  # fmt: skip
     return insert_new(session, Coding.__table__, values, CODING_IDENTITY)
 
 
@@ -175,14 +185,22 @@ def _undo_remove(session: Session, entry: CodingLog) -> str:
     data = entry.data
     document = session.get_one(Document, uuid.UUID(data["document_id"]))
     created = data.get("created_at")
+    start, end = data["start"], data["end"]
+    if data.get("revision") not in (None, document.revision):  # removed before a correction
+        from .revisions.store import follow
+
+        place = follow(session, document, data["revision"], start, end)
+        if place is None:
+            return _undo_into_review(session, entry, document)
+        start, end = place
     restored = insert_coding(
         session,
         {
             "id": entry.coding_id or uuid.uuid4(),
             "document_id": document.id,
-            "start": data["start"],
-            "end": data["end"],
-            "segment_id": containing_segment(session, document, data["start"], data["end"]),
+            "start": start,
+            "end": end,
+            "segment_id": containing_segment(session, document, start, end),
             "code_id": uuid.UUID(data["code_id"]),
             "coder_id": uuid.UUID(data["coder_id"]),
             "origin": data.get("origin") or "manual",
@@ -191,6 +209,14 @@ def _undo_remove(session: Session, entry: CodingLog) -> str:
         },
     )
     return "put back the coding it removed" if restored else "the same coding is there again"
+
+
+def _undo_into_review(session: Session, entry: CodingLog, document: Document) -> str:
+    """A removed coding whose words a later revision changed goes back to the review list."""
+    from .revisions.store import park_data
+
+    park_data(session, document, entry.coding_id or uuid.uuid4(), entry.data)
+    return "its words changed in a later revision, so it waits in the review list (qualcode review)"
 
 
 def twin_of(session: Session, coding: Coding, code_id: uuid.UUID) -> Coding | None:

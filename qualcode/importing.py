@@ -21,14 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from .changes import log_change
-from .errors import DatabaseProblem, ImportConflict, InputError, QualcodeError
+from .errors import DatabaseProblem, InputError, QualcodeError
 from .files import not_plain, plain_file
-from .models import Coding, Document, DocumentRevision, Segment, Speaker, Suggestion
+from .models import Coding, Document, DocumentRevision, Segment, Speaker
 from .nlp import load_pipeline
 from .project import Project
 from .readers import SUFFIXES, read_transcript
@@ -152,11 +151,14 @@ def import_files(
     progress: Callable[[FileResult], None] | None = None,
     workers: int = 0,
     unlabelled_speaker: str | None = None,
+    author: str | None = None,
 ) -> ImportReport:
     """Import every transcript under ``paths``; never raises for one bad file.
 
     ``unlabelled_speaker`` speaks, in every file, the paragraphs that carry no speaker
-    label (see :func:`~qualcode.readers.read_transcript`).
+    label (see :func:`~qualcode.readers.read_transcript`). ``author`` is recorded as who
+    made each revision; a changed file (``replace``) becomes a new revision of its
+    document, its codings carried over or sent to review (:mod:`qualcode.revisions`).
 
     ``workers`` > 0 runs spaCy in that many other processes while this one reads files
     and writes rows (see :func:`auto_workers`); a script that asks for them must run
@@ -247,7 +249,8 @@ def import_files(
     with _calm_garbage_collector():
         try:
             for transcript, spans in segmented:
-                _write_one(project, transcript, spans, known.get(transcript.path.name), record)
+                existing = known.get(transcript.path.name)
+                _write_one(project, transcript, spans, existing, record, author)
         except DatabaseProblem as problem:  # busy, read-only, full: no later file would fare better
             done = report.count("imported") + report.count("replaced") + report.count("updated")
             raise DatabaseProblem(
@@ -279,13 +282,14 @@ def _write_one(
     spans: list[SegmentSpan],
     existing: tuple[uuid.UUID, str, Any] | None,
     record: Callable[[FileResult], None],
+    author: str | None = None,
 ) -> None:
     """Write one file in its own transaction; a failure of the file is recorded, one of
     the database as a whole (DatabaseProblem) raised."""
     path = transcript.path
     try:
         with project.transaction() as session:
-            result = _write(session, transcript, spans, existing)
+            result = _write(session, transcript, spans, existing, author)
     except DatabaseProblem:
         raise
     except QualcodeError as error:
@@ -306,6 +310,7 @@ def _write(
     transcript: Transcript,
     spans: list[SegmentSpan],
     existing: tuple[uuid.UUID, str, Any] | None,
+    author: str | None,
 ) -> FileResult:
     path = transcript.path
     digest = content_hash(transcript.text)
@@ -324,7 +329,7 @@ def _write(
         session.add(
             DocumentRevision(
                 document_id=document.id, number=1, text=document.text, content_hash=digest,
-                reason="imported",
+                author=author, reason="imported",
             )
         )  # fmt: skip
         count = _write_segments(session, document, transcript, spans)
@@ -334,17 +339,20 @@ def _write(
         document.attributes = transcript.attributes
         _write_speakers(session, document, transcript.speakers)
         return FileResult(path, "updated", document.name, message="attributes updated")
-    moved = _relocate_codings(session, document, transcript.text)
-    session.execute(delete(Segment).where(Segment.document_id == document.id))
-    document.text = transcript.text
-    document.content_hash = digest
-    document.word_count = word_count(transcript.text)
+    from .revisions.segments import detach, reattach
+    from .revisions.store import new_revision
+
+    old_segments = detach(session, document)
+    revised = new_revision(
+        session, document, transcript.text, author=author, reason=f"import --replace {path.name}"
+    )
     document.source_path = str(path)
     document.attributes = transcript.attributes
     session.flush()
     count = _write_segments(session, document, transcript, spans)
-    _realign_codings(session, document)
-    message = f"replaced; {moved} coding(s) kept" + (
+    realign_codings(session, document)
+    reattach(session, document, old_segments)
+    message = f"replaced; {revised.describe()}" + (
         f"; {_notes(transcript)}" if transcript.notes else ""
     )
     return FileResult(path, "replaced", document.name, count, message)
@@ -393,65 +401,7 @@ def _write_segments(
     return len(spans)
 
 
-def place_span(old: str, new: str, start: int, end: int) -> int | None:
-    """Where ``old[start:end]`` stands in ``new`` without doubt, or None.
-
-    Exact placement only: inside the unchanged beginning, inside the unchanged end,
-    or the only occurrence of the same text. Anything else is left to the user.
-    """
-    prefix = 0
-    limit = min(len(old), len(new))
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    if end <= prefix:
-        return start
-    suffix = 0
-    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
-        suffix += 1
-    if start >= len(old) - suffix:
-        return start + len(new) - len(old)
-    quote = old[start:end]
-    first = new.find(quote)
-    if first >= 0 and new.find(quote, first + 1) < 0:
-        return first
-    return None
-
-
-def _relocate_codings(session: Session, document: Document, new_text: str) -> int:
-    """Move every coding of ``document`` into ``new_text`` or raise ImportConflict."""
-    codings = list(session.scalars(select(Coding).where(Coding.document_id == document.id)))
-    placed: list[tuple[Coding, int]] = []
-    lost: list[str] = []
-    for coding in codings:
-        where = place_span(document.text, new_text, coding.start, coding.end)
-        if where is None:
-            quote = document.text[coding.start : coding.end]
-            lost.append(f"[{coding.start}:{coding.end}] {quote[:60]!r}")
-        else:
-            placed.append((coding, where))
-    if lost:
-        raise ImportConflict(
-            f"{document.name}: {len(lost)} coding(s) cannot be placed exactly in the new "
-            f"version, so it was not replaced: {'; '.join(lost[:5])}"
-            + (f" (and {len(lost) - 5} more)" if len(lost) > 5 else "")
-            + ". Keep the old version, or remove those codings first"
-        )
-    session.execute(
-        delete(Suggestion).where(
-            Suggestion.segment_id.in_(select(Segment.id).where(Segment.document_id == document.id))
-        )
-    )
-    for coding, where in placed:
-        if where != coding.start:
-            before = [coding.start, coding.end]
-            coding.start, coding.end = where, where + coding.end - coding.start
-            moved = {"from": before, "to": [coding.start, coding.end]}
-            log_change(session, None, "move", coding, **moved, reason="document replaced")
-        coding.segment_id = None
-    return len(placed)
-
-
-def _realign_codings(session: Session, document: Document) -> None:
+def realign_codings(session: Session, document: Document) -> None:
     """Point each coding at the segment that holds it, where one does."""
     segments = session.execute(
         select(Segment.id, Segment.start, Segment.end)
@@ -464,4 +414,4 @@ def _realign_codings(session: Session, document: Document) -> None:
         )
 
 
-__all__ = ["FileResult", "ImportReport", "SUFFIXES", "collect_files", "import_files", "place_span"]
+__all__ = ["FileResult", "ImportReport", "SUFFIXES", "collect_files", "import_files"]

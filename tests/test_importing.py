@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from qualcode import import_files, queries
-from qualcode.importing import place_span
-from qualcode.models import Coder, Coding, CodingLog, Document, Segment
+from qualcode.models import Coder, Coding, CodingLog, CodingReview, Document, Segment
 
 WORKSHOP = """\
 ---
@@ -130,7 +129,9 @@ def test_replace_keeps_codings_that_can_be_placed_exactly(project, tmp_path):
     write(path, WORKSHOP.replace("Tell me more.", "Tell me more about it, please."))
     report = import_files(project, [path], replace=True)
     assert report.results[0].status == "replaced"
-    assert report.results[0].message == "replaced; 1 coding(s) kept"
+    assert report.results[0].message == (
+        "replaced; revision 2; 1 coding(s) kept (0 re-anchored), 0 sent to review (qualcode review)"
+    )
     with project.sessionmaker() as session:
         coding = session.get_one(Coding, coding_id)
         doc = session.get_one(Document, coding.document_id)
@@ -142,29 +143,19 @@ def test_replace_keeps_codings_that_can_be_placed_exactly(project, tmp_path):
     assert_segments_are_exact(project)
 
 
-def test_replace_refuses_and_lists_codings_it_cannot_place(project, tmp_path):
+def test_replace_keeps_a_coding_it_cannot_place_for_review(project, tmp_path):
     path = write(tmp_path / "workshop.md", WORKSHOP)
     import_files(project, [path])
-    add_coding(project, "She speaks their language.")
-    with project.sessionmaker() as session:
-        old_text = session.scalars(select(Document.text)).one()
-    write(path, WORKSHOP.replace("She speaks their language.", "She knows the jargon."))
+    coding_id = add_coding(project, "She speaks their language.")
+    write(path, WORKSHOP.replace(" She speaks their language.", ""))  # consent withdrawn
     report = import_files(project, [path], replace=True)
-    assert report.results[0].status == "failed"
-    assert "1 coding(s) cannot be placed exactly in the new version, so it was not replaced" in (
-        report.results[0].message
-    )
-    assert "'She speaks their language.'" in report.results[0].message
+    assert report.results[0].status == "replaced"
+    assert "1 sent to review" in report.results[0].message
     with project.sessionmaker() as session:
-        assert session.scalars(select(Document.text)).one() == old_text
-
-
-def test_place_span_only_places_without_doubt():
-    old = "alpha beta gamma beta"
-    assert place_span(old, "alpha beta gamma beta delta", 0, 5) == 0  # unchanged start
-    assert place_span(old, "new alpha beta gamma beta", 17, 21) == 21  # unchanged end
-    assert place_span(old, "gamma! alpha", 0, 5) == 7  # the only occurrence
-    assert place_span(old, "beta and beta", 6, 10) is None  # two candidates: no guess
+        assert "language" not in session.scalars(select(Document.text)).one()
+        assert session.get(Coding, coding_id) is None
+        waiting = session.get_one(CodingReview, coding_id)
+        assert (waiting.quote, waiting.revision) == ("She speaks their language.", 1)
 
 
 def test_bad_files_are_reported_alone_and_leave_nothing(project, tmp_path):
