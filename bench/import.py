@@ -7,7 +7,14 @@ project through the public API as ``qualcode import`` does, then runs the refere
 files. The import runs first and its peak memory is read before the reference runs,
 so the reference cannot inflate it. The last line printed is a JSON summary.
 
+``--pdf`` runs the PDF reader instead: ``--files`` PDFs of about 30 pages (reports in one
+and two columns and court transcripts, written with fpdf2 from the same generated text;
+``--distinct`` of them different, the rest copies), read with ``read_transcript`` as the
+import does, against the reference of pypdfium2 alone taking each page's text from the same
+files. Each side runs twice, alternately, and the faster run of each counts.
+
     .venv/bin/python bench/import.py --files 50 --words 2000
+    .venv/bin/python bench/import.py --pdf --files 100
     nohup .venv/bin/python bench/import.py > /tmp/bench_import.log 2>&1 &
 """
 
@@ -17,6 +24,7 @@ import argparse
 import json
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -105,12 +113,94 @@ def run_reference(paths: list[Path], pipeline: str) -> tuple[float, int, list[st
     return time.perf_counter() - started, tokens, disabled
 
 
+def write_pdfs(folder: Path, files: int, distinct: int, seed: int) -> list[Path]:
+    """``distinct`` PDFs of about 30 pages in three layouts, copied up to ``files``."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from pdf_layouts import Block, report_pdf, transcript_pdf
+
+    vocab = vocabulary(random.Random(seed))
+    made = []
+    for index in range(distinct):
+        text = transcript_text(random.Random(seed * 7919 + index), vocab, 11_500)
+        paragraphs = text.strip().split("\n\n")
+        path = folder / f"source-{index:03d}.pdf"
+        if index % 3 == 2:
+            transcript_pdf(path, paragraphs[: len(paragraphs) // 2])
+        else:
+            body = [Block(p.split(": ", 1)[-1]) for p in paragraphs]
+            report_pdf(path, body, columns=1 + index % 3, title=f"Report {index}")
+        made.append(path)
+    paths = list(made)
+    for index in range(distinct, files):
+        paths.append(folder / f"copy-{index:03d}.pdf")
+        shutil.copy(made[index % distinct], paths[-1])
+    return paths
+
+
+def pdf_library_alone(paths: list[Path]) -> tuple[float, int]:
+    """pypdfium2 by itself: open each file, take every page's text."""
+    import pypdfium2 as pdfium
+
+    started = time.perf_counter()
+    characters = 0
+    for path in paths:
+        document = pdfium.PdfDocument(str(path))
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            characters += len(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        document.close()
+    return time.perf_counter() - started, characters
+
+
+def pdf_reader(paths: list[Path]) -> tuple[float, int]:
+    """qualcode's reader: layout, pages, turns, as the import reads each file."""
+    from qualcode.readers import read_transcript
+
+    started = time.perf_counter()
+    pages = sum(read_transcript(path).attributes["pages"] for path in paths)
+    return time.perf_counter() - started, pages
+
+
+def pdf_run(files: int, distinct: int, seed: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="qualcode-bench-") as tmp:
+        started = time.perf_counter()
+        paths = write_pdfs(Path(tmp), files, distinct, seed)
+        seconds = time.perf_counter() - started
+        print(f"generated {files} PDFs ({distinct} distinct) in {seconds:.1f} s")
+        library_s, reader_s = float("inf"), float("inf")
+        for _ in range(2):
+            seconds, characters = pdf_library_alone(paths)
+            library_s = min(library_s, seconds)
+            seconds, pages = pdf_reader(paths)
+            reader_s = min(reader_s, seconds)
+        print(f"pypdfium2 alone: {library_s:.2f} s for {pages:,} pages ({characters:,} characters)")
+        print(f"qualcode PDF reader: {reader_s:.2f} s, {pages / reader_s:,.0f} pages/s")
+        ratio = reader_s / library_s
+        print(f"reader time / library time = {ratio:.2f} (target <= 2)")
+    summary = {
+        "pdf_files": files,
+        "pages": pages,
+        "library_s": round(library_s, 2),
+        "reader_s": round(reader_s, 2),
+        "ratio": round(ratio, 3),
+    }
+    print(json.dumps(summary))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=1000, help="transcripts to generate")
     parser.add_argument("--words", type=int, default=9000, help="words per transcript")
     parser.add_argument("--seed", type=int, default=7, help="seed of the text generator")
+    parser.add_argument("--pdf", action="store_true", help="time the PDF reader instead")
+    parser.add_argument("--distinct", type=int, default=12, help="--pdf: PDFs not copies")
     args = parser.parse_args(argv)
+    if args.pdf:
+        pdf_run(args.files, min(args.distinct, args.files), args.seed)
+        return
 
     with tempfile.TemporaryDirectory(prefix="qualcode-bench-") as tmp:
         folder = Path(tmp) / "transcripts"

@@ -16,6 +16,7 @@ from qualcode.errors import InputError
 from qualcode.readers.base import Cue, Reader, Transcript, Turn
 from qualcode.readers.docx import DocxReader
 from qualcode.readers.odt import OdtReader
+from qualcode.readers.pdf import PdfReader
 from qualcode.readers.subtitles import SubtitleReader
 from qualcode.readers.text import TextReader
 
@@ -71,5 +72,5 @@ def read_transcript(path: Path, *, unlabelled_speaker: str | None = None) -> Tra
     return reader.read(path, unlabelled_speaker=unlabelled_speaker)
 
 
-for _reader in (TextReader(), DocxReader(), OdtReader(), SubtitleReader()):
+for _reader in (TextReader(), DocxReader(), OdtReader(), SubtitleReader(), PdfReader()):
     register_reader(_reader)
