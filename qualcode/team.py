@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .accounts.audit import record
 from .coding import get_coder
+from .db import insert_new
 from .errors import NotAllowed, QualcodeError
 from .lookup import find_document
-from .models import Assignment, Coder, Document, Setting
+from .models import Assignment, Coder, Document, Setting, utcnow
 from .project import Project
 from .visibility import ROUND_KEY
 
@@ -26,22 +28,25 @@ ASSIGNMENT_COLUMNS = ["document", "coder", "role", "assigned_at"]
 
 
 def assign(
-    session: Session, documents: Iterable[str], coders: Iterable[str]
+    session: Session, documents: Iterable[str], coders: Iterable[str], *, by: str | None = None
 ) -> list[tuple[str, str]]:
-    """Give each document to each coder; return the (document, coder) pairs that are new."""
+    """Give each document to each coder; return the (document, coder) pairs that are new.
+
+    Each pair goes in with ``INSERT ... ON CONFLICT DO NOTHING``: two leads assigning the
+    same pair at once make one assignment, and neither gets an error. ``by`` (else the
+    acting account or user) is written to the audit log.
+    """
     docs = [find_document(session, ref) for ref in documents]
     people = [get_coder(session, name) for name in coders]
     if not docs or not people:
         raise QualcodeError("name at least one document and one coder (--coders a,b)")
-    existing = set(session.execute(select(Assignment.document_id, Assignment.coder_id)).all())
     added = []
     for doc in docs:
         for coder in people:
-            if (doc.id, coder.id) not in existing:
-                session.add(Assignment(document_id=doc.id, coder_id=coder.id))
-                existing.add((doc.id, coder.id))
+            row = {"document_id": doc.id, "coder_id": coder.id, "assigned_at": utcnow()}
+            if insert_new(session, Assignment.__table__, row, ["document_id", "coder_id"]):
                 added.append((doc.name, coder.name))
-    session.flush()
+                record(session, by, "assign", doc.name, coder=coder.name)
     return added
 
 
@@ -68,3 +73,25 @@ def set_round(session: Session, lead: str, *, open_: bool) -> None:
             f"(make one with `qualcode coder {person.name} --role lead`)"
         )
     session.merge(Setting(key=ROUND_KEY, value=open_))
+    record(session, person.name, "round open" if open_ else "round close")
+
+
+def set_role(session: Session, name: str, role: str, *, by: str | None) -> Coder:
+    """Make ``name`` a coder or a lead. Once the project has a lead, only a lead (``by``)
+    makes another lead or a lead a coder again: a coder cannot make themselves a lead and
+    so see everyone's work."""
+    current = session.scalars(select(Coder).where(Coder.name == name.strip())).one_or_none()
+    if current is not None and current.role == role:
+        return current  # nothing changes (`make example` runs this again and again)
+    leads = session.scalars(select(Coder.name).where(Coder.role == "lead")).all()
+    asker = by.strip() if by else ""
+    touches_a_lead = role == "lead" or name.strip() in leads
+    if leads and touches_a_lead and asker not in leads:
+        who = f"{asker} is not a lead" if asker else "nobody said who is asking"
+        raise NotAllowed(
+            f"{who}: only a lead gives roles in this project (`qualcode --as LEAD coder "
+            f"{name} --role {role}`; leads: {', '.join(sorted(leads))})"
+        )
+    person = get_coder(session, name, role=role)
+    record(session, by, "coder role", person.name, role=role)
+    return person

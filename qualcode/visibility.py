@@ -7,6 +7,10 @@ everyone does, named or not. Someone who did not say who they are (:data:`NOBODY
 ``--as``, no coder chosen in the browser) sees no coder's work while the round is
 closed, unless the project has at most one coder: then there is nobody to be blind to.
 
+A team server (``qualcode serve --team``) adds accounts: a lead or coder account is the
+coder of the same name; a viewer account (an author) is no coder at all, so it sees
+coders' work only once the round is open, and the server lets it change nothing.
+
 Changing is narrower than seeing: only a coding's own coder, or a lead, may change it
 or its memo, whether the round is open or not (:func:`check_may_change`).
 
@@ -15,7 +19,8 @@ looking and filters with :meth:`Viewer.where`; ``tests/test_visibility.py`` driv
 every route and command through it. A Python caller that passes no viewer (``None``)
 holds the project file and sees everything, as sqlite3 would show it to them; the CLI
 and the web app always say who asks, a name or NOBODY. Blind coding keeps coders from
-being led by each other's work; on a machine of your own it is not access control.
+being led by each other's work; on a machine of your own it is not access control, on a
+team server, where people sign in and hold no project file, it is.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.orm import Session
 
+from .accounts import audit as _audit  # noqa: F401  (its hook logs codebook changes)
+from .accounts.models import Account
 from .errors import NotAllowed
 from .models import Coder, Setting
 
@@ -53,6 +60,7 @@ class Viewer:
     coder_id: uuid.UUID | None  # their coder row (None if they have none yet)
     lead: bool
     sees_everyone: bool
+    role: str = "coder"  # lead, coder, viewer (an account that codes nothing), or nobody
 
     @property
     def coder_ids(self) -> frozenset[uuid.UUID] | None:
@@ -84,6 +92,8 @@ class Viewer:
             return "everyone's work"
         if self.name is None:
             return "no coder's work: the round is closed and nobody said who is asking (--as NAME)"
+        if self.role == "viewer":
+            return "no coder's work yet: a viewer reads it once the lead opens the round"
         return f"{self.name}'s own work (the round is closed)"
 
 
@@ -101,14 +111,23 @@ def viewer_for(session: Session, who: Who) -> Viewer:
     if isinstance(who, Viewer):
         return who
     if who is None:
-        return Viewer(None, None, lead=False, sees_everyone=True)
+        return Viewer(None, None, lead=False, sees_everyone=True, role="lead")
     name = who.strip() if isinstance(who, str) else ""
     person = None
     if name:
         person = session.scalars(select(Coder).where(Coder.name == name)).one_or_none()
     lead = person is not None and person.role == "lead"
+    role = "lead" if lead else "coder" if person else _account_role(session, name)
     sees = lead or round_is_open(session) or (not name and _coders(session) <= 1)
-    return Viewer(name or None, person.id if person else None, lead=lead, sees_everyone=sees)
+    return Viewer(name or None, person.id if person else None, lead, sees, role)
+
+
+def _account_role(session: Session, name: str) -> str:
+    """What someone who is no coder is: a viewer account, a coder-to-be, or nobody."""
+    if not name:
+        return "nobody"
+    role = session.scalars(select(Account.role).where(Account.name == name)).first()
+    return "viewer" if role == "viewer" else "coder"
 
 
 def _coders(session: Session) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from .. import team
-from ..coding import get_coder
 from ..models import CODER_ROLES
 from ..visibility import round_is_open
 from ._base import (
@@ -27,10 +26,11 @@ from ._base import (
 def coder(obj: CommandContext, name: str, role: str) -> None:
     """Add a coder, or change their role.
 
-    A lead sees everyone's codings and adjudicates.
+    A lead sees everyone's codings and adjudicates. Once the project has a lead, only a
+    lead gives roles: `qualcode --as LEAD coder NAME --role lead`.
     """
     with obj.open() as project, project.transaction() as session:
-        person = get_coder(session, name, role=role)
+        person = team.set_role(session, name, role, by=obj.viewer)
     click.echo(f"{person.name}: {person.role}")
 
 
@@ -42,7 +42,7 @@ def assign(obj: CommandContext, documents: tuple[str, ...], coders: str) -> None
     """Give DOCUMENTS to coders for blind double coding."""
     names = [name.strip() for name in coders.split(",") if name.strip()]
     with obj.open() as project, project.transaction() as session:
-        added = team.assign(session, documents, names)
+        added = team.assign(session, documents, names, by=obj.viewer)
     click.echo(f"{len(added)} new assignment(s) for {len(documents)} document(s)")
 
 
