@@ -57,8 +57,14 @@ def snapshot(project: Project) -> dict:
             },
             "codes": {
                 c.name: (
-                    codes[c.parent_id].name if c.parent_id else None, c.description,
-                    c.definition, c.use_when, c.not_when, list(c.examples), c.colour, c.exclusive,
+                    codes[c.parent_id].name if c.parent_id else None,
+                    c.description,
+                    c.definition,
+                    c.use_when,
+                    c.not_when,
+                    list(c.examples),
+                    c.colour,
+                    c.exclusive,
                 )
                 for c in codes.values()
             },  # fmt: skip
@@ -91,7 +97,9 @@ def test_the_qdpx_export_is_valid_refi_and_keeps_every_coding_with_its_coder(
     assert names[0] == "project.qde"
     guid_file = re.compile(r"sources/[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}\.txt")
     assert all(guid_file.fullmatch(name) for name in texts)
-    assert all(not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data for data in texts.values())
+    assert all(
+        not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data for data in texts.values()
+    )
     users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
     codings = root.findall(".//q:Coding", NS)
     with lead_project.sessionmaker() as session:

@@ -480,7 +480,8 @@ def import_qdpx(project: Project, path: str | Path, *, by: Who = None,
     project's ``codebook.yaml`` from its code tree after (unless ``codebook`` is False).
 
     ``by`` is who imports: into a project that has codings already, only someone who
-    sees every coder's work (a lead, or anyone in an open round) may bring in more.
+    sees every coder's work (a lead, or anyone in an open round) may bring in more;
+    None is a script holding the project file, as elsewhere.
     """
     read = read_project(path)
     report = QdpxReport(warnings=list(read.warnings), dropped=Counter(read.dropped))
@@ -489,7 +490,7 @@ def import_qdpx(project: Project, path: str | Path, *, by: Who = None,
     settings = project.settings()
     with project.sessionmaker() as session:
         plans = importer.plan_documents(session)
-        if session.scalar(select(func.count()).select_from(Coding)):
+        if by is not None and session.scalar(select(func.count()).select_from(Coding)):
             require_everyone(session, by, "importing a .qdpx")
     new = [transcript for _s, transcript, _e in plans if transcript is not None]
     spans = {}

@@ -92,6 +92,7 @@ def read_project(path: str | Path) -> RProject:
     codes = walk.kid(book, "Codes") if book is not None else None
     if codes is not None:
         _codes(walk, codes, None, project)
+        project.codes = _parents_first(project.codes)
     _variables(walk, root, project)
     _cases(walk, root, project)
     sources = walk.kid(root, "Sources")
@@ -140,6 +141,24 @@ def _codes(walk: _Walker, holder: Any, parent: str | None, project: RProject) ->
                 other.parent = code.guid if other.parent == folder.guid else other.parent
             project.codes.remove(folder)
             by_name[code.name.casefold()] = code
+
+
+def _parents_first(codes: list[RCode]) -> list[RCode]:
+    """Codes in file order, each after its parent (``a::b`` may come before ``a``)."""
+    keys = {code.guid for code in codes}
+    placed: set[str | None] = {None}
+    ordered: list[RCode] = []
+    pending = list(codes)
+    while pending:
+        ready = [c for c in pending if c.parent in placed or c.parent not in keys]
+        if not ready:  # a cycle of parents: break it at the first
+            ready = [pending[0]]
+            pending[0].parent = None
+        for code in ready:
+            ordered.append(code)
+            placed.add(code.guid)
+        pending = [c for c in pending if c.guid not in placed]
+    return ordered
 
 
 def _value(walk: _Walker, holder: Any) -> tuple[str | None, Any]:
