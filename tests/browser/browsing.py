@@ -35,38 +35,39 @@ def piece_with(page: Page, words: str) -> str:
     return f'.p.seg[data-start="{start}"]'
 
 
-def drag(page: Page, words: str, first: int = 0, last: int | None = None) -> None:
-    """Drag the mouse over ``words`` (inside one segment) from its character ``first`` to
-    its character ``last`` (both included; the whole of it by default)."""
-    selector = piece_with(page, words)
-    page.locator(selector).scroll_into_view_if_needed()
-    last = len(words) - 1 if last is None else last
-    x1, y1, x2, y2 = page.evaluate(
-        """([selector, words, first, last]) => {
+def char_box(page: Page, words: str, k: int) -> dict[str, float]:
+    """The box on screen of character ``k`` of ``words`` (inside one segment)."""
+    return page.evaluate(
+        """([selector, words, k]) => {
              const piece = document.querySelector(selector);
-             const at = piece.textContent.indexOf(words);
-             const box = (offset) => {  // the box of one character (highlights split text)
-               const walker = document.createTreeWalker(piece, NodeFilter.SHOW_TEXT);
-               let left = offset;
-               for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-                 if (left < node.length) {
-                   const range = document.createRange();
-                   range.setStart(node, left);
-                   range.setEnd(node, left + 1);
-                   return range.getBoundingClientRect();
-                 }
-                 left -= node.length;
+             const walker = document.createTreeWalker(piece, NodeFilter.SHOW_TEXT);
+             let left = piece.textContent.indexOf(words) + k;  // highlights split text
+             for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+               if (left < node.length) {
+                 const range = document.createRange();
+                 range.setStart(node, left);
+                 range.setEnd(node, left + 1);
+                 const box = range.getBoundingClientRect();
+                 return { left: box.left, right: box.right, top: box.top, bottom: box.bottom };
                }
-             };
-             const a = box(at + first);
-             const b = box(at + last);
-             return [a.left + 1, a.top + a.height / 2, b.right - 1, b.top + b.height / 2];
+               left -= node.length;
+             }
            }""",
-        [selector, words, first, last],
+        [piece_with(page, words), words, k],
     )
-    page.mouse.move(x1, y1)
+
+
+def drag(page: Page, words: str, first: int = 0, last: int | None = None, to: str = "") -> None:
+    """Drag the mouse over ``words`` (inside one segment) from its character ``first`` to
+    its character ``last`` (both included; the whole of it by default), or to character
+    ``last`` of the words ``to`` (in another segment, another turn)."""
+    last = len(to or words) - 1 if last is None else last
+    page.locator(piece_with(page, words)).evaluate("(el) => el.scrollIntoView({block: 'center'})")
+    a = char_box(page, words, first)
+    b = char_box(page, to or words, last)
+    page.mouse.move(a["left"] + 1, (a["top"] + a["bottom"]) / 2)
     page.mouse.down()
-    page.mouse.move(x2, y2, steps=8)
+    page.mouse.move(b["right"] - 1, (b["top"] + b["bottom"]) / 2, steps=8)
     page.mouse.up()
 
 

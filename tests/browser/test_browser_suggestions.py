@@ -21,6 +21,7 @@ def pending(page) -> int:
 def test_browser_accept_and_reject_suggestions_with_the_buttons(page, server, shot):
     start_as(page, server.url, "eve")
     open_document(page, PLAIN)
+    page.select_option("#hint-view", "open")  # compact markers by default
     cards = page.locator(".suggestion")
     total = cards.count()
     assert total >= 2 and pending(page) == total

@@ -9,7 +9,7 @@
   const docId = data.document.id;
   const codes = data.codes;
   const root = document.getElementById("transcript");
-  const state = { sel: null, chosen: null, active: null, lastSeg: -1, fetched: Date.now() };
+  const state = { sel: null, chosen: null, active: null, lastSeg: -1, fetched: Date.now(), openHints: new Set() };
   let codings = new Map(data.codings.map((c) => [c.id, c]));
   let suggestions = data.suggestions.filter((s) => s.status === "pending");
 
@@ -37,7 +37,9 @@
   const turns = [...root.querySelectorAll(".turn")].map((el) => ({
     el,
     start: Number(el.dataset.start),
-    margin: el.querySelector(".margin"),
+    end: Number(el.dataset.end),
+    stripes: el.querySelector(".stripes"),
+    hints: el.querySelector(".hints"),
   }));
   const segments = pieces.filter((p) => p.seg !== null);
 
@@ -182,7 +184,7 @@
         run.className = `hl n${Math.min(marks.length, 3)}`;
         run.dataset.ids = marks.map((c) => c.id).join(" ");
         run.style.setProperty("--tint", `color-mix(in srgb, ${colour(marks[0].code_id)} 24%, transparent)`);
-        marks.slice(0, 3).forEach((c, n) => run.style.setProperty(`--c${n + 1}`, colour(c.code_id)));
+        marks.slice(0, 3).forEach((c, n) => run.style.setProperty(`--c${n + 1}`, c.coder === data.coder ? colour(c.code_id) : colourOfCoder(c.coder)));
         run.title = marks.map((c) => `${codes[c.code_id]?.name} (${c.coder})`).join("\n");
         if (marks.some((c) => c.id === state.chosen)) run.classList.add("chosen");
       }
@@ -203,18 +205,82 @@
     return Math.max(0, lo - 1);
   }
 
+  // Coders in their own colours (the lead sees everyone's work side by side).
+  const CODER_COLOURS = ["#2f6fdf", "#d1495b", "#2a9d8f", "#8e5dc8", "#e07a1f", "#5c7c2a"];
+  const coderColour = new Map();
+
+  function colourOfCoder(name) {
+    if (!coderColour.has(name)) coderColour.set(name, CODER_COLOURS[coderColour.size % CODER_COLOURS.length]);
+    return coderColour.get(name);
+  }
+
+  function drawLegend() {
+    const names = [...new Set([...codings.values()].map((c) => c.coder))].sort((a, b) => (a === data.coder ? -1 : b === data.coder ? 1 : a.localeCompare(b)));
+    const legend = document.getElementById("coders");
+    if (!legend) return;
+    legend.hidden = names.length < 2;
+    legend.replaceChildren(...names.map((name) => {
+      const item = document.createElement("span");
+      item.className = "coder-key";
+      item.style.setProperty("--k", colourOfCoder(name));
+      item.textContent = name === data.coder ? `${name} (you)` : name;
+      return item;
+    }));
+  }
+
+  // Coding stripes: one per coding, beside exactly the lines it covers, in lanes so that
+  // overlapping codings stand side by side; each coder's stripes keep to their own lanes.
+  function extents() {
+    const found = new Map();  // coding id -> Map(turn index -> [top, bottom])
+    const turnOf = new Map(turns.map((t, i) => [t.el, i]));
+    for (const run of root.querySelectorAll(".hl[data-ids]")) {
+      const turn = turnOf.get(run.closest(".turn"));
+      if (turn === undefined) continue;
+      const rects = run.getClientRects();
+      if (!rects.length) continue;
+      const top = rects[0].top;
+      const bottom = rects[rects.length - 1].bottom;
+      for (const id of run.dataset.ids.split(" ")) {
+        if (!found.has(id)) found.set(id, new Map());
+        const per = found.get(id);
+        const was = per.get(turn);
+        per.set(turn, was ? [Math.min(was[0], top), Math.max(was[1], bottom)] : [top, bottom]);
+      }
+    }
+    return found;
+  }
+
   function drawMargins() {
-    const labels = turns.map(() => []);
-    const sorted = [...codings.values()].sort((a, b) => a.start - b.start);
-    for (const coding of sorted) labels[turnIndex(coding.start)].push(coding);
+    const spans = extents();
+    const perTurn = turns.map(() => []);
+    for (const [id, per] of spans) {
+      const coding = codings.get(id);
+      if (!coding) continue;
+      for (const [turn, [top, bottom]] of per) perTurn[turn].push({ coding, top, bottom });
+    }
     const cards = turns.map(() => []);
-    for (const s of suggestions) cards[turnIndex(s.start)].push(s);
+    if (!hintsHidden()) for (const s of visibleSuggestions()) cards[turnIndex(s.start)].push(s);
+    const lane = 22;
     turns.forEach((turn, i) => {
-      const items = labels[i].map(label).concat(cards[i].map(card));
-      turn.margin.replaceChildren(...items);
+      const origin = turn.stripes.getBoundingClientRect().top;
+      const list = perTurn[i].sort((a, b) => (a.coding.coder === data.coder ? 0 : 1) - (b.coding.coder === data.coder ? 0 : 1)
+        || a.coding.coder.localeCompare(b.coding.coder) || a.top - b.top || b.bottom - a.bottom);
+      const lanes = [];  // per lane: [coder, bottom of its last stripe]
+      const made = list.map((item) => {
+        let at = lanes.findIndex(([who, bottom]) => who === item.coding.coder && bottom <= item.top + 1);
+        if (at < 0) {
+          at = lanes.length;
+          lanes.push([item.coding.coder, 0]);
+        }
+        lanes[at][1] = item.bottom;
+        return stripe(item.coding, at * lane, item.top - origin, item.bottom - item.top);
+      });
+      turn.stripes.style.width = `${Math.max(lanes.length, 1) * lane}px`;
+      turn.stripes.replaceChildren(...made);
+      turn.hints.replaceChildren(...(cards[i].length ? [marker(cards[i])] : []));
     });
     for (const piece of segments) piece.el.classList.remove("suggested");
-    for (const s of suggestions) {
+    for (const s of hintsHidden() ? [] : visibleSuggestions()) {
       const piece = segments.find((p) => p.seg === s.segment);
       if (piece) {
         piece.el.classList.add("suggested");
@@ -223,21 +289,69 @@
     }
   }
 
-  function label(coding) {
+  function stripe(coding, left, top, height) {
     const button = document.createElement("button");
     button.type = "button";
-    button.className = "label" + (coding.id === state.chosen ? " chosen" : "") + (coding.memo ? " memo" : "");
+    button.className = "label stripe" + (coding.id === state.chosen ? " chosen" : "") + (coding.memo ? " memo" : "");
     button.dataset.coding = coding.id;
     button.dataset.control = "coding-label";
     button.style.setProperty("--c", colour(coding.code_id));
+    button.style.setProperty("--k", colourOfCoder(coding.coder));
+    button.style.left = `${left}px`;
+    button.style.top = `${top}px`;
+    button.style.height = `${Math.max(height, 16)}px`;
     const name = document.createElement("span");
+    name.className = "name";
     name.textContent = codes[coding.code_id]?.name || "(unknown code)";
     const by = document.createElement("span");
     by.className = "by";
     by.textContent = coding.coder === data.coder ? "" : coding.coder;
     button.append(name, by);
-    button.title = `${textOf(coding.start, coding.end)}${coding.memo ? `\nMemo: ${coding.memo}` : ""}`;
+    const others = coding.coder === data.coder ? "" : ` (${coding.coder})`;
+    button.title = `${name.textContent}${others}: ${textOf(coding.start, coding.end)}${coding.memo ? `\nMemo: ${coding.memo}` : ""}`;
+    button.setAttribute("aria-label", `${name.textContent}${others}`);
     return button;
+  }
+
+  function lightUp(id, on) {
+    for (const run of root.querySelectorAll(`.hl[data-ids~="${id}"]`)) run.classList.toggle("lit", on);
+  }
+
+  // Suggestions stay compact: a marker per turn that opens its cards on demand; the
+  // panel's switch shows them all open, or hides them; filters by code and score.
+  const hintView = document.getElementById("hint-view");
+  const hintCode = document.getElementById("hint-code");
+  const hintScore = document.getElementById("hint-score");
+
+  function hintsHidden() {
+    return hintView.value === "hidden";
+  }
+
+  function visibleSuggestions() {
+    const least = Number(hintScore.value) / 100;
+    return suggestions.filter((s) => (!hintCode.value || s.code_id === hintCode.value) && s.score >= least);
+  }
+
+  function marker(list) {
+    const box = document.createElement("div");
+    box.className = "hint";
+    const open = hintView.value === "open" || list.some((s) => state.openHints.has(s.id));
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "marker";
+    button.dataset.control = "suggestion-marker";
+    button.dataset.ids = list.map((s) => s.id).join(" ");
+    button.setAttribute("aria-expanded", String(open));
+    button.title = list.map((s) => `${s.code} (${Math.round(s.score * 100)}%)`).join("\n");
+    button.style.setProperty("--c", colour(list[0].code_id));
+    button.textContent = `◆ ${list.length}`;
+    button.setAttribute("aria-label", `${list.length} suggestion${list.length > 1 ? "s" : ""}`);
+    const cards = document.createElement("div");
+    cards.className = "cards";
+    cards.hidden = !open;
+    cards.append(...list.map(card));
+    box.append(button, cards);
+    return box;
   }
 
   function card(s) {
@@ -264,6 +378,7 @@
     const own = byPiece();
     pieces.forEach((piece, i) => drawPiece(piece, own[i]));
     drawMargins();
+    drawLegend();
     const mine = own.map((list) => list.some((c) => c.coder === data.coder));
     const done = segments.filter((p) => mine[p.index]).length;
     document.getElementById("progress").textContent = `${done} of ${segments.length} segments coded`;
@@ -279,7 +394,7 @@
     state.sel = start < end ? { start, end } : null;
     const box = document.getElementById("selection");
     box.hidden = !state.sel;
-    if (state.sel) document.getElementById("selection-text").textContent = textOf(start, end);
+    if (state.sel) document.getElementById("selection-text").textContent = perTurn(start, end).map(([a, b]) => textOf(a, b)).join(" … ");
     for (const p of segments) p.el.classList.toggle("current", state.sel !== null && p.start === start && p.end === end);
     draw();
   }
@@ -331,6 +446,16 @@
     });
   }
 
+  // A selection across turns codes the words of each turn, not the labels between them.
+  function perTurn(start, end) {
+    const spans = [];
+    for (const turn of turns) {
+      const [a, b] = [Math.max(start, turn.start), Math.min(end, turn.end)];
+      if (a < b && textOf(a, b)) spans.push([a, b]);
+    }
+    return spans.length ? spans : [[start, end]];
+  }
+
   async function apply(codeId) {
     if (!state.sel) {
       state.active = codeId;
@@ -339,10 +464,11 @@
       return;
     }
     try {
-      const made = await QC.api("POST", "/api/codings", {
-        document: docId, start: state.sel.start, end: state.sel.end, code: codeId,
-      });
-      keep(made);
+      let made = null;
+      for (const [start, end] of perTurn(state.sel.start, state.sel.end)) {
+        made = await QC.api("POST", "/api/codings", { document: docId, start, end, code: codeId });
+        keep(made);
+      }
       state.active = codeId;
       markActive();
       select(0, 0);
@@ -401,17 +527,23 @@
   }
 
   function focusSuggestion(afterId) {
-    const cards = [...root.querySelectorAll(".suggestion")];
-    if (!cards.length) {
+    const shown = hintsHidden() ? [] : visibleSuggestions();
+    if (!shown.length) {
       QC.toast("No suggestion pending in this document");
       return null;
     }
-    const ids = suggestions.map((s) => s.id);
-    const at = afterId === undefined ? -1 : ids.indexOf(afterId);
-    const next = cards.find((c) => Number(c.dataset.suggestion) === ids[at + 1]) || cards[0];
-    next.focus();
-    next.scrollIntoView({ block: "center", behavior: "smooth" });
-    return Number(next.dataset.suggestion);
+    const at = afterId === undefined ? -1 : shown.findIndex((s) => s.id === afterId);
+    const next = shown[at + 1] || shown[0];
+    openCard(next.id)?.scrollIntoView({ block: "center", behavior: "smooth" });
+    return next.id;
+  }
+
+  function openCard(id) {
+    state.openHints.add(id);
+    drawMargins();
+    const found = root.querySelector(`.suggestion[data-suggestion="${id}"]`);
+    found?.focus();
+    return found;
   }
 
   async function decide(id, accept) {
@@ -419,7 +551,8 @@
       focusSuggestion();
       return;
     }
-    const at = suggestions.findIndex((s) => s.id === id);
+    const at = (hintsHidden() ? [] : visibleSuggestions()).findIndex((s) => s.id === id);
+    const code = suggestions.find((s) => s.id === id)?.code;
     try {
       if (accept) {
         const made = await QC.api("POST", `/api/suggestions/${id}/accept`);
@@ -427,14 +560,11 @@
       } else {
         await QC.api("POST", `/api/suggestions/${id}/reject`);
       }
-      const code = suggestions[at]?.code;
       suggestions = suggestions.filter((s) => s.id !== id);
       draw();
       QC.toast(`${accept ? "Accepted" : "Rejected"}: ${code}`);
-      if (suggestions.length) {
-        const next = suggestions[Math.min(at, suggestions.length - 1)];
-        root.querySelector(`.suggestion[data-suggestion="${next.id}"]`)?.focus();
-      }
+      const shown = hintsHidden() ? [] : visibleSuggestions();
+      if (shown.length && state.openHints.has(id)) openCard(shown[Math.min(Math.max(at, 0), shown.length - 1)].id);
     } catch (error) {
       QC.toast(error.message, true);
     }
@@ -535,9 +665,47 @@
       choose(labelButton.dataset.coding);
       return;
     }
+    const mark = event.target.closest(".marker");
+    if (mark) {
+      const ids = mark.dataset.ids.split(" ").map(Number);
+      const open = mark.getAttribute("aria-expanded") === "true";
+      for (const id of ids) state.openHints[open ? "delete" : "add"](id);
+      drawMargins();
+      if (!open) root.querySelector(`.suggestion[data-suggestion="${ids[0]}"]`)?.focus();
+      return;
+    }
     const box = event.target.closest(".suggestion");
     if (box && event.target.closest("[data-accept]")) decide(Number(box.dataset.suggestion), true);
     else if (box && event.target.closest("[data-reject]")) decide(Number(box.dataset.suggestion), false);
+  });
+
+  root.addEventListener("mouseover", (event) => {
+    const over = event.target.closest(".stripe");
+    if (over) lightUp(over.dataset.coding, true);
+  });
+  root.addEventListener("mouseout", (event) => {
+    const out = event.target.closest(".stripe");
+    if (out) lightUp(out.dataset.coding, false);
+  });
+  root.addEventListener("focusin", (event) => {
+    if (event.target.closest(".stripe")) lightUp(event.target.dataset.coding, true);
+  });
+  root.addEventListener("focusout", (event) => {
+    if (event.target.closest(".stripe")) lightUp(event.target.dataset.coding, false);
+  });
+  for (const control of [hintView, hintCode, hintScore]) control.addEventListener("change", () => drawMargins());
+  for (const s of suggestions) {
+    if (![...hintCode.options].some((o) => o.value === s.code_id)) {
+      const option = document.createElement("option");
+      option.value = s.code_id;
+      option.textContent = s.code;
+      hintCode.append(option);
+    }
+  }
+  let resizing = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(drawMargins, 100);
   });
 
   document.addEventListener("keydown", (event) => {
