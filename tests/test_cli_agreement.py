@@ -31,17 +31,22 @@ def test_cli_agreement_json_shape(runner, coded_project):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert list(data) == [
-        "unit", "coders", "basis", "kappa_statistic", "filters", "notes", "codes", "pooled",
+        "unit", "coders", "basis", "kappa_statistic", "filters", "intervals", "documents",
+        "methods", "notes", "codes", "pooled",
     ]  # fmt: skip
+    assert "Two coders (ana, ben) independently coded" in data["methods"]
+    assert data["intervals"]["resamples"] == 1000
     assert (data["unit"], data["coders"], data["basis"]) == ("segment", ["ana", "ben"], "codings")
     first = data["codes"][0]
     assert list(first) == [
         "code", "code_id", "theme", "kind", "units", "observed", "expected", "kappa",
-        "kappa_reason", "alpha", "alpha_reason", "ac1", "ac1_reason", "disagreements", "used",
+        "kappa_reason", "alpha", "alpha_reason", "ac1", "ac1_reason", "alpha_low", "alpha_high",
+        "alpha_below_667", "alpha_below_800", "kappa_se", "kappa_low", "kappa_high",
+        "disagreements", "used",
     ]  # fmt: skip
-    assert (first["code"], first["units"], first["used"]) == (
-        "Independent funding", 1566, {"ana": 27, "ben": 20},
-    )  # fmt: skip
+    codings = queries.codings(coded_project)
+    made = codings[codings.code == "Independent funding"].coder.value_counts().to_dict()
+    assert (first["code"], first["units"], first["used"]) == ("Independent funding", 1566, made)
     assert len(data["codes"]) == 39
     assert set(data["pooled"]) >= {
         "codes", "units", "decisions", "percent", "kappa", "alpha", "mean_kappa",

@@ -52,6 +52,21 @@ def _allowed(obj: CommandContext, project: Project, action: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write a report to read: table, heat map, every disagreement with its text.",
 )
+@click.option(
+    "--resamples",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples for the intervals of alpha and kappa (0: no intervals).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence level of the intervals.",
+)
 @json_option
 @pass_context
 def agreement(
@@ -61,6 +76,9 @@ def agreement(
     theme: str | None,
     unit: str,
     html_path: Path | None,
+    resamples: int,
+    seed: int,
+    confidence: float,
     as_json: bool,
 ) -> None:
     """Agreement between coders, per code and pooled.
@@ -69,7 +87,10 @@ def agreement(
     """
     with obj.open() as project:
         _allowed(obj, project, "agreement")
-        report = reliability.agreement_table(project, _names(coders), code, theme, unit)
+        report = reliability.agreement_table(
+            project, _names(coders), code, theme, unit,
+            resamples=resamples, seed=seed, confidence=confidence,
+        )  # fmt: skip
         title = reliability.report_title(project)
     if html_path is not None:
         reliability.write_html(report, html_path, title=title)
@@ -81,10 +102,12 @@ def agreement(
         click.echo(f"report written to {html_path}", err=as_json)
 
 
+def _interval(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"{_figure(low)}–{_figure(high)}"
+
+
 def _figure(value: float | None, percent: bool = False) -> str:
-    if value is None:
-        return "undefined"
-    return f"{value:.1%}" if percent else f"{value:.3f}"
+    return reliability.figure(value, percent) if value is not None else "undefined"
 
 
 def _print_report(report: reliability.AgreementReport) -> None:
@@ -92,7 +115,7 @@ def _print_report(report: reliability.AgreementReport) -> None:
     figures and the notes. Gwet's AC1 is in --json and --html; the table keeps to 80
     columns where it can."""
     last = "differ" if report.unit == "segment" else "uα"
-    names = ["units", *report.coders, "agree", "chance", "κ", "α", last]
+    names = ["units", *report.coders, "agree", "chance", "κ", "α", "α CI", last]
     table = Table(
         Column("code", min_width=14),
         *(Column(name, justify="right", no_wrap=True) for name in names),
@@ -115,6 +138,7 @@ def _print_report(report: reliability.AgreementReport) -> None:
             _figure(row["expected"], True),
             _figure(row["kappa"]),
             _figure(row["alpha"]),
+            _interval(row["alpha_low"], row["alpha_high"]),
             str(extra) if report.unit == "segment" else _figure(extra),
         )
         reasons = {row[f"{k}_reason"] for k in ("kappa", "alpha") if row[f"{k}_reason"]}
@@ -143,6 +167,8 @@ def _print_pooled(report: reliability.AgreementReport) -> None:
         )
         + f"agreement {_figure(pooled['percent'], True)}"
     )
+    if report.intervals:
+        _print_intervals(report)
     click.echo(
         f"per code: alpha mean {_figure(pooled['mean_alpha'])} "
         f"(median {_figure(pooled['median_alpha'])}), kappa mean {_figure(pooled['mean_kappa'])} "
@@ -156,6 +182,26 @@ def _print_pooled(report: reliability.AgreementReport) -> None:
             f"adjudication works by segment, not by character: `qualcode agreement` without "
             f"--unit span lists the {differ} that `qualcode adjudicate` settles"
         )
+
+
+def _print_intervals(report: reliability.AgreementReport) -> None:
+    pooled, how = report.pooled, report.intervals
+    level = f"{how['confidence']:.0%}"
+    if "alpha_low" in pooled:  # by character, intervals are per code only
+        alpha = _interval(pooled["alpha_low"], pooled["alpha_high"]) or "none"
+        kappa = _interval(pooled["kappa_low"], pooled["kappa_high"]) or "none"
+        below = [pooled["alpha_below_667"], pooled["alpha_below_800"]]
+        chances = (
+            f"; P(alpha < .667) = {_figure(below[0])}, P(alpha < .800) = {_figure(below[1])}"
+            if None not in below
+            else ""
+        )
+        se = f"SE {_figure(pooled['kappa_se'])}, " if pooled["kappa_se"] is not None else ""
+        click.echo(f"pooled alpha {level} CI {alpha}{chances}; kappa {se}{level} CI {kappa}")
+    click.echo(
+        f"intervals: alpha by {how['alpha']}, kappa by {how['kappa']}; "
+        f"{how['resamples']} resamples, seed {how['seed']} (--resamples, --seed)"
+    )
 
 
 def _count(number: int, noun: str) -> str:

@@ -28,6 +28,22 @@ from ..lazy import lazy_exports
 # the command line reads it at start; the other names are imported when first used.
 UNITS = ("segment", "span")
 
+
+def figure(value: float, percent: bool = False) -> str:
+    """A statistic as every report prints it: three decimals (a percentage with one), and
+    never "-0.000" for a value that rounds to zero. Colours follow this text, not the
+    unrounded value (:func:`band`)."""
+    text = f"{value:.1%}" if percent else f"{value:.3f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.%") else text
+
+
+def band(value: float) -> str:
+    """Krippendorff's (2019) bands by the value as printed to three decimals: "good" from
+    .800, "fair" from .667, else "poor" (0.7997 prints 0.800 and is good)."""
+    shown = round(value, 3)
+    return "good" if shown >= 0.8 else "fair" if shown >= 0.667 else "poor"
+
+
 __getattr__ = lazy_exports(
     __name__,
     {
@@ -69,6 +85,8 @@ __all__ = [
     "AgreementReport",
     "Variable",
     "agreement_table",
+    "band",
+    "figure",
     "heat_colour",
     "item_key",
     "items",

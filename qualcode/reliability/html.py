@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from . import band, figure
+from .methods import methods_paragraph
 from .units import ABSENT, NONE, TEMPLATES, AgreementReport
 
 if TYPE_CHECKING:
@@ -40,9 +42,8 @@ def _shown(
     it is a percentage or AC1, whose scale differs), or the word undefined and why."""
     if value is None:
         return {"text": "undefined", "title": reason or "", "cls": "undef"}
-    band = "good" if value >= GOOD else "fair" if value >= TENTATIVE else "poor"
-    text = f"{value:.1%}" if percent else f"{value:.3f}"
-    return {"text": text, "title": "", "cls": band if bands and not percent else "plain"}
+    text = figure(value, percent)
+    return {"text": text, "title": "", "cls": band(value) if bands and not percent else "plain"}
 
 
 def _context(report: AgreementReport, title: str) -> dict[str, Any]:
@@ -62,6 +63,8 @@ def _context(report: AgreementReport, title: str) -> dict[str, Any]:
                 "anchor": anchors[row["code"]],
                 "units": row["units"],
                 "used": [row[f"used_{c}"] for c in report.coders],
+                "alpha_ci": _range(row["alpha_low"], row["alpha_high"]),
+                "below": _chances(row),
                 "observed": _shown(row["observed"], "no pairable unit", percent=True),
                 "expected": _shown(row["expected"], row["kappa_reason"], percent=True),
                 **figures,
@@ -73,6 +76,8 @@ def _context(report: AgreementReport, title: str) -> dict[str, Any]:
     return {
         "title": title,
         "report": report,
+        "methods": methods_paragraph(report),
+        "level": f"{report.intervals['confidence']:.0%}" if report.intervals else "",
         "unit": "segments" if report.unit == "segment" else "characters",
         "generated": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
         "themes": themes,
@@ -83,6 +88,18 @@ def _context(report: AgreementReport, title: str) -> dict[str, Any]:
         "tentative": TENTATIVE,
         "legend": [(v, heat_colour(v)) for v in (-0.2, 0.0, 0.4, TENTATIVE, GOOD, 0.9, 1.0)],
     }
+
+
+def _range(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"{figure(low)} – {figure(high)}"
+
+
+def _chances(row: dict[str, Any]) -> str:
+    """The hover text of an interval: how likely alpha is below each minimum."""
+    below = (row.get("alpha_below_667"), row.get("alpha_below_800"))
+    if None in below:
+        return ""
+    return f"P(alpha < .667) = {figure(below[0])}; P(alpha < .800) = {figure(below[1])}"
 
 
 def _pooled_context(report: AgreementReport) -> list[tuple[str, dict[str, str]]]:
@@ -97,11 +114,17 @@ def _pooled_context(report: AgreementReport) -> list[tuple[str, dict[str, str]]]
         (f"Mean {report.kappa_statistic.split()[-1]} of the codes", "mean_kappa"),
         ("Percent agreement over every decision", "percent"),
     ]
-    return [
+    cards = [
         (label, _shown(pooled[key], pooled.get(f"{key}_reason"), percent=key == "percent"))
         for label, key in rows
         if key in pooled
     ]
+    if report.intervals and pooled.get("alpha_low") is not None:
+        level = f"{report.intervals['confidence']:.0%}"
+        text = _range(pooled["alpha_low"], pooled["alpha_high"])
+        cards.insert(1, (f"{level} CI of pooled alpha", {"text": text, "title": _chances(pooled),
+                                                          "cls": "plain"}))  # fmt: skip
+    return cards
 
 
 def _heat_context(report: AgreementReport, anchors: dict[str, str]) -> dict[str, Any]:
@@ -117,12 +140,13 @@ def _heat_context(report: AgreementReport, anchors: dict[str, str]) -> dict[str,
 def _heat_cell(report: AgreementReport, code: str, cell: dict[str, Any]) -> dict[str, str]:
     used = ", ".join(f"{c} {cell[f'used_{c}']}" for c in report.coders)
     percent = "" if cell["percent"] is None else f"agreement {cell['percent']:.1%}; "
-    tip = f"{code} in {cell['document']}: {percent}used by {used}"
+    what = "codings" if report.unit == "segment" else "characters"
+    tip = f"{code} in {cell['document']}: {percent}{what} by {used}"
     if cell["alpha"] is not None:
         alpha = cell["alpha"]
-        title = f"{tip}; alpha {alpha:.3f}"
+        title = f"{tip}; alpha {figure(alpha)}"
         text = f"{alpha:.2f}".replace("-0.00", "0.00")
-        return {"text": text, "colour": heat_colour(alpha), "cls": "", "title": title}
+        return {"text": text, "colour": heat_colour(float(text)), "cls": "", "title": title}
     unused = cell["alpha_reason"] == "nobody used it here"
     title = f"{tip}. Alpha undefined: {cell['alpha_reason']}"
     return {

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .. import agreement as stats
+from ..agreement import uncertainty
 from ..errors import QualcodeError
 from ..project import Project
 from . import UNITS
@@ -65,8 +66,67 @@ def _stat(result: stats.Agreement, why: str | None) -> tuple[float | None, str |
     return None, why or result.reason
 
 
-def _figures(values: np.ndarray, labels: list[str], unit: str) -> dict[str, Any]:
-    """One variable's row: units, observed and expected agreement, kappa, alpha, AC1."""
+class Bootstrap(NamedTuple):
+    """How the intervals are made: resamples (0: none), seed and confidence level."""
+
+    resamples: int = 1000
+    seed: int = 0
+    confidence: float = 0.95
+
+    def describe(self) -> dict[str, Any]:
+        """What the report says about its intervals (``--json`` ``intervals``)."""
+        return {
+            "alpha": uncertainty.ALPHA_METHOD,
+            "kappa": uncertainty.KAPPA_METHOD,
+            "resamples": self.resamples,
+            "seed": self.seed,
+            "confidence": self.confidence,
+            "minimums": list(uncertainty.MINIMUMS),
+        }
+
+
+INTERVAL_FIGURES = [
+    "alpha_low", "alpha_high", "alpha_below_667", "alpha_below_800", "kappa_se", "kappa_low",
+    "kappa_high",
+]  # fmt: skip
+
+
+def _intervals(data: np.ndarray, boot: Bootstrap | None, stream: int) -> dict[str, Any]:
+    """Bootstrap interval of alpha (and q below .667 and .800) and of kappa, seeded per
+    variable (``stream``) so that a code's interval does not depend on the others."""
+    if boot is None or boot.resamples == 0:
+        return dict.fromkeys(INTERVAL_FIGURES)
+    seed = [boot.seed, stream]
+    alpha = uncertainty.interval_from_coincidences(
+        uncertainty.coincidences(data),
+        resamples=boot.resamples,
+        seed=seed,
+        confidence=boot.confidence,
+    )
+    kappa = uncertainty.kappa_interval(
+        data, resamples=boot.resamples, seed=seed, confidence=boot.confidence
+    )
+    low, high = uncertainty.MINIMUMS
+    return {
+        "alpha_low": alpha.low,
+        "alpha_high": alpha.high,
+        "alpha_below_667": alpha.below.get(low),
+        "alpha_below_800": alpha.below.get(high),
+        "kappa_se": kappa.se,
+        "kappa_low": kappa.low,
+        "kappa_high": kappa.high,
+    }
+
+
+def _figures(
+    values: np.ndarray,
+    labels: list[str],
+    unit: str,
+    boot: Bootstrap | None = None,
+    stream: int = 0,
+) -> dict[str, Any]:
+    """One variable's row: units, observed and expected agreement, kappa, alpha, AC1, and
+    with ``boot`` their bootstrap intervals."""
     data = _as_data(values)
     why = _why_undefined(values, labels, unit)
     percent = stats.percent_agreement(data)
@@ -80,7 +140,7 @@ def _figures(values: np.ndarray, labels: list[str], unit: str) -> dict[str, Any]
     row: dict[str, Any] = {"units": units, "observed": percent.value, "expected": expected}
     for name, result in (("kappa", kappa), ("alpha", alpha), ("ac1", ac1)):
         row[name], row[f"{name}_reason"] = _stat(result, why)
-    return row
+    return row | _intervals(data, boot, stream)
 
 
 class _Sums(NamedTuple):
@@ -135,13 +195,24 @@ def _cell_reason(units: int, n_k: np.ndarray, labels: list[str], unit: str) -> s
 
 
 def _by_document(
-    units: Units, name: str, values: np.ndarray, labels: list[str], doc: np.ndarray, unit: str
+    units: Units,
+    name: str,
+    values: np.ndarray,
+    labels: list[str],
+    doc: np.ndarray,
+    unit: str,
+    variable: Variable | None = None,
 ) -> list[dict[str, Any]]:
-    """One code's cells of the heat map: per document, units, use, percent and alpha."""
+    """One code's cells of the heat map: per document, units, use, percent and alpha. Use
+    counts the variable's codings when given one, else the units marked (characters)."""
     n_docs = len(units.documents)
     sums = _grouped(_counts(values, len(labels)), doc, n_docs)
     percent, alpha = sums.percent(), sums.alpha()
-    used = [np.bincount(doc, values[i] > 0, n_docs) for i in range(len(units.coders))]
+    used = (
+        _coding_counts(units, variable)
+        if variable is not None
+        else [np.bincount(doc, values[i] > 0, n_docs) for i in range(len(units.coders))]
+    )
     names = units.documents["name"].to_numpy()
     rows = []
     for d in np.flatnonzero(units.assigned.sum(axis=0) >= 2):
@@ -167,7 +238,10 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-NULLABLE = {"observed", "expected", "kappa", "alpha", "ac1", "unitizing_alpha", "percent"}
+NULLABLE = {
+    "observed", "expected", "kappa", "alpha", "ac1", "unitizing_alpha", "percent",
+    *INTERVAL_FIGURES,
+}  # fmt: skip
 
 
 def _items(
@@ -246,17 +320,28 @@ def agreement_table(
     code: str | None = None,
     theme: str | None = None,
     unit: str = "segment",
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
 ) -> AgreementReport:
     """Agreement per code and pooled, per code × document, and the disagreements.
 
     ``coders`` defaults to everyone assigned a document (or, with no assignments, everyone
     who coded), leaving out the consensus coder. ``code`` or ``theme`` narrows the codes.
+    Every alpha and kappa gets a bootstrap interval from ``resamples`` resamples (0: none),
+    repeatable with ``seed`` (:mod:`qualcode.agreement.uncertainty` names the methods).
 
     >>> report = agreement_table(project, coders=["ana", "ben"])
     >>> report.per_code[["code", "units", "kappa", "alpha"]]
     """
     if unit not in UNITS:
         raise QualcodeError(f"unknown unit {unit!r}: choose one of {', '.join(UNITS)}")
+    if resamples < 0 or resamples == 1:
+        raise QualcodeError(f"--resamples must be 0 (no intervals) or 2 or more, got {resamples}")
+    if not 0 < confidence < 1:
+        raise QualcodeError(f"--confidence must lie between 0 and 1, got {confidence}")
+    boot = Bootstrap(resamples, seed, confidence)
     with project.sessionmaker() as session:
         units, filters = load_units(session, coders, code, theme)
     values = unit_values(units)
@@ -265,9 +350,11 @@ def agreement_table(
         for variable, (vals, labels, _members) in zip(units.variables, values, strict=True)
     ]
     if unit == "segment":
-        per_code, pooled, by_document = _segment_tables(units, values, [len(f) for f in found])
+        per_code, pooled, by_document = _segment_tables(
+            units, values, [len(f) for f in found], boot
+        )
     else:
-        per_code, pooled, by_document = _span_tables(units)
+        per_code, pooled, by_document = _span_tables(units, boot)
     disagreements = pd.concat(
         found or [pd.DataFrame(columns=DISAGREEMENT_COLUMNS + units.coders)], ignore_index=True
     )
@@ -283,7 +370,21 @@ def agreement_table(
         disagreements=disagreements,
         notes=units.notes,
         filters=filters,
+        intervals=boot.describe() if resamples else {},
+        documents=len(units.documents),
     )
+
+
+def _coding_counts(units: Units, variable: Variable) -> np.ndarray:
+    """Coders × documents: how many codings of the variable's codes each coder made in
+    each document assigned to them ("used by" counts codings, not segments)."""
+    codings = units.codings
+    mine = codings[codings["code_id"].isin(set().union(*variable.covers))]
+    coder, doc = mine["coder"].to_numpy(), mine["doc"].to_numpy()
+    keep = units.assigned[coder, doc]
+    counts = np.zeros(units.assigned.shape, dtype=np.int64)
+    np.add.at(counts, (coder[keep], doc[keep]), 1)
+    return counts
 
 
 def _columns(units: Units, figures: list[str]) -> list[str]:
@@ -293,11 +394,11 @@ def _columns(units: Units, figures: list[str]) -> list[str]:
 
 SEGMENT_FIGURES = [
     "observed", "expected", "kappa", "kappa_reason", "alpha", "alpha_reason", "ac1",
-    "ac1_reason", "disagreements",
+    "ac1_reason", *INTERVAL_FIGURES, "disagreements",
 ]  # fmt: skip
 SPAN_FIGURES = [
     "observed", "expected", "kappa", "kappa_reason", "alpha", "alpha_reason", "ac1",
-    "ac1_reason", "unitizing_alpha", "unitizing_alpha_reason",
+    "ac1_reason", *INTERVAL_FIGURES, "unitizing_alpha", "unitizing_alpha_reason",
 ]  # fmt: skip
 CELL_COLUMNS = ["code", "document", "units", "percent", "alpha", "alpha_reason"]
 
@@ -312,23 +413,27 @@ def _head(variable: Variable, member: int | None = None) -> dict[str, Any]:
 
 
 def _segment_tables(
-    units: Units, values: list[tuple[np.ndarray, list[str], list[np.ndarray]]], differ: list[int]
+    units: Units,
+    values: list[tuple[np.ndarray, list[str], list[np.ndarray]]],
+    differ: list[int],
+    boot: Bootstrap,
 ) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
     rows, cells = [], []
     doc = units.segments["doc"].to_numpy()
-    for variable, (vals, labels, _members), count in zip(
-        units.variables, values, differ, strict=True
+    for stream, (variable, (vals, labels, _members), count) in enumerate(
+        zip(units.variables, values, differ, strict=True)
     ):
         row = _head(variable)
-        row |= {f"used_{c}": int((vals[k] > 0).sum()) for k, c in enumerate(units.coders)}
-        row |= _figures(vals, labels, "segment") | {"disagreements": count}
+        counts = _coding_counts(units, variable)
+        row |= {f"used_{c}": int(counts[k].sum()) for k, c in enumerate(units.coders)}
+        row |= _figures(vals, labels, "segment", boot, stream) | {"disagreements": count}
         rows.append(row)
-        cells += _by_document(units, variable.name, vals, labels, doc, "segment")
+        cells += _by_document(units, variable.name, vals, labels, doc, "segment", variable)
     per_code = _frame(rows, _columns(units, SEGMENT_FIGURES))
     decisions = [
         np.where(vals >= 0, one, -1) for vals, _labels, members in values for one in members
     ]
-    pooled = _pooled(units, per_code, decisions)
+    pooled = _pooled(units, per_code, decisions, boot)
     return per_code, pooled, _frame(cells, _cell_columns(units))
 
 
@@ -336,7 +441,9 @@ def _cell_columns(units: Units) -> list[str]:
     return [*CELL_COLUMNS[:3], *(f"used_{c}" for c in units.coders), *CELL_COLUMNS[3:]]
 
 
-def _pooled(units: Units, per_code: pd.DataFrame, decisions: list[np.ndarray]) -> dict[str, Any]:
+def _pooled(
+    units: Units, per_code: pd.DataFrame, decisions: list[np.ndarray], boot: Bootstrap
+) -> dict[str, Any]:
     """Pooled figures: the statistics over every code × segment present/absent decision
     (an exclusive theme's codes counted one by one), and the spread of the per-code ones."""
     n_coders = len(units.coders)
@@ -356,7 +463,7 @@ def _pooled(units: Units, per_code: pd.DataFrame, decisions: list[np.ndarray]) -
         ("alpha", stats.krippendorff_alpha(data)),
     ):
         pooled[name], pooled[f"{name}_reason"] = _stat(result, None)
-    return pooled | _spread(per_code)
+    return pooled | _intervals(data, boot, len(decisions) + 1_000_000) | _spread(per_code)
 
 
 def _spread(per_code: pd.DataFrame) -> dict[str, Any]:
@@ -372,7 +479,9 @@ def _spread(per_code: pd.DataFrame) -> dict[str, Any]:
 # --- unit="span": characters and unitizing alpha --------------------------------------
 
 
-def _span_tables(units: Units) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
+def _span_tables(
+    units: Units, boot: Bootstrap
+) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
     """Per code (an exclusive theme's codes one by one): agreement over the characters of
     the documents, each character a unit marked or not, and unitizing alpha."""
     docs, n_coders = units.documents, len(units.coders)
@@ -401,7 +510,7 @@ def _span_tables(units: Units) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFra
         values[~rated] = -1
         row = _head(variable, k)
         row |= {f"used_{c}": int((values[i] == 1).sum()) for i, c in enumerate(units.coders)}
-        row |= _figures(values, [ABSENT, PRESENT], "character")
+        row |= _figures(values, [ABSENT, PRESENT], "character", boot, slot)
         row["unitizing_alpha"], row["unitizing_alpha_reason"] = unitizing[slot]
         rows.append(row)
         name = variable.members[k]

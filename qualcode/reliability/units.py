@@ -55,8 +55,12 @@ class AgreementReport:
     disagreements: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     filters: dict[str, str] = field(default_factory=dict)
+    intervals: dict[str, Any] = field(default_factory=dict)  # how; empty: no intervals
+    documents: int = 0  # documents in the project, double-coded or not
 
     def to_dict(self) -> dict[str, Any]:
+        from .methods import methods_paragraph  # the paragraph imports this module
+
         """The report as plain data (``qualcode agreement --json``): each code's figures
         with ``used`` as ``{coder: count}``, and the pooled figures."""
         codes = []
@@ -69,6 +73,9 @@ class AgreementReport:
             "basis": self.basis,
             "kappa_statistic": self.kappa_statistic,
             "filters": self.filters,
+            "intervals": self.intervals,
+            "documents": self.documents,
+            "methods": methods_paragraph(self),
             "notes": self.notes,
             "codes": codes,
             "pooled": self.pooled,
