@@ -33,6 +33,7 @@ from .project import Project
 from .readers import SUFFIXES, read_transcript
 from .readers.base import Transcript
 from .readers.manifest import read_manifest, read_speakers
+from .readers.survey import SurveyOptions, read_survey
 from .segment import SegmentSpan, segment_transcripts
 
 UNREADABLE = (
@@ -152,6 +153,7 @@ def import_files(
     workers: int = 0,
     unlabelled_speaker: str | None = None,
     author: str | None = None,
+    survey: SurveyOptions | None = None,
 ) -> ImportReport:
     """Import every transcript under ``paths``; never raises for one bad file.
 
@@ -159,6 +161,8 @@ def import_files(
     label (see :func:`~qualcode.readers.read_transcript`). ``author`` is recorded as who
     made each revision; a changed file (``replace``) becomes a new revision of its
     document, its codings carried over or sent to review (:mod:`qualcode.revisions`).
+    With ``survey``, each file is a survey sheet that makes several documents
+    (:mod:`qualcode.readers.survey`).
 
     ``workers`` > 0 runs spaCy in that many other processes while this one reads files
     and writes rows (see :func:`auto_workers`); a script that asks for them must run
@@ -189,9 +193,10 @@ def import_files(
         }
     by_hash = {digest: name for name, (_id, digest, _a) in known.items()}
 
+    this_run: set[str] = set()
+
     def readable() -> Iterator[Transcript]:
         side = _SideFiles()
-        this_run: set[str] = set()
         for path in files:
             if path.name in this_run:
                 record(
@@ -205,8 +210,11 @@ def import_files(
                 )
                 continue
             try:
-                transcript = read_transcript(path, unlabelled_speaker=unlabelled_speaker)
-                transcript = _prepare(transcript, side, attributes or {})
+                if survey is not None:
+                    transcripts = read_survey(path, survey)
+                else:
+                    transcripts = [read_transcript(path, unlabelled_speaker=unlabelled_speaker)]
+                transcripts = [_prepare(t, side, attributes or {}) for t in transcripts]
             except InputError as error:
                 record(FileResult(path, "failed", message=str(error)))
                 continue
@@ -214,36 +222,41 @@ def import_files(
                 reason = f"{type(error).__name__}: {error}".splitlines()[0][:200]
                 record(FileResult(path, "failed", message=f"{path}: {UNREADABLE} ({reason})"))
                 continue
-            digest = content_hash(transcript.text)
-            name = path.name
-            if name in known and known[name][1] == digest:
-                if known[name][2] == transcript.attributes:
-                    record(FileResult(path, "skipped", name, message="unchanged"))
-                    continue
-            elif name not in known and digest in by_hash:
-                record(
-                    FileResult(
-                        path,
-                        "skipped",
-                        by_hash[digest],
-                        message=f"same text as {by_hash[digest]!r}, already imported",
-                    )
+            yield from filter(admit, transcripts)
+
+    def admit(transcript: Transcript) -> bool:
+        """Whether a transcript read is to be written; if not, its result is recorded."""
+        path = transcript.path
+        digest = content_hash(transcript.text)
+        name = path.name
+        if name in known and known[name][1] == digest:
+            if known[name][2] == transcript.attributes:
+                record(FileResult(path, "skipped", name, message="unchanged"))
+                return False
+        elif name not in known and digest in by_hash:
+            record(
+                FileResult(
+                    path,
+                    "skipped",
+                    by_hash[digest],
+                    message=f"same text as {by_hash[digest]!r}, already imported",
                 )
-                continue
-            elif name in known and not replace:
-                record(
-                    FileResult(
-                        path,
-                        "failed",
-                        name,
-                        message=f"{path}: changed since it was imported as {name!r}; "
-                        "use --replace to import the new version",
-                    )
+            )
+            return False
+        elif name in known and not replace:
+            record(
+                FileResult(
+                    path,
+                    "failed",
+                    name,
+                    message=f"{path}: changed since it was imported as {name!r}; "
+                    "use --replace to import the new version",
                 )
-                continue
-            this_run.add(name)
-            by_hash[digest] = name
-            yield transcript
+            )
+            return False
+        this_run.add(name)
+        by_hash[digest] = name
+        return True
 
     segmented = segment_transcripts(readable(), nlp, settings["unit"], workers=workers)
     with _calm_garbage_collector():

@@ -14,6 +14,7 @@ from .. import queries
 from ..importing import FileResult, auto_workers, collect_files, import_files
 from ..project import init_project
 from ..quotes import clock
+from ..readers.survey import SurveyOptions
 from ..segment import UNITS
 from ._base import (
     CommandContext,
@@ -80,6 +81,29 @@ def _parse_attrs(values: tuple[str, ...]) -> dict[str, str]:
     "think-aloud transcript that labels only the moderator) [default: they continue the "
     "turn before them].",
 )
+@click.option(
+    "--survey",
+    is_flag=True,
+    help="Each file is a survey sheet (.csv, .xlsx): a document per respondent, open answers "
+    "as turns under their question, closed answers as attributes.",
+)
+@click.option(
+    "--by",
+    "survey_by",
+    type=click.Choice(["respondent", "question"]),
+    default="respondent",
+    show_default=True,
+    help="--survey: a document per respondent or per open question.",
+)
+@click.option("--sheet", help="--survey: the workbook's sheet to read [default: the first].")
+@click.option("--id-column", metavar="COLUMN", help="--survey: the column of respondent ids.")
+@click.option(
+    "--open",
+    "open_columns",
+    multiple=True,
+    metavar="COLUMN",
+    help="--survey: an open question (repeatable) [default: judged from the answers].",
+)
 @json_option
 @pass_context
 def import_(
@@ -89,6 +113,11 @@ def import_(
     replace: bool,
     workers: int | None,
     unlabelled_speaker: str | None,
+    survey: bool,
+    survey_by: str,
+    sheet: str | None,
+    id_column: str | None,
+    open_columns: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Import transcript files and folders, or a REFI-QDA project (.qdpx).
@@ -124,6 +153,7 @@ def import_(
             progress=advance,
             workers=auto_workers(len(files)) if workers is None else workers,
             unlabelled_speaker=unlabelled_speaker,
+            survey=SurveyOptions(survey_by, sheet, id_column, open_columns) if survey else None,
         )
     if as_json:
         print_json(

@@ -18,6 +18,7 @@ from qualcode.readers.docx import DocxReader
 from qualcode.readers.odt import OdtReader
 from qualcode.readers.pdf import PdfReader
 from qualcode.readers.subtitles import SubtitleReader
+from qualcode.readers.survey import SURVEY_SUFFIXES
 from qualcode.readers.text import TextReader
 
 __all__ = [
@@ -48,11 +49,10 @@ def reader_for(path: Path) -> Reader:
     suffix = path.suffix.lower()
     if suffix not in READERS:
         what = f'file type "{suffix}"' if suffix else "a file with no extension"
-        raise InputError(
-            path,
-            f"qualcode cannot read {what}",
-            hint="Rename it or convert it to one of " + ", ".join(SUFFIXES),
-        )
+        hint = "Rename it or convert it to one of " + ", ".join(SUFFIXES)
+        if suffix in SURVEY_SUFFIXES:
+            hint = "If it holds survey answers, import it with --survey; else convert it"
+        raise InputError(path, f"qualcode cannot read {what}", hint=hint)
     return READERS[suffix]
 
 
