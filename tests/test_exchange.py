@@ -44,10 +44,16 @@ def snapshot(project: Project) -> dict:
         coders = {c.id: c.name for c in session.scalars(select(Coder))}
         docs = {d.id: d for d in session.scalars(select(Document))}
         codings = sorted(
-            (docs[c.document_id].name, c.start, c.end, codes[c.code_id].name,
-             coders[c.coder_id], c.memo or "")
+            (
+                docs[c.document_id].name,
+                c.start,
+                c.end,
+                codes[c.code_id].name,
+                coders[c.coder_id],
+                c.memo or "",
+            )
             for c in session.scalars(select(Coding))
-        )  # fmt: skip
+        )
         memos = sorted((m.target_type, m.text) for m in session.scalars(select(Memo)))
         return {
             "documents": {d.name: d.text for d in docs.values()},
@@ -67,7 +73,7 @@ def snapshot(project: Project) -> dict:
                     c.exclusive,
                 )
                 for c in codes.values()
-            },  # fmt: skip
+            },
             "coders": sorted(set(coders.values()) - {"consensus"}),
             "codings": codings,
             "memos": memos,
@@ -85,8 +91,9 @@ def test_the_qdpx_export_is_valid_refi_and_keeps_every_coding_with_its_coder(
     lead_project, runner, tmp_path
 ):
     out = tmp_path / "study.qdpx"
-    result = run(runner, lead_project.root, "export", "--format", "qdpx", "--out", str(out),
-                 who="lea")  # fmt: skip
+    result = run(
+        runner, lead_project.root, "export", "--format", "qdpx", "--out", str(out), who="lea"
+    )
     assert result.exit_code == 0, result.output
     root = qde(out)
     schema = project_schema()
@@ -127,8 +134,9 @@ def test_the_qdpx_export_is_valid_refi_and_keeps_every_coding_with_its_coder(
 def test_the_same_objects_keep_their_guids_in_every_export(lead_project, runner, tmp_path):
     first, second = tmp_path / "a.qdpx", tmp_path / "b.qdpx"
     for out in (first, second):
-        result = run(runner, lead_project.root, "export", "--format", "qdpx", "--out", str(out),
-                     who="lea")  # fmt: skip
+        result = run(
+            runner, lead_project.root, "export", "--format", "qdpx", "--out", str(out), who="lea"
+        )
         assert result.exit_code == 0, result.output
 
     def guids(path: Path) -> list[str]:
@@ -142,8 +150,9 @@ def test_the_same_objects_keep_their_guids_in_every_export(lead_project, runner,
 
 def test_a_blind_coder_exports_only_their_own_codings(coded_project, runner, tmp_path):
     out = tmp_path / "ana.qdpx"
-    result = run(runner, coded_project.root, "export", "--format", "qdpx", "--out", str(out),
-                 who="ana")  # fmt: skip
+    result = run(
+        runner, coded_project.root, "export", "--format", "qdpx", "--out", str(out), who="ana"
+    )
     assert result.exit_code == 0, result.output
     root = qde(out)
     users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
@@ -153,16 +162,30 @@ def test_a_blind_coder_exports_only_their_own_codings(coded_project, runner, tmp
 
 
 def test_qdpx_takes_no_quote_filters(lead_project, runner, tmp_path):
-    result = run(runner, lead_project.root, "export", "--format", "qdpx", "--code", "Trust",
-                 "--out", str(tmp_path / "x.qdpx"), who="lea")  # fmt: skip
+    result = run(
+        runner,
+        lead_project.root,
+        "export",
+        "--format",
+        "qdpx",
+        "--code",
+        "Trust",
+        "--out",
+        str(tmp_path / "x.qdpx"),
+        who="lea",
+    )
     assert result.exit_code == 1
     assert "whole project" in result.output
 
 
 def test_round_trip_of_the_example_project(lead_project, runner, tmp_path):
     out = tmp_path / "study.qdpx"
-    assert run(runner, lead_project.root, "export", "--format", "qdpx", "--out", str(out),
-               who="lea").exit_code == 0  # fmt: skip
+    assert (
+        run(
+            runner, lead_project.root, "export", "--format", "qdpx", "--out", str(out), who="lea"
+        ).exit_code
+        == 0
+    )
     fresh = tmp_path / "fresh"
     with init_project(fresh):
         pass

@@ -19,8 +19,9 @@ from qualcode.exchange.qdpx_import import import_qdpx
 
 WORD = st.text(
     alphabet=st.sampled_from(list("abcdefxyz") + ["é", "ß", "ø", "語", "😀", "🎉", "'", "—"]),
-    min_size=1, max_size=8,
-)  # fmt: skip
+    min_size=1,
+    max_size=8,
+)
 SPEAKERS = ["Jo", "Priya", "Zoë"]
 
 
@@ -57,9 +58,19 @@ themes:
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(texts=transcripts(), picks=st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 40),
-       st.sampled_from(["Code 😀", "Sub-code ß", "Plain", "Theme Ä"]),
-       st.sampled_from(["ana", "bén"])), min_size=1, max_size=12))  # fmt: skip
+@given(
+    texts=transcripts(),
+    picks=st.lists(
+        st.tuples(
+            st.integers(0, 10**6),
+            st.integers(1, 40),
+            st.sampled_from(["Code 😀", "Sub-code ß", "Plain", "Theme Ä"]),
+            st.sampled_from(["ana", "bén"]),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+)
 def test_any_project_survives_a_round_trip(texts, picks):
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
@@ -77,8 +88,15 @@ def test_any_project_survives_a_round_trip(texts, picks):
                     size = len(texts[offset % len(texts)].replace("\r\n", "\n"))
                     start = offset % size
                     with suppress(QualcodeError):  # a span of white space only
-                        apply_coding(session, name, start, min(size, start + length), code, coder,
-                                     memo=f"memo ✓ {offset}" if offset % 2 else None)  # fmt: skip
+                        apply_coding(
+                            session,
+                            name,
+                            start,
+                            min(size, start + length),
+                            code,
+                            coder,
+                            memo=f"memo ✓ {offset}" if offset % 2 else None,
+                        )
             write_qdpx(source, root / "x.qdpx")
             before = snapshot(source)
         with init_project(root / "b") as copy:

@@ -39,22 +39,43 @@ def positions(text: str, quote: str, unit: str) -> tuple[int, int]:
     return len(before), len(before) + len(inside)
 
 
-def selection(text: str, quote: str, unit: str, code: str = C1, user: str = U1,
-              named: bool = True, body: str | None = None, guid: str = "") -> str:  # fmt: skip
+def selection(
+    text: str,
+    quote: str,
+    unit: str,
+    code: str = C1,
+    user: str = U1,
+    named: bool = True,
+    body: str | None = None,
+    guid: str = "",
+) -> str:
     start, end = positions(text, quote, unit)
     name = f' name="{quote}"' if named else ""
-    inner = body if body is not None else (
-        f'<Coding guid="{guid or f"A0000000-0000-0000-0000-{start:012d}"}" creatingUser="{user}">'
-        f'<CodeRef targetGUID="{code}"/></Coding>'
-    )  # fmt: skip
+    coding = guid or f"A0000000-0000-0000-0000-{start:012d}"
+    inner = body
+    if inner is None:
+        inner = (
+            f'<Coding guid="{coding}" creatingUser="{user}"><CodeRef targetGUID="{code}"/></Coding>'
+        )
+
     sel_guid = f"B0000000-0000-0000-0000-{start * 1000 + end:012d}"
-    return (f'<PlainTextSelection guid="{sel_guid}"{name} startPosition="{start}" '
-            f'endPosition="{end}" creatingUser="{user}">{inner}</PlainTextSelection>')  # fmt: skip
+    return (
+        f'<PlainTextSelection guid="{sel_guid}"{name} startPosition="{start}" '
+        f'endPosition="{end}" creatingUser="{user}">{inner}</PlainTextSelection>'
+    )
 
 
-def project_xml(selections: str, *, origin: str = "test", extra: str = "", cases: str = "",
-                source_name: str = "Interview 01.txt", more_sources: str = "",
-                text_path: str = f"internal://{F1}.txt", codes: str = "") -> str:  # fmt: skip
+def project_xml(
+    selections: str,
+    *,
+    origin: str = "test",
+    extra: str = "",
+    cases: str = "",
+    source_name: str = "Interview 01.txt",
+    more_sources: str = "",
+    text_path: str = f"internal://{F1}.txt",
+    codes: str = "",
+) -> str:
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <Project xmlns="urn:QDA-XML:project:1.0" name="Vendor study" origin="{origin}">
   <Users><User guid="{U1}" name="Coder A"/><User guid="{U2}" name="Coder B"/></Users>
@@ -108,8 +129,12 @@ def test_the_minimal_sample_lands_on_the_right_words_with_its_coders_and_memo(fr
         memo = session.scalars(select(Coding.memo).where(Coding.memo.is_not(None))).one()
         folder = session.scalars(select(Code).where(Code.name == "Experience")).one()
     assert memo.startswith("Several participants mention pacing")
-    assert doc.attributes == {"Age": 34, "Role": "Teacher", "case": "Participant 01",
-                              "sets": "Round 1"}  # fmt: skip
+    assert doc.attributes == {
+        "Age": 34,
+        "Role": "Teacher",
+        "case": "Participant 01",
+        "sets": "Round 1",
+    }
     assert folder.description == "Folder only: not applicable to text."
     assert report.dropped == {"code sets": 1}
     assert (fresh.root / "codebook.yaml").exists()
@@ -124,14 +149,24 @@ def test_the_minimal_sample_lands_on_the_right_words_with_its_coders_and_memo(fr
         ("MAXQDA 24", "utf16 crlf1", "project.qde", "sources", b""),
     ],
 )
-def test_offsets_are_read_as_the_vendor_counted_them(fresh, tmp_path, style, unit, qde_name,
-                                                    folder, bom):  # fmt: skip
-    quotes = ["Great \U0001f600 \u2014 the caf\u00e9 was packed.", "the caf\u00e9 was packed",
-              "More breaks, fewer slides."]  # fmt: skip
-    selections = "".join(selection(TEXT, q, unit, guid=f"C000000{i}-0000-0000-0000-000000000000")
-                         for i, q in enumerate(quotes))  # fmt: skip
-    path = qdpx(tmp_path / "v.qdpx", project_xml(selections, origin=style),
-                {f"{folder}/{F1}.txt": bom + TEXT.encode("utf-8")}, qde_name)  # fmt: skip
+def test_offsets_are_read_as_the_vendor_counted_them(
+    fresh, tmp_path, style, unit, qde_name, folder, bom
+):
+    quotes = [
+        "Great \U0001f600 \u2014 the caf\u00e9 was packed.",
+        "the caf\u00e9 was packed",
+        "More breaks, fewer slides.",
+    ]
+    selections = "".join(
+        selection(TEXT, q, unit, guid=f"C000000{i}-0000-0000-0000-000000000000")
+        for i, q in enumerate(quotes)
+    )
+    path = qdpx(
+        tmp_path / "v.qdpx",
+        project_xml(selections, origin=style),
+        {f"{folder}/{F1}.txt": bom + TEXT.encode("utf-8")},
+        qde_name,
+    )
     report = import_qdpx(fresh, path)
     assert [q for q, _c, _u in coded(fresh)] == sorted(quotes)
     assert report.unplaced == []
@@ -142,24 +177,33 @@ def test_offsets_are_read_as_the_vendor_counted_them(fresh, tmp_path, style, uni
 def test_without_quotes_atlas_counts_crlf_as_one_and_others_as_two(fresh, tmp_path):
     quote = "More breaks, fewer slides."
     for origin, unit in (("ATLAS.ti 9", "crlf1"), ("QualCoder", "cp")):
-        xml = project_xml(selection(TEXT, quote, unit, named=False), origin=origin,
-                          source_name=f"{origin}.txt")  # fmt: skip
+        xml = project_xml(
+            selection(TEXT, quote, unit, named=False), origin=origin, source_name=f"{origin}.txt"
+        )
         path = qdpx(tmp_path / f"{unit}.qdpx", xml, {f"sources/{F1}.txt": TEXT.encode()})
         import_qdpx(fresh, path, codebook=False)
     assert [q for q, _c, _u in coded(fresh)] == [quote]  # the same text: one document
 
 
 def test_nvivo_style_lowercase_guids_stray_root_and_the_docx_kept(fresh, tmp_path):
-    xml = project_xml(selection(TEXT, "the caf\u00e9 was packed", "cp"), origin="NVivo 15",
-                      text_path=f"internal://{F1.lower()}.txt").replace(C1, C1.lower())  # fmt: skip
+    xml = project_xml(
+        selection(TEXT, "the caf\u00e9 was packed", "cp"),
+        origin="NVivo 15",
+        text_path=f"internal://{F1.lower()}.txt",
+    ).replace(C1, C1.lower())
     xml = xml.replace(
         'name="Interview 01.txt"',
         f'name="Interview 01" richTextPath="internal://{F1.lower()}.docx"',
     )
-    path = qdpx(tmp_path / "n.qdpx", xml, {
-        f"sources/{F1.lower()}.txt": TEXT.encode(), f"sources/{F1.lower()}.docx": b"PK docx bytes",
-        "sources/.root": b"",
-    })  # fmt: skip
+    path = qdpx(
+        tmp_path / "n.qdpx",
+        xml,
+        {
+            f"sources/{F1.lower()}.txt": TEXT.encode(),
+            f"sources/{F1.lower()}.docx": b"PK docx bytes",
+            "sources/.root": b"",
+        },
+    )
     report = import_qdpx(fresh, path)
     assert coded(fresh) == [("the caf\u00e9 was packed", "Positive", "Coder A")]
     assert (fresh.root / "imported" / "n" / "Interview 01.docx").read_bytes() == b"PK docx bytes"
@@ -176,14 +220,21 @@ def test_braced_guids_as_in_annex_a1(fresh, tmp_path):
 
 
 def test_maxqda_style_comments_file_variables_and_duplicate_names(fresh, tmp_path):
-    comment = selection(TEXT, "More breaks, fewer slides.", "cp",
-                        body="<Description>Ask about pacing</Description>")  # fmt: skip
+    comment = selection(
+        TEXT, "More breaks, fewer slides.", "cp", body="<Description>Ask about pacing</Description>"
+    )
     cases = f"""<Variables><Variable guid="3BE7D659-8034-5488-9BE4-0FB04770EE56" name="Age" typeOfVariable="Integer"/></Variables>
   <Cases><Case guid="3AEBB839-C4B1-5D05-8D6A-579FB4105978"><VariableValue><VariableRef targetGUID="3BE7D659-8034-5488-9BE4-0FB04770EE56"/><IntegerValue>34</IntegerValue></VariableValue><SourceRef targetGUID="{S1}"/></Case></Cases>"""  # noqa: E501
-    twin = ('<TextSource guid="11111111-2222-3333-4444-555555555555" name="Interview 01.txt">'
-            "<PlainTextContent>Another text entirely.</PlainTextContent></TextSource>")  # fmt: skip
-    xml = project_xml(comment + selection(TEXT, "the caf\u00e9 was packed", "cp"),
-                      origin="MAXQDA 2024", cases=cases, more_sources=twin)  # fmt: skip
+    twin = (
+        '<TextSource guid="11111111-2222-3333-4444-555555555555" name="Interview 01.txt">'
+        "<PlainTextContent>Another text entirely.</PlainTextContent></TextSource>"
+    )
+    xml = project_xml(
+        comment + selection(TEXT, "the caf\u00e9 was packed", "cp"),
+        origin="MAXQDA 2024",
+        cases=cases,
+        more_sources=twin,
+    )
     report = import_qdpx(
         fresh, qdpx(tmp_path / "m.qdpx", xml, {f"sources/{F1}.txt": TEXT.encode()})
     )
@@ -220,7 +271,8 @@ def test_unplaceable_selections_are_reported_with_source_and_position(fresh, tmp
 
 def test_schema_errors_are_warnings_and_colours_are_repaired(fresh, tmp_path):
     xml = project_xml(selection(TEXT, "the caf\u00e9 was packed", "cp")).replace(
-        'color="#33CC33"', 'color="rgb(51, 204, 51)"')  # fmt: skip
+        'color="#33CC33"', 'color="rgb(51, 204, 51)"'
+    )
     report = import_qdpx(
         fresh, qdpx(tmp_path / "s.qdpx", xml, {f"sources/{F1}.txt": TEXT.encode()})
     )
@@ -273,8 +325,14 @@ def test_a_file_that_is_no_refi_project_gets_one_line(fresh, tmp_path, runner, c
 
 
 def test_a_failing_import_leaves_the_database_and_codebook_as_they_were(fresh, tmp_path):
-    deep = "".join(f'<Code guid="E0000000-0000-0000-0000-0000000000{i:02d}" name="level {i}" '
-                   'isCodable="true">' for i in range(12)) + "</Code>" * 12  # fmt: skip
+    deep = (
+        "".join(
+            f'<Code guid="E0000000-0000-0000-0000-0000000000{i:02d}" name="level {i}" '
+            'isCodable="true">'
+            for i in range(12)
+        )
+        + "</Code>" * 12
+    )
     xml = project_xml(selection(TEXT, "the caf\u00e9 was packed", "cp"), codes=deep)
     path = qdpx(tmp_path / "d.qdpx", xml, {f"sources/{F1}.txt": TEXT.encode()})
     with pytest.raises(InputError, match="levels deep"):

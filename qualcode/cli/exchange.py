@@ -9,9 +9,13 @@ from typing import Any
 
 import click
 
+from ..codebook import load_codebook
 from ..errors import QualcodeError
 from ..files import writing_to
-from ._base import CommandContext
+from ._base import CommandContext, pass_context
+from .codebook import DEFAULT_CODEBOOK, codebook
+
+CODEBOOK_FORMATS = ("qdc", "csv", "xlsx", "md", "docx")  # exchange.codebooks.FORMATS, unloaded
 
 QDPX_HINT = "Give --out a .qdpx file (or a folder) where you may write"
 
@@ -87,3 +91,60 @@ def import_refi(obj: CommandContext, paths: tuple[Path, ...], as_json: bool) -> 
     )
     if report.codebook:
         click.echo(f"codebook written: {report.codebook}")
+
+
+@codebook.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the YAML [default: PROJECT/codebook.yaml].",
+)
+@click.option("--replace", is_flag=True, help="Overwrite the YAML file if it exists.")
+@pass_context
+def codebook_import(obj: CommandContext, path: Path, out: Path | None, replace: bool) -> None:
+    """Write codebook.yaml from a .qdc, or a CSV/XLSX sheet of codes.
+
+    Sheets have a row per code: name (or tag), parent or path, definition, when to
+    use, when not to use, example, colour. Then run `qualcode codebook sync`.
+    """
+    from ..exchange.codebooks import codebook_yaml, read_codebook
+
+    out = out or obj.root / DEFAULT_CODEBOOK
+    if out.exists() and not replace:
+        raise QualcodeError(f"{out} exists: pass --replace to overwrite it, or --out NEW.yaml")
+    found = read_codebook(path)
+    with writing_to(out, "the codebook", "Give --out a file where you may write"):
+        out.write_text(codebook_yaml(found, path.name), encoding="utf-8")
+    load_codebook(out)  # what codebook check would say
+    for line in found.changes:
+        click.echo(f"note: {line}")
+    click.echo(f"wrote {out}: {len(found.entries)} codes; now run `qualcode codebook sync`")
+
+
+@codebook.command("export")
+@click.argument("path", type=click.Path(path_type=Path), required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(CODEBOOK_FORMATS),
+    default="qdc",
+    show_default=True,
+    help="qdc (REFI-QDA), csv, xlsx, md or docx (printable).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="A file, or a folder [default: PROJECT/exports/codebook.FORMAT].",
+)
+@pass_context
+def codebook_export(obj: CommandContext, path: Path | None, fmt: str, out: Path | None) -> None:
+    """Write the codebook (codebook.yaml, or PATH) for other tools or for print."""
+    from ..exchange.codebooks import write_codebook
+
+    book = load_codebook(path if path is not None else obj.root / DEFAULT_CODEBOOK)
+    if out is None or out.is_dir() or not out.suffix:
+        out = (out or obj.root / "exports") / f"codebook.{fmt}"
+    with writing_to(out, "the codebook", "Give --out a file where you may write"):
+        write_codebook(book, out, fmt)
+    click.echo(f"wrote {out}: {len(book.codes)} codes")

@@ -60,8 +60,14 @@ class _Dumper(yaml.SafeDumper):
 _Dumper.add_representer(_Literal, _literal)
 
 
-def yaml_text(title: str, entries: Iterable[Entry], *, version: str = "",
-              description: str = "", source: str = "") -> str:  # fmt: skip
+def yaml_text(
+    title: str,
+    entries: Iterable[Entry],
+    *,
+    version: str = "",
+    description: str = "",
+    source: str = "",
+) -> str:
     """The codebook file for ``entries`` (parents before children, or in any order)."""
     entries = list(entries)
     children: dict[str | None, list[Entry]] = defaultdict(list)
@@ -116,7 +122,7 @@ def entries_of(session: Session) -> list[Entry]:
             patterns=list(row.patterns or []),
             colour=row.colour,
             exclusive=row.exclusive,
-        )  # fmt: skip
+        )
         for row in rows
     ]
 

@@ -19,6 +19,7 @@ document gives that speaker its attributes, and any other named case gives its d
 
 from __future__ import annotations
 
+import bisect
 import re
 import uuid
 from collections import Counter, defaultdict
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from ..codebook import slugify
 from ..coding import get_coder
-from ..importing import _write_segments, content_hash, word_count
+from ..importing import _write_segments, auto_workers, content_hash, word_count
 from ..models import Code, Coder, Coding, CodingLog, Document, Memo, Segment
 from ..nlp import load_pipeline
 from ..project import Project
@@ -150,12 +151,20 @@ class _Importer:
             else:
                 description, definition = parsed.description, parsed.main or missing
             row = Code(
-                id=ids.take(code.guid), name=name, slug=slugify(name),
-                parent_id=mapped.get(code.parent) if code.parent else None, position=position,
-                description=description, definition=definition,
-                use_when=parsed.use_when, not_when=parsed.not_when, examples=parsed.examples,
-                patterns=[], colour=code.colour, exclusive=False,
-            )  # fmt: skip
+                id=ids.take(code.guid),
+                name=name,
+                slug=slugify(name),
+                parent_id=mapped.get(code.parent) if code.parent else None,
+                position=position,
+                description=description,
+                definition=definition,
+                use_when=parsed.use_when,
+                not_when=parsed.not_when,
+                examples=parsed.examples,
+                patterns=[],
+                colour=code.colour,
+                exclusive=False,
+            )
             position += 1
             session.add(row)
             by_path[path] = row
@@ -217,8 +226,12 @@ class _Importer:
     # -- documents ------------------------------------------------------------------------
     def plan_documents(self, session: Session) -> list[tuple[RSource, Transcript | None, Any]]:
         """(source, transcript to segment when new, existing document id or None)."""
-        known = {name: (doc_id, digest) for doc_id, name, digest in session.execute(
-            select(Document.id, Document.name, Document.content_hash))}  # fmt: skip
+        known = {
+            name: (doc_id, digest)
+            for doc_id, name, digest in session.execute(
+                select(Document.id, Document.name, Document.content_hash)
+            )
+        }
         by_hash = {digest: doc_id for doc_id, digest in known.values()}
         plans = []
         taken = set(known)
@@ -245,8 +258,9 @@ class _Importer:
             by_hash[digest] = source.guid  # a later source with the same text is this one
             book = SpeakerBook(self._speakers_of(source))
             turns, _notes = read_turns(source.text, book)
-            transcript = Transcript(path=Path(name), text=source.text, turns=turns,
-                                    speakers=book.speakers)  # fmt: skip
+            transcript = Transcript(
+                path=Path(name), text=source.text, turns=turns, speakers=book.speakers
+            )
             plans.append((source, transcript, None))
         return plans
 
@@ -276,12 +290,15 @@ class _Importer:
                 self.report.documents_matched.append(document.name)
             else:
                 document = Document(
-                    id=ids.take(source.guid), name=transcript.path.name,
+                    id=ids.take(source.guid),
+                    name=transcript.path.name,
                     source_path=f"{self.read.path}#{source.name}",
                     format=transcript.path.suffix.lstrip(".").lower() or "txt",
-                    content_hash=content_hash(transcript.text), text=transcript.text,
-                    word_count=word_count(transcript.text), attributes={},
-                )  # fmt: skip
+                    content_hash=content_hash(transcript.text),
+                    text=transcript.text,
+                    word_count=word_count(transcript.text),
+                    attributes={},
+                )
                 session.add(document)
                 session.flush()
                 _write_segments(session, document, transcript, spans[transcript.path.name])
@@ -304,9 +321,12 @@ class _Importer:
             per_doc[source.guid] |= named(source.values)
         selection_docs = {s.guid: src.guid for src in self.read.sources for s in src.selections}
         for case in self.read.cases:
-            targets = list(dict.fromkeys(
-                case.sources + [selection_docs[s] for s in case.selections if s in selection_docs]
-            ))  # fmt: skip
+            targets = list(
+                dict.fromkeys(
+                    case.sources
+                    + [selection_docs[s] for s in case.selections if s in selection_docs]
+                )
+            )
             for target in targets:
                 doc = documents.get(target)
                 if doc is None:
@@ -332,19 +352,23 @@ class _Importer:
             speaker.attributes = {**values, **(speaker.attributes or {})}
 
     # -- codings and memos -----------------------------------------------------------------
-    def codings(self, session: Session, documents: dict[str, Document],
-                codes: dict[str, uuid.UUID]) -> None:  # fmt: skip
+    def codings(
+        self, session: Session, documents: dict[str, Document], codes: dict[str, uuid.UUID]
+    ) -> None:
         ids = _Ids(session, Coding)
         doc_ids = [d.id for d in documents.values()]
-        identity = select(Coding.document_id, Coding.start, Coding.end, Coding.code_id,
-                          Coding.coder_id)  # fmt: skip
+        identity = select(
+            Coding.document_id, Coding.start, Coding.end, Coding.code_id, Coding.coder_id
+        )
         seen = set(session.execute(identity.where(Coding.document_id.in_(doc_ids))))
         segments: dict[uuid.UUID, list[tuple[int, int, int]]] = defaultdict(list)
         for seg_id, doc_id, start, end in session.execute(
             select(Segment.id, Segment.document_id, Segment.start, Segment.end)
-            .where(Segment.document_id.in_(doc_ids)).order_by(Segment.start)
-        ):  # fmt: skip
+            .where(Segment.document_id.in_(doc_ids))
+            .order_by(Segment.start)
+        ):
             segments[doc_id].append((start, end, seg_id))
+        starts = {doc_id: [s for s, _e, _i in found] for doc_id, found in segments.items()}
         rows, log = [], []
         change = uuid.uuid4()
         for source in self.read.sources:
@@ -357,8 +381,7 @@ class _Importer:
                 span = self._span(doc, source, selection)
                 if span is None:
                     continue
-                segment_id = next((i for s, e, i in segments[doc.id]
-                                   if s <= span[0] and span[1] <= e), None)  # fmt: skip
+                segment_id = _holder(segments[doc.id], starts[doc.id], span)
                 texts = [selection.description] + [self._note(n) for n in selection.notes]
                 shared = "\n\n".join(t for t in texts if t)
                 if not selection.codings:
@@ -366,8 +389,9 @@ class _Importer:
                         self._segment_memo(doc, segments[doc.id], span, selection, shared)
                     continue
                 for coding in selection.codings:
-                    row = self._coding(session, doc, span, segment_id, selection, coding, codes,
-                                       shared, ids)  # fmt: skip
+                    row = self._coding(
+                        session, doc, span, segment_id, selection, coding, codes, shared, ids
+                    )
                     if row is None:
                         continue
                     identity = (doc.id, row["start"], row["end"], row["code_id"], row["coder_id"])
@@ -407,9 +431,18 @@ class _Importer:
         self.used_notes.add(key)
         return found[0] if found else ""
 
-    def _coding(self, session: Session, doc: Document, span: tuple[int, int], segment_id: Any,
-                selection: RSelection, coding: RCoding, codes: dict[str, uuid.UUID],
-                shared: str, ids: _Ids) -> dict[str, Any] | None:  # fmt: skip
+    def _coding(
+        self,
+        session: Session,
+        doc: Document,
+        span: tuple[int, int],
+        segment_id: Any,
+        selection: RSelection,
+        coding: RCoding,
+        codes: dict[str, uuid.UUID],
+        shared: str,
+        ids: _Ids,
+    ) -> dict[str, Any] | None:
         if coding.code not in codes:
             self.report.dropped["codings of codes not in the codebook"] += 1
             return None
@@ -419,21 +452,34 @@ class _Importer:
         own = "\n\n".join(t for t in [self._note(n) for n in coding.notes] if t)
         memo = "\n\n".join(t for t in (shared, own) if t) or None
         return {
-            "id": ids.take(coding.guid), "document_id": doc.id, "start": span[0], "end": span[1],
-            "segment_id": segment_id, "code_id": codes[coding.code], "coder_id": coder_id,
-            "origin": "import", "memo": memo,
+            "id": ids.take(coding.guid),
+            "document_id": doc.id,
+            "start": span[0],
+            "end": span[1],
+            "segment_id": segment_id,
+            "code_id": codes[coding.code],
+            "coder_id": coder_id,
+            "origin": "import",
+            "memo": memo,
             "created_at": _moment(coding.created or selection.created),
-        }  # fmt: skip
+        }
 
     def _log(self, row: dict[str, Any], change: uuid.UUID) -> dict[str, Any]:
         keys = ("document_id", "start", "end", "code_id", "coder_id", "origin", "memo")
         data = {k: str(row[k]) if isinstance(row[k], uuid.UUID) else row[k] for k in keys}
         data["created_at"] = row["created_at"].isoformat()
-        return {"at": datetime.now(UTC), "coder_id": row["coder_id"], "action": "add",
-                "coding_id": row["id"], "change_id": change, "data": data}  # fmt: skip
+        return {
+            "at": datetime.now(UTC),
+            "coder_id": row["coder_id"],
+            "action": "add",
+            "coding_id": row["id"],
+            "change_id": change,
+            "data": data,
+        }
 
-    def _segment_memo(self, doc: Document, segments: list, span: tuple[int, int],
-                      selection: RSelection, text: str) -> None:  # fmt: skip
+    def _segment_memo(
+        self, doc: Document, segments: list, span: tuple[int, int], selection: RSelection, text: str
+    ) -> None:
         segment = next((i for s, e, i in segments if s <= span[0] < e), None)
         if segment is None:
             self.report.dropped["memos outside any segment"] += 1
@@ -442,25 +488,41 @@ class _Importer:
         if not exact:
             text = f"On \u201c{doc.text[span[0] : span[1]]}\u201d: {text}"
         author = self.coder_ids.get(selection.user) if selection.user else None
-        self.memo_rows.append({"target_type": "segment", "target_id": str(segment),
-                               "coder_id": author, "text": text,
-                               "created_at": _moment(selection.created)})  # fmt: skip
+        self.memo_rows.append(
+            {
+                "target_type": "segment",
+                "target_id": str(segment),
+                "coder_id": author,
+                "text": text,
+                "created_at": _moment(selection.created),
+            }
+        )
 
-    def memos(self, session: Session, documents: dict[str, Document],
-              codes: dict[str, uuid.UUID]) -> None:  # fmt: skip
+    def memos(
+        self, session: Session, documents: dict[str, Document], codes: dict[str, uuid.UUID]
+    ) -> None:
         ids = _Ids(session, Memo)
-        targets = [("document", documents[s.guid].id, s.notes) for s in self.read.sources
-                   if s.guid in documents]  # fmt: skip
+        targets = [
+            ("document", documents[s.guid].id, s.notes)
+            for s in self.read.sources
+            if s.guid in documents
+        ]
         targets += [("code", codes[c.guid], c.notes) for c in self.read.codes if c.guid in codes]
         for kind, target, notes in targets:
             for key in notes:
                 if key in self.read.notes:
                     text, user, when = self.read.notes[key]
                     self.used_notes.add(key)
-                    self.memo_rows.append({"id": ids.take(key), "target_type": kind,
-                                           "target_id": str(target),
-                                           "coder_id": self.coder_ids.get(user) if user else None,
-                                           "text": text, "created_at": _moment(when)})  # fmt: skip
+                    self.memo_rows.append(
+                        {
+                            "id": ids.take(key),
+                            "target_type": kind,
+                            "target_id": str(target),
+                            "coder_id": self.coder_ids.get(user) if user else None,
+                            "text": text,
+                            "created_at": _moment(when),
+                        }
+                    )
         for row in self.memo_rows:
             row.setdefault("id", ids.take(None))
             row["updated_at"] = row["created_at"]
@@ -474,8 +536,17 @@ class _Importer:
             self.report.dropped["notes attached to nothing qualcode keeps"] += len(loose)
 
 
-def import_qdpx(project: Project, path: str | Path, *, by: Who = None,
-                codebook: bool = True) -> QdpxReport:  # fmt: skip
+def _holder(segments: list[tuple[int, int, int]], starts: list[int], span: tuple[int, int]) -> Any:
+    """The id of the segment (sorted by start, not overlapping) that holds ``span``, if any."""
+    at = bisect.bisect_right(starts, span[0]) - 1
+    if at >= 0 and segments[at][1] >= span[1]:
+        return segments[at][2]
+    return None
+
+
+def import_qdpx(
+    project: Project, path: str | Path, *, by: Who = None, codebook: bool = True
+) -> QdpxReport:
     """Import a ``.qdpx`` (or ``.qde``) into ``project`` in one transaction; write the
     project's ``codebook.yaml`` from its code tree after (unless ``codebook`` is False).
 
@@ -496,7 +567,8 @@ def import_qdpx(project: Project, path: str | Path, *, by: Who = None,
     spans = {}
     if new:
         nlp = load_pipeline(settings["pipeline"])
-        spans = {t.path.name: found for t, found in segment_transcripts(new, nlp, settings["unit"])}
+        found = segment_transcripts(new, nlp, settings["unit"], workers=auto_workers(len(new)))
+        spans = {transcript.path.name: made for transcript, made in found}
     with project.transaction() as session:
         codes = importer.codes(session)
         importer.coder_ids = importer.coders(session)

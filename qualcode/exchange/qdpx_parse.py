@@ -28,8 +28,14 @@ from .qdpx_read import (
 )
 from .refi import PROJECT_PREFIX, colour, read_guid
 
-_VALUE_TAGS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue",
-               "DateTimeValue")  # fmt: skip
+_VALUE_TAGS = (
+    "TextValue",
+    "BooleanValue",
+    "IntegerValue",
+    "FloatValue",
+    "DateValue",
+    "DateTimeValue",
+)
 
 
 class _Walker:
@@ -125,11 +131,14 @@ def _codes(walk: _Walker, holder: Any, parent: str | None, project: RProject) ->
                     by_name[step.casefold()] = known
                 up = known.guid
         code = RCode(
-            guid=key, name=name, description=walk.text(element, "Description"),
+            guid=key,
+            name=name,
+            description=walk.text(element, "Description"),
             colour=colour(element.get("color")),
             codable=(element.get("isCodable") or "true").strip().lower() not in ("false", "0"),
-            parent=up, notes=walk.refs(element, "NoteRef"),
-        )  # fmt: skip
+            parent=up,
+            notes=walk.refs(element, "NoteRef"),
+        )
         project.codes.append(code)
         by_name.setdefault(name.casefold(), code)
         _codes(walk, element, key, project)
@@ -245,8 +254,13 @@ def _source(walk: _Walker, element: Any, archive: Archive, project: RProject) ->
     inline = walk.kid(element, "PlainTextContent")
     reference = element.get("plainTextPath")
     raw = load_text(archive, reference, inline.text or "" if inline is not None else None)
-    source = RSource(guid=key, name=name, text=None, notes=walk.refs(element, "NoteRef"),
-                     values=_values(walk, element))  # fmt: skip
+    source = RSource(
+        guid=key,
+        name=name,
+        text=None,
+        notes=walk.refs(element, "NoteRef"),
+        values=_values(walk, element),
+    )
     rich = element.get("richTextPath")
     rich_bytes = archive.read(rich) if rich and rich.startswith("internal://") else None
     if rich_bytes is not None:
@@ -259,14 +273,16 @@ def _source(walk: _Walker, element: Any, archive: Archive, project: RProject) ->
         source.selections.append(
             RSelection(
                 guid=read_guid(selection.get("guid")) or "",
-                start=start, end=end, quote=selection.get("name"),
+                start=start,
+                end=end,
+                quote=selection.get("name"),
                 user=read_guid(selection.get("creatingUser")),
                 created=selection.get("creationDateTime"),
                 description=walk.text(selection, "Description"),
                 codings=[_coding(walk, c) for c in walk.kids(selection, "Coding")],
                 notes=walk.refs(selection, "NoteRef"),
             )
-        )  # fmt: skip
+        )
     source.codings = [_coding(walk, c) for c in walk.kids(element, "Coding")]
     if raw is None:
         where = reference or "no plainTextPath or PlainTextContent"
@@ -283,12 +299,16 @@ def _notes(walk: _Walker, root: Any, archive: Archive, project: RProject) -> Non
     for element in walk.kids(holder, "Note") if holder is not None else []:
         key = read_guid(element.get("guid"))
         inline = walk.kid(element, "PlainTextContent")
-        text = load_text(archive, element.get("plainTextPath"),
-                         inline.text or "" if inline is not None else None)  # fmt: skip
+        text = load_text(
+            archive, element.get("plainTextPath"), inline.text or "" if inline is not None else None
+        )
         text = (text or "").replace("\r\n", "\n").strip() or (element.get("name") or "").strip()
         if key and text:
-            project.notes[key] = (text, read_guid(element.get("creatingUser")),
-                                  element.get("creationDateTime"))  # fmt: skip
+            project.notes[key] = (
+                text,
+                read_guid(element.get("creatingUser")),
+                element.get("creationDateTime"),
+            )
 
 
 def _sets(walk: _Walker, root: Any, project: RProject) -> None:

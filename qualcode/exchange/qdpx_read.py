@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,11 +29,16 @@ from .refi import schema_errors
 NOT_REFI = "it is not a REFI-QDA project (.qdpx: a zip holding a .qde file)"
 # Whatever qualcode cannot keep, by the element that holds it.
 DROPPED_KINDS = {
-    "PictureSource": "pictures", "PDFSelection": "PDF regions", "AudioSource": "audio files",
-    "VideoSource": "video files", "PictureSelection": "picture regions",
-    "AudioSelection": "audio selections", "VideoSelection": "video selections",
-    "Link": "links", "Graph": "graphs",
-}  # fmt: skip
+    "PictureSource": "pictures",
+    "PDFSelection": "PDF regions",
+    "AudioSource": "audio files",
+    "VideoSource": "video files",
+    "PictureSelection": "picture regions",
+    "AudioSelection": "audio selections",
+    "VideoSelection": "video selections",
+    "Link": "links",
+    "Graph": "graphs",
+}
 
 
 @dataclass
@@ -160,13 +166,16 @@ def decode_text(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # one code point, two UTF-16 units
+
+
 class _Readings:
     """Maps positions under each vendor's reading of a raw text to code points in it."""
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
         self.crlf = "\r\n" in raw
-        self.wide = any(ord(c) > 0xFFFF for c in raw)
+        self.wide = _ASTRAL.search(raw) is not None
         self.ascii = raw.isascii()
         self._tables: dict[str, list[int]] = {}
 
@@ -221,21 +230,25 @@ def place_selections(raw: str, selections: list[RSelection], origin: str) -> tup
     the stored text (LF line ends), and return (stored text, reading)."""
     readings = _Readings(raw)
     names = readings.names(origin)
-    quoted = [s for s in selections if s.quote and s.quote.strip()]
 
     def score(reading: str) -> tuple[int, int]:
         spans = [readings.span(reading, s.start, s.end) for s in selections]
         agree = sum(
-            1 for s, span in zip(selections, spans, strict=True)
+            1
+            for s, span in zip(selections, spans, strict=True)
             if span and s.quote and _same(s.quote, raw[span[0] : span[1]])
-        )  # fmt: skip
+        )
         return agree, sum(1 for span in spans if span)
 
     best = max(names, key=lambda r: (*score(r), -names.index(r))) if selections else names[0]
     stored, shift = _to_lf(raw)
     for selection in selections:
         found = readings.span(best, selection.start, selection.end)
-        if selection in quoted and not (found and _same(selection.quote, raw[found[0] : found[1]])):
+        if (
+            selection.quote
+            and selection.quote.strip()
+            and not (found and _same(selection.quote, raw[found[0] : found[1]]))
+        ):
             found = _by_quote(readings, names, selection)
         if found is not None:
             selection.span = (shift(found[0]), shift(found[1]))

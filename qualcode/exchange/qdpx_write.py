@@ -149,9 +149,10 @@ class _Builder:
             )
             self.speakers = list(session.scalars(select(Speaker).order_by(Speaker.id)))
             self.segments = session.execute(
-                select(Segment.id, Segment.document_id, Segment.start, Segment.end,
-                       Segment.speaker_id).order_by(Segment.document_id, Segment.ordinal)
-            ).all()  # fmt: skip
+                select(
+                    Segment.id, Segment.document_id, Segment.start, Segment.end, Segment.speaker_id
+                ).order_by(Segment.document_id, Segment.ordinal)
+            ).all()
         root = etree.Element(
             _NS + "Project",
             nsmap={None: PROJECT_NS},
@@ -201,8 +202,11 @@ class _Builder:
         if key not in spans:
             spans[key] = {
                 "guid": guid(derived(self.ns, "selection", doc, start, end, kind)),
-                "start": start, "end": end, "codings": [], "memos": [],
-            }  # fmt: skip
+                "start": start,
+                "end": end,
+                "codings": [],
+                "memos": [],
+            }
         return spans[key]
 
     # -- users and codes ------------------------------------------------------------------
@@ -223,8 +227,14 @@ class _Builder:
 
         def add(parent: etree._Element, code: Code) -> None:
             codable = code.id in used or not children[code.id]
-            element = _el(parent, "Code", guid=guid(code.id), name=xml_text(code.name),
-                          isCodable="true" if codable else "false", color=code.colour)  # fmt: skip
+            element = _el(
+                parent,
+                "Code",
+                guid=guid(code.id),
+                name=xml_text(code.name),
+                isCodable="true" if codable else "false",
+                color=code.colour,
+            )
             text = code_description(code)
             if text:
                 _text(element, "Description", text)
@@ -266,8 +276,12 @@ class _Builder:
             return
         holder = _el(root, "Cases")
         for (label, attributes), speakers in cases.items():
-            case = _el(holder, "Case", guid=guid(derived(self.ns, "case", label, attributes)),
-                       name=xml_text(label))  # fmt: skip
+            case = _el(
+                holder,
+                "Case",
+                guid=guid(derived(self.ns, "case", label, attributes)),
+                name=xml_text(label),
+            )
             self._values(case, speakers[0].attributes or {})
             for doc_id in dict.fromkeys(s.document_id for s in speakers):
                 _el(case, "SourceRef", targetGUID=guid(doc_id))
@@ -289,11 +303,17 @@ class _Builder:
         for doc in self.documents:
             file_guid = guid(derived(self.ns, "plain text", doc.id))
             self.files[f"sources/{file_guid}.txt"] = doc.text
-            source = _el(holder, "TextSource", guid=guid(doc.id), name=xml_text(doc.name),
-                         plainTextPath=f"internal://{file_guid}.txt",
-                         creationDateTime=_when(doc.imported_at))  # fmt: skip
-            for span in sorted(self.spans.get(doc.id, {}).values(),
-                               key=lambda s: (s["start"], s["end"], s["guid"])):  # fmt: skip
+            source = _el(
+                holder,
+                "TextSource",
+                guid=guid(doc.id),
+                name=xml_text(doc.name),
+                plainTextPath=f"internal://{file_guid}.txt",
+                creationDateTime=_when(doc.imported_at),
+            )
+            for span in sorted(
+                self.spans.get(doc.id, {}).values(), key=lambda s: (s["start"], s["end"], s["guid"])
+            ):
                 self._selection(source, doc, span)
             self._note_refs(source, "document", doc.id)
             self._values(source, doc.attributes or {})
@@ -304,16 +324,23 @@ class _Builder:
         first = codings[0] if codings else (span["memos"][0] if span["memos"] else None)
         maker = first.coder_id if first is not None else None
         selection = _el(
-            source, "PlainTextSelection", guid=span["guid"],
+            source,
+            "PlainTextSelection",
+            guid=span["guid"],
             name=xml_text(quote) if len(quote) <= QUOTE_LIMIT else None,
-            startPosition=span["start"], endPosition=span["end"],
+            startPosition=span["start"],
+            endPosition=span["end"],
             creatingUser=guid(maker) if maker in self.coders else None,
             creationDateTime=_when(first.created_at) if first is not None else None,
-        )  # fmt: skip
+        )
         for coding in codings:
-            element = _el(selection, "Coding", guid=guid(coding.id),
-                          creatingUser=guid(coding.coder_id),
-                          creationDateTime=_when(coding.created_at))  # fmt: skip
+            element = _el(
+                selection,
+                "Coding",
+                guid=guid(coding.id),
+                creatingUser=guid(coding.coder_id),
+                creationDateTime=_when(coding.created_at),
+            )
             _el(element, "CodeRef", targetGUID=guid(coding.code_id))
             if coding.memo:
                 _el(element, "NoteRef", targetGUID=guid(derived(self.ns, "memo", coding.id)))
@@ -332,9 +359,14 @@ class _Builder:
         holder = _el(root, "Notes")
         for key, coder_id, created, text in notes:
             title = " ".join(text.split())[:60] or "memo"
-            note = _el(holder, "Note", guid=guid(key), name=xml_text(title),
-                       creatingUser=guid(coder_id) if coder_id in self.coders else None,
-                       creationDateTime=_when(created))  # fmt: skip
+            note = _el(
+                holder,
+                "Note",
+                guid=guid(key),
+                name=xml_text(title),
+                creatingUser=guid(coder_id) if coder_id in self.coders else None,
+                creationDateTime=_when(created),
+            )
             _text(note, "PlainTextContent", text)
 
     def _sets(self, root: etree._Element) -> None:
@@ -345,8 +377,12 @@ class _Builder:
             return
         holder = _el(root, "Sets")
         for code in exclusive:
-            found = _el(holder, "Set", guid=guid(derived(self.ns, "exclusive", code.id)),
-                        name=xml_text(code.name))  # fmt: skip
+            found = _el(
+                holder,
+                "Set",
+                guid=guid(derived(self.ns, "exclusive", code.id)),
+                name=xml_text(code.name),
+            )
             _text(found, "Description", EXCLUSIVE_MARK)
             for member in members[code.id]:
                 _el(found, "MemberCode", targetGUID=guid(member.id))

@@ -107,9 +107,13 @@ def schema_errors(root: etree._Element, name: str) -> list[str]:
 
 
 def pack_description(
-    main: str, *, description: str = "", use_when: str = "", not_when: str = "",
+    main: str,
+    *,
+    description: str = "",
+    use_when: str = "",
+    not_when: str = "",
     examples: list[str] | None = None,
-) -> str:  # fmt: skip
+) -> str:
     """A code's fields as one REFI ``Description`` (see the module docstring)."""
     parts = [main.strip()] if main.strip() else []
     if description.strip() and description.strip() != main.strip():
@@ -124,10 +128,12 @@ def pack_description(
 def code_description(code: Any) -> str:
     """The ``Description`` of a code row or codebook entry (definition first, else description)."""
     return pack_description(
-        code.definition or code.description, description=code.description,
-        use_when=code.use_when, not_when=code.not_when,
+        code.definition or code.description,
+        description=code.description,
+        use_when=code.use_when,
+        not_when=code.not_when,
         examples=[str(e) for e in code.examples or []],
-    )  # fmt: skip
+    )
 
 
 @dataclass
