@@ -238,6 +238,14 @@ CLI_TABLE: dict[str, Run | NotRun] = {
     "assignments": Run(lambda b: ["assignments", "--json"]),
     "code": Run(lambda b: ["code", DOC_B, "10", "Respect"]),
     "codebook check": Run(lambda b: ["codebook", "check"]),
+    "codebook export": Run(  # the codebook file, no coder's work
+        lambda b: ["codebook", "export", "--format", "md", "--out", str(b.root / OUT / "cb.md")],
+        files=lambda b: [b.root / OUT / "cb.md"],
+    ),
+    "codebook import": Run(  # a file in, a file out: the database is not read
+        lambda b: ["codebook", "import", str(Path(__file__).resolve().parents[2] / "shared"
+                   / "refi-qda" / "samples" / "minimal.qdc"), "--out", str(b.root / OUT / "i.yaml")]
+    ),  # fmt: skip
     "codebook merge": Run(lambda b: ["codebook", "merge", "Respect", "Trust"]),
     "codebook show": Run(lambda b: ["codebook", "show", "--json"], check=_counts_in_codebook),
     "codebook split": Run(
