@@ -33,6 +33,7 @@ from .project import Project
 from .readers import SUFFIXES, read_transcript
 from .readers.base import Transcript
 from .readers.manifest import read_manifest, read_speakers
+from .readers.services import apply_speaker_names
 from .readers.survey import SurveyOptions, read_survey
 from .segment import SegmentSpan, segment_transcripts
 
@@ -140,7 +141,7 @@ def _prepare(transcript: Transcript, side: _SideFiles, extra: dict[str, str]) ->
     }
     for label, attributes in side.speakers(transcript.path, transcript.speakers).items():
         transcript.speakers[label] = {**transcript.speakers[label], **attributes}
-    return transcript
+    return apply_speaker_names(transcript)  # speakers.csv names a service's "Speaker 1"
 
 
 def import_files(

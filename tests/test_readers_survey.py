@@ -105,9 +105,9 @@ def test_survey_without_the_flag_says_to_use_it(project, tmp_path):
     )
 
 
-def _error(path, options=SurveyOptions()) -> str:
+def _error(path, options: SurveyOptions | None = None) -> str:
     with pytest.raises(InputError) as caught:
-        read_survey(path, options)
+        read_survey(path, options or SurveyOptions())
     message = str(caught.value)
     assert "\n" not in message
     return message.removeprefix(str(path))

@@ -17,6 +17,12 @@ from qualcode.readers.base import Cue, Reader, Transcript, Turn
 from qualcode.readers.docx import DocxReader
 from qualcode.readers.odt import OdtReader
 from qualcode.readers.pdf import PdfReader
+from qualcode.readers.services import (
+    JsonTranscriptReader,
+    ServiceDocxReader,
+    ServiceTextReader,
+    WhisperTsvReader,
+)
 from qualcode.readers.subtitles import SubtitleReader
 from qualcode.readers.survey import SURVEY_SUFFIXES
 from qualcode.readers.text import TextReader
@@ -72,5 +78,15 @@ def read_transcript(path: Path, *, unlabelled_speaker: str | None = None) -> Tra
     return reader.read(path, unlabelled_speaker=unlabelled_speaker)
 
 
-for _reader in (TextReader(), DocxReader(), OdtReader(), SubtitleReader(), PdfReader()):
+for _reader in (
+    TextReader(),
+    DocxReader(),
+    OdtReader(),
+    SubtitleReader(),
+    PdfReader(),
+    ServiceTextReader(),  # speaker blocks of Otter, Teams and Zoom, else the text rules
+    ServiceDocxReader(),  # the same in Word, else the Word rules
+    JsonTranscriptReader(),
+    WhisperTsvReader(),
+):
     register_reader(_reader)
