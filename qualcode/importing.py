@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,9 +33,11 @@ from .project import Project
 from .readers import SUFFIXES, read_transcript
 from .readers.base import Transcript
 from .readers.manifest import read_manifest, read_speakers
-from .readers.services import apply_speaker_names
 from .readers.survey import SurveyOptions, read_survey
 from .segment import SegmentSpan, segment_transcripts
+
+if TYPE_CHECKING:
+    from .revisions.store import RevisionResult
 
 UNREADABLE = (
     "qualcode failed to read this file, and went on with the others; please report it, "
@@ -141,7 +143,7 @@ def _prepare(transcript: Transcript, side: _SideFiles, extra: dict[str, str]) ->
     }
     for label, attributes in side.speakers(transcript.path, transcript.speakers).items():
         transcript.speakers[label] = {**transcript.speakers[label], **attributes}
-    return apply_speaker_names(transcript)  # speakers.csv names a service's "Speaker 1"
+    return transcript
 
 
 def import_files(
@@ -353,23 +355,42 @@ def _write(
         document.attributes = transcript.attributes
         _write_speakers(session, document, transcript.speakers)
         return FileResult(path, "updated", document.name, message="attributes updated")
+    document.source_path = str(path)
+    document.attributes = transcript.attributes
+    count, revised = revise_document(
+        session, document, transcript, spans, author=author,
+        reason=f"import --replace {path.name}",
+    )  # fmt: skip
+    message = f"replaced; {revised.describe()}" + (
+        f"; {_notes(transcript)}" if transcript.notes else ""
+    )
+    return FileResult(path, "replaced", document.name, count, message)
+
+
+def revise_document(
+    session: Session,
+    document: Document,
+    transcript: Transcript,
+    spans: list[SegmentSpan],
+    *,
+    author: str | None,
+    reason: str,
+    restore: dict[str, Any] | None = None,
+) -> tuple[int, RevisionResult]:
+    """Make ``transcript`` the document's new revision: codings carried over (or sent to
+    review), segments rebuilt from ``spans``, what hung on the old segments moved over.
+    Returns the number of segments and what became of the codings."""
     from .revisions.segments import detach, reattach
     from .revisions.store import new_revision
 
     old_segments = detach(session, document)
     revised = new_revision(
-        session, document, transcript.text, author=author, reason=f"import --replace {path.name}"
+        session, document, transcript.text, author=author, reason=reason, restore=restore
     )
-    document.source_path = str(path)
-    document.attributes = transcript.attributes
-    session.flush()
     count = _write_segments(session, document, transcript, spans)
     realign_codings(session, document)
     reattach(session, document, old_segments)
-    message = f"replaced; {revised.describe()}" + (
-        f"; {_notes(transcript)}" if transcript.notes else ""
-    )
-    return FileResult(path, "replaced", document.name, count, message)
+    return count, revised
 
 
 def _notes(transcript: Transcript) -> str:

@@ -180,3 +180,46 @@ KINDS: dict[str, Callable[[str, random.Random], list[Op]]] = {
     "all together": combined(relabelled, typo_fixes, inserted_paragraphs),
     "5% words re-transcribed": retranscribed,
 }
+
+
+@dataclass
+class Outcome:
+    """How the codings of one edited text fared: placed within 90% overlap of their true
+    span, placed under 50% (wrong), sent to review; codings whose words all went are apart."""
+
+    total: int = 0
+    within_90: int = 0
+    wrong: int = 0
+    review: int = 0
+    gone: int = 0
+    gone_placed: int = 0
+
+    def add(self, other: Outcome) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def measure(
+    text: str, ops: list[Op], codings: list[tuple[int, int]], new: str | None = None
+) -> Outcome:
+    """Place ``codings`` of ``text`` in the edited text and compare with their true spans."""
+    from qualcode.revisions.anchor import anchor_of, place_all
+
+    new = apply(text, ops) if new is None else new
+    outcome = Outcome()
+    placements = place_all(text, new, [anchor_of(text, s, e) for s, e in codings])
+    for (start, end), placement in zip(codings, placements, strict=True):
+        truth = true_span(ops, start, end)
+        placed = placement.status != "review"
+        if truth is None:
+            outcome.gone += 1
+            outcome.gone_placed += placed
+            continue
+        outcome.total += 1
+        if not placed:
+            outcome.review += 1
+            continue
+        share = overlap((placement.start, placement.end), truth)
+        outcome.within_90 += share >= 0.9
+        outcome.wrong += share < 0.5
+    return outcome

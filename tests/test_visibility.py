@@ -261,6 +261,8 @@ CLI_TABLE: dict[str, Run | NotRun] = {
     ),
     "codings import": Run(_codings_csv),
     "documents": Run(lambda b: ["documents", "--json"]),
+    "edit": NotRun("it opens $EDITOR on a document's text (no coder's work); "
+                   "tests/test_revisions.py drives it"),
     "export": Run(
         lambda b: ["export", "--out", str(b.root / OUT), *[f"--format={f}" for f in
                    ("html", "md", "csv", "xlsx", "docx")]],  # fmt: skip
@@ -274,6 +276,9 @@ CLI_TABLE: dict[str, Run | NotRun] = {
     "memos": Run(lambda b: ["memos", "--json"], quotes=True),
     "quotes": Run(lambda b: ["quotes", "--json"], quotes=True),
     "reject": Run(lambda b: ["reject", str(b.b.suggestion_id)]),
+    "revert": Run(lambda b: ["revert", DOC_A, "1"]),  # at revision 1: refused, nothing moves
+    "review": Run(lambda b: ["review"], quotes=True),
+    "revisions": Run(lambda b: ["revisions", DOC_A]),
     "round": Run(lambda b: ["round", "open", "--coder", A],
                  check=lambda b, output, who: _round_still_closed(b)),  # fmt: skip
     "segments": Run(lambda b: ["segments", DOC_A, "--json"]),

@@ -4,7 +4,18 @@ Commands live in one module per area and register on the group in ``_base``.
 """
 
 # Importing a command module registers its commands on the group.
-from . import agreement, codebook, coding, exchange, export, project, suggest, team, web  # noqa: F401
+from . import (  # noqa: F401
+    agreement,
+    codebook,
+    coding,
+    exchange,
+    export,
+    project,
+    revisions,
+    suggest,
+    team,
+    web,
+)
 from ._base import cli
 
 

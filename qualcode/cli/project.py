@@ -153,6 +153,7 @@ def import_(
             progress=advance,
             workers=auto_workers(len(files)) if workers is None else workers,
             unlabelled_speaker=unlabelled_speaker,
+            author=obj.viewer,
             survey=SurveyOptions(survey_by, sheet, id_column, open_columns) if survey else None,
         )
     if as_json:

@@ -61,7 +61,7 @@ class TextMap:
         old_lines, new_lines = _lines(old), _lines(new)
         keys_old = [_content(old, s) for s in old_lines]
         keys_new = [_content(new, s) for s in new_lines]
-        for tag, i1, i2, j1, j2 in _merged(Indel.opcodes(keys_old, keys_new)):
+        for tag, i1, i2, j1, j2 in _merged(Indel.opcodes(keys_old, keys_new), keys_old):
             if tag == "equal":
                 for a, b in zip(old_lines[i1:i2], new_lines[j1:j2], strict=True):
                     runs.extend(_same_line(old, new, a, b))
@@ -107,11 +107,16 @@ class TextMap:
         return c + (offset - a) * (d - c) // max(b - a, 1)
 
 
-def _merged(opcodes: object) -> list[tuple[str, int, int, int, int]]:
-    """Opcodes with neighbouring changes (insert, delete, replace) joined into one."""
+def _merged(opcodes: object, keys: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """Opcodes with neighbouring changes (insert, delete, replace) joined into one, and
+    blank lines between two changes taken into them: a blank line is no landmark."""
     out: list[tuple[str, int, int, int, int]] = []
     for op in opcodes:  # type: ignore[attr-defined]
         tag = "equal" if op.tag == "equal" else "change"
+        if tag == "change" and len(out) >= 2 and out[-1][0] == "equal" and out[-2][0] == "change":
+            _, i1, i2, _, _ = out[-1]
+            if not any(key.strip() for key in keys[i1:i2]):
+                out.pop()
         if out and out[-1][0] == tag == "change":
             _, i1, _, j1, _ = out[-1]
             out[-1] = ("change", i1, op.src_end, j1, op.dest_end)
@@ -141,7 +146,7 @@ def _changed(
     loose_old = [_loose(old, s) for s in old_lines]
     loose_new = [_loose(new, s) for s in new_lines]
     runs: list[Run] = []
-    for tag, i1, i2, j1, j2 in _merged(Indel.opcodes(loose_old, loose_new)):
+    for tag, i1, i2, j1, j2 in _merged(Indel.opcodes(loose_old, loose_new), loose_old):
         olds, news = old_lines[i1:i2], new_lines[j1:j2]
         if tag == "equal" or len(olds) == len(news):
             runs.extend(r for a, b in zip(olds, news, strict=True) for r in _words(old, new, a, b))

@@ -32,6 +32,8 @@ QUOTE_SIMILAR = 0.9
 CONTEXT_SIMILAR = 0.75
 QUOTE_WITH_CONTEXT = 0.4  # the least quote similarity a context can vouch for
 CONTEXT_AGREES = 0.5
+SIDE_INTACT = 0.9
+LONG_QUOTE = 24  # characters; a shorter quote found elsewhere needs both its contexts
 TOGETHER = 0.7
 SEARCH_LIMIT = 0.25  # search for places at most this far (edits per quote character)
 SHORT_QUOTE = 8  # characters; shorter quotes are found by their context, not alone
@@ -78,18 +80,31 @@ def similarity(a: str, b: str) -> float:
     return Levenshtein.normalized_similarity(a, b)
 
 
-def _context_score(anchor: Anchor, new: str, start: int, end: int) -> float:
+def _context_score(
+    anchor: Anchor, new: str, start: int, end: int, *, same_line: bool = True
+) -> float:
+    sides = _context_sides(anchor, new, start, end, same_line=same_line)
+    return sum(sides) / len(sides) if sides else 1.0
+
+
+def _context_sides(
+    anchor: Anchor, new: str, start: int, end: int, *, same_line: bool = True
+) -> list[float]:
     """How well the text around ``new[start:end]`` matches the anchor's stored context:
-    the mean of both sides, each side the better of its whole window and of its part on
-    the span's own line without any speaker label (so a renamed speaker does not count)."""
+    the mean of both sides, each side the better of its whole window and (``same_line``)
+    of its part on the span's own line without any speaker label, so that a renamed
+    speaker does not count against the place the diff gave. A place found by search
+    elsewhere has no such benefit of the doubt."""
     scores = []
     if anchor.prefix:
         before = new[max(0, start - len(anchor.prefix)) : start]
-        scores.append(max(similarity(anchor.prefix, before), _same_line(anchor.prefix, before, -1)))
+        line = _same_line(anchor.prefix, before, -1) if same_line else 0.0
+        scores.append(max(similarity(anchor.prefix, before), line))
     if anchor.suffix:
         after = new[end : end + len(anchor.suffix)]
-        scores.append(max(similarity(anchor.suffix, after), _same_line(anchor.suffix, after, 0)))
-    return sum(scores) / len(scores) if scores else 1.0
+        line = _same_line(anchor.suffix, after, 0) if same_line else 0.0
+        scores.append(max(similarity(anchor.suffix, after), line))
+    return scores
 
 
 def _same_line(stored: str, found: str, side: int) -> float:
@@ -125,6 +140,8 @@ def place_all(old: str, new: str, anchors: list[Anchor]) -> list[Placement]:
 def _place(anchor: Anchor, new: str, mapping: TextMap) -> Placement:
     start = mapping.start(anchor.start)
     end = max(start, mapping.end(anchor.end))
+    if new[start:end] != anchor.quote and 2 * (end - start) >= len(anchor.quote):
+        start, end = _snapped(anchor.quote, new, start, end)
     quote = similarity(anchor.quote, new[start:end])
     context = _context_score(anchor, new, start, end)
     if _confident(quote, context) or (quote == 1.0 and _only_one(anchor.quote, new)):
@@ -139,6 +156,18 @@ def _only_one(quote: str, new: str) -> bool:
     """The quote stands once in the new text (and is long enough to mean something)."""
     first = new.find(quote)
     return len(quote) >= SHORT_QUOTE and first >= 0 and new.find(quote, first + 1) < 0
+
+
+def _snapped(quote: str, new: str, start: int, end: int) -> tuple[int, int]:
+    """The quote's exact words, if they stand once right around the diff's place (the diff
+    may pair a repeated full stop or word with the wrong one of two). Only for a place of
+    about the quote's size: a deleted passage maps to an empty one, and is not looked for."""
+    reach = ANCHOR_CONTEXT + len(quote) // 2
+    low, high = max(0, start - reach), min(len(new), end + reach)
+    first = new.find(quote, low, high) if quote else -1
+    if first < 0 or new.find(quote, first + 1, high) >= 0:
+        return start, end
+    return first, first + len(quote)
 
 
 def _confident(quote: float, context: float) -> bool:
@@ -164,12 +193,14 @@ def _search(anchor: Anchor, new: str, expected: int) -> Placement:
     for first, last in dict.fromkeys(hit["locations"]):
         start, end = _trimmed(anchor.quote, new, first, last + 1)
         quote_score = similarity(anchor.quote, new[start:end])
-        context = _context_score(anchor, new, start, end)
+        sides = _context_sides(anchor, new, start, end, same_line=False)
+        context = sum(sides) / len(sides) if sides else 1.0
         nearness = 1 - min(1.0, abs(start - expected) / max(len(new), 1))
         score = 0.6 * quote_score + 0.3 * context + 0.1 * nearness
         candidates.append(
             {"start": start, "end": end, "score": round(score, 4),
-             "quote": quote_score, "context": context}
+             "quote": quote_score, "context": context, "side": max(sides, default=1.0),
+             "weak": min(sides, default=1.0)}
         )  # fmt: skip
     candidates.sort(key=lambda c: -c["score"])
     best = candidates[0]
@@ -177,7 +208,11 @@ def _search(anchor: Anchor, new: str, expected: int) -> Placement:
     clear = best["score"] - rival >= 0.1 or best["context"] >= CONTEXT_SIMILAR
     shown = [{k: c[k] for k in ("start", "end", "score")} for c in candidates[:3]]
     enough = CONTEXT_SIMILAR if len(anchor.quote) < SHORT_QUOTE else CONTEXT_AGREES
-    if best["quote"] >= QUOTE_SIMILAR and best["context"] >= enough and clear:
+    # One side of its context came along whole, and a short quote needs the other too.
+    anchored = best["side"] >= SIDE_INTACT and (
+        len(anchor.quote) >= LONG_QUOTE or best["weak"] >= CONTEXT_SIMILAR
+    )
+    if best["quote"] >= QUOTE_SIMILAR and best["context"] >= enough and anchored and clear:
         status = "exact" if best["quote"] == 1.0 else "reanchored"
         return Placement(status, int(best["start"]), int(best["end"]), best["score"], shown)
     return Placement("review", score=best["score"], candidates=shown)

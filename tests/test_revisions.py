@@ -1,0 +1,173 @@
+"""Corrected transcripts keep their codings: import --replace, edit, review, revisions,
+revert and undo, as a user runs them (real SQLite project, real spaCy, the CLI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import write
+from sqlalchemy import select
+
+from qualcode import import_files, open_project
+from qualcode.cli import cli
+from qualcode.codebook import load_codebook, sync_codebook
+from qualcode.coding import apply_coding, remove_coding
+from qualcode.models import Coding, CodingReview, Document, DocumentRevision, Segment
+
+REPO = Path(__file__).resolve().parent.parent
+TALK = """\
+Jo: We learnt to speak the councils langauge. It took years of meetings.
+
+Priya: The housing officer never came to the table. We wrote to them twice.
+
+Jo: Independent money meant we could say no to the council.
+"""
+CORRECTED = """\
+JO EVANS: We learnt to speak the council's language. It took years of meetings.
+
+Sam: [inaudible] We met in the library most weeks.
+
+PRIYA SHAH: The housing officer never came to the table.
+
+JO EVANS: Independent money meant we could say no to the council.
+"""
+PASSAGES = {
+    "language": "We learnt to speak the councils langauge",
+    "table": "The housing officer never came to the table.",
+    "letters": "We wrote to them twice.",
+    "money": "Independent money meant we could say no to the council.",
+}
+
+
+def run(runner, root, *args, code=0, env=None):
+    result = runner.invoke(cli, ["--project", str(root), *args], env=env)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture
+def coded(tmp_path: Path, runner) -> tuple[Path, dict[str, str]]:
+    """A plain transcript (no front matter) with one coding on each passage, by ana."""
+    path = write(tmp_path / "talk.txt", TALK)
+    run(runner, tmp_path, "init")
+    ids = {}
+    with open_project(tmp_path) as project:
+        with project.transaction() as session:
+            sync_codebook(session, load_codebook(REPO / "codebook.yaml"))
+        assert not import_files(project, [path]).failed
+        with project.transaction() as session:
+            for key, quote in PASSAGES.items():
+                start = TALK.index(quote)
+                coding = apply_coding(
+                    session, "talk.txt", start, start + len(quote), "Independent funding", "ana"
+                )
+                ids[key] = str(coding.id)
+    return tmp_path, ids
+
+
+def state(root: Path) -> tuple[str, dict[str, tuple[int, int, str | None]], set[str]]:
+    """The text, each coding's (start, end, anchor) by id, and the ids waiting for review."""
+    with open_project(root) as project, project.sessionmaker() as session:
+        text = session.scalars(select(Document.text)).one()
+        codings = {str(c.id): (c.start, c.end, c.anchor) for c in session.scalars(select(Coding))}
+        waiting = {str(r.id) for r in session.scalars(select(CodingReview))}
+    return text, codings, waiting
+
+
+def test_replace_keeps_every_coding_on_its_words_or_for_review(coded, runner):
+    root, ids = coded
+    write(root / "talk.txt", CORRECTED)
+    output = run(runner, root, "--as", "lead", "import", "--replace", str(root / "talk.txt"))
+    assert "revision 2; 3 coding(s) kept (1 re-anchored), 1 sent to review" in output
+    text, codings, waiting = state(root)
+    assert text == CORRECTED
+    start, end, anchor = codings[ids["language"]]
+    assert (text[start:end], anchor) == ("We learnt to speak the council's language", "reanchored")
+    for key in ("table", "money"):
+        start, end, anchor = codings[ids[key]]
+        assert (text[start:end], anchor) == (PASSAGES[key], None)
+    assert waiting == {ids["letters"]}  # its sentence was removed: kept, not deleted
+    with open_project(root) as project, project.sessionmaker() as session:
+        revisions = session.scalars(select(DocumentRevision).order_by(DocumentRevision.number))
+        assert [(r.number, r.author) for r in revisions] == [(1, None), (2, "lead")]
+        money = session.get_one(Coding, __import__("uuid").UUID(ids["money"]))
+        segment = session.get_one(Segment, money.segment_id)
+        assert (segment.start, segment.end) == (money.start, money.end)
+        assert (money.quote, money.revision) == (PASSAGES["money"], 2)
+
+
+def test_review_lists_replaces_and_drops_then_undo_brings_back(coded, runner):
+    root, ids = coded
+    write(root / "talk.txt", CORRECTED)
+    run(runner, root, "import", "--replace", str(root / "talk.txt"))
+    listed = run(runner, root, "--as", "ana", "review")
+    assert ids["letters"][:8] in listed and "We wrote to them twice." in listed
+    assert "1 coding(s) wait for review" in listed
+    target = CORRECTED.index("We met in the library")
+    span = f"{target}:{target + len('We met in the library most weeks.')}"
+    run(runner, root, "--as", "ben", "review", ids["letters"][:8], "--at", span, code=1)
+    done = run(runner, root, "--as", "ana", "review", ids["letters"][:8], "--at", span)
+    assert "re-placed" in done
+    text, codings, waiting = state(root)
+    start, end, anchor = codings[ids["letters"]]
+    assert (text[start:end], anchor, waiting) == (
+        "We met in the library most weeks.",
+        "reviewed",
+        set(),
+    )
+    assert "No coding waits for review." in run(runner, root, "--as", "ana", "review")
+
+
+def test_a_dropped_coding_comes_back_with_undo(coded, runner):
+    root, ids = coded
+    write(root / "talk.txt", CORRECTED)
+    run(runner, root, "import", "--replace", str(root / "talk.txt"))
+    run(runner, root, "--as", "ana", "review", ids["letters"][:8], "--drop")
+    assert state(root)[2] == set()
+    run(runner, root, "--as", "ana", "undo")
+    _, codings, waiting = state(root)
+    assert ids["letters"] not in codings and waiting == {ids["letters"]}
+
+
+def test_revisions_show_a_word_diff_and_revert_brings_codings_back_exactly(coded, runner):
+    root, ids = coded
+    _, before, _ = state(root)
+    write(root / "talk.txt", CORRECTED)
+    run(runner, root, "--as", "lead", "import", "--replace", str(root / "talk.txt"))
+    listed = run(runner, root, "revisions", "talk.txt")
+    assert "2 (current)" in listed and "lead" in listed
+    assert "[-councils-]{+council's+} language" in listed
+    diff = run(runner, root, "revisions", "talk.txt", "--diff", "2")
+    assert "[-langauge-]{+language+}" in diff and "[-. We wrote to them twice-]." in diff
+    run(runner, root, "revert", "talk.txt", "1")
+    text, after, waiting = state(root)
+    assert text == TALK and waiting == set()
+    assert {k: v[:2] for k, v in after.items()} == {k: v[:2] for k, v in before.items()}
+    assert "3 (current)" in run(runner, root, "revisions", "talk.txt")
+
+
+def test_undo_of_a_removal_made_before_a_correction_follows_the_words(coded, runner):
+    root, ids = coded
+    with open_project(root) as project, project.transaction() as session:
+        coding = session.get_one(Coding, __import__("uuid").UUID(ids["money"]))
+        remove_coding(session, coding, "ana")
+    write(root / "talk.txt", CORRECTED)
+    run(runner, root, "import", "--replace", str(root / "talk.txt"))
+    assert "put back" in run(runner, root, "--as", "ana", "undo")
+    text, codings, _ = state(root)
+    start, end, _ = codings[ids["money"]]
+    assert text[start:end] == PASSAGES["money"]
+
+
+def test_edit_opens_the_text_in_the_editor_and_makes_a_revision(coded, runner, tmp_path):
+    root, ids = coded
+    editor = write(tmp_path / "fix.sh", "#!/bin/sh\nsed -i 's/langauge/language/' \"$1\"\n")
+    editor.chmod(0o755)
+    output = run(runner, root, "--as", "ana", "edit", "talk.txt", "--reason", "typo",
+                 env={"EDITOR": str(editor)})  # fmt: skip
+    assert "revision 2; 4 coding(s) kept (1 re-anchored), 0 sent to review" in output
+    text, codings, _ = state(root)
+    start, end, _ = codings[ids["language"]]
+    assert text[start:end] == "We learnt to speak the councils language"
+    assert "typo" in run(runner, root, "revisions", "talk")
