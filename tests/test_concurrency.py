@@ -87,19 +87,21 @@ def test_eight_browsers_coding_at_once_are_all_answered(small_project):
     same coding; every one gets its 201."""
     app = create_app(small_project, WebSettings(token=TOKEN))
     spans = queries.segments(small_project, DOC).set_index("ordinal")
+    # The bodies are made before the threads start: pandas' lazy index is not thread-safe.
+    bodies = [
+        {"document": DOC, "start": int(spans.start[ordinal]), "end": int(spans.end[ordinal]),
+         "code": "Trust"}
+        for ordinal in (3 + i % 4 for i in range(WRITERS))
+    ]  # fmt: skip
     barrier, answers = threading.Barrier(WRITERS), []
 
-    def post(ordinal: int) -> None:
+    def post(body: dict) -> None:
         headers = {"Authorization": f"Bearer {TOKEN}", "X-Qualcode-Coder": "li"}
         client = TestClient(app, headers=headers, raise_server_exceptions=False)
-        body = {
-            "document": DOC, "start": int(spans.start[ordinal]), "end": int(spans.end[ordinal]),
-            "code": "Trust",
-        }  # fmt: skip
         barrier.wait(timeout=60)
         answers.append(client.post("/api/codings", json=body).status_code)
 
-    threads = [threading.Thread(target=post, args=(3 + i % 4,)) for i in range(WRITERS)]
+    threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
     for thread in threads:
         thread.start()
     for thread in threads:
