@@ -274,6 +274,12 @@ def _undo_settle(_session: Session, _entry: CodingLog) -> str:
     return "the item is pending again"
 
 
+def _undo_codebook(session: Session, entry: CodingLog) -> str:
+    from .codebook_edit import undo_codebook  # it imports this module
+
+    return undo_codebook(session, entry)
+
+
 _REVERT: dict[str, Callable[[Session, CodingLog], str]] = {
     "add": _undo_add,
     "remove": _undo_remove,
@@ -283,6 +289,7 @@ _REVERT: dict[str, Callable[[Session, CodingLog], str]] = {
     "accept": _undo_decision,
     "reject": _undo_decision,
     "settle": _undo_settle,
+    "codebook": _undo_codebook,
 }
 
 

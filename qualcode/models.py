@@ -40,6 +40,7 @@ SUGGESTION_STATUSES = ("pending", "accepted", "rejected")
 # (`import --replace`), which nobody undoes.
 LOG_ACTIONS = (
     "add", "remove", "recode", "memo", "note", "accept", "reject", "settle", "undo", "move",
+    "codebook",
 )  # fmt: skip
 
 
