@@ -30,11 +30,13 @@ from .files import not_plain, plain_file
 from .models import Coding, Document, DocumentRevision, Segment, Speaker
 from .nlp import load_pipeline
 from .project import Project
-from .readers import SUFFIXES, read_transcript
+from .readers import SUFFIXES, not_a_transcript, read_transcript
 from .readers.base import Transcript
 from .readers.manifest import read_manifest, read_speakers
+from .readers.services import apply_speaker_names
 from .readers.survey import SurveyOptions, read_survey
 from .segment import SegmentSpan, segment_transcripts
+from .twins import SameWords
 
 if TYPE_CHECKING:
     from .revisions.store import RevisionResult
@@ -73,7 +75,8 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileRes
     """Expand folders into the transcript files they hold (sorted); report missing paths.
 
     Inside a folder, the side files (manifest.csv, speakers.csv), hidden files and other
-    ``.csv`` files are passed over; any other unknown extension is reported by the reader.
+    ``.csv`` files are passed over; a README or a licence is skipped with a note (named on
+    its own, it is read as usual); any other unknown extension is reported by the reader.
     """
     files: list[Path] = []
     problems: list[FileResult] = []
@@ -90,7 +93,12 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileRes
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if not hidden and not child.is_dir() and child.suffix.lower() != ".csv":
+                if hidden or child.is_dir() or child.suffix.lower() == ".csv":
+                    continue
+                if (why := not_a_transcript(child)) is not None:
+                    note = f"{why}; name the file itself to import it"
+                    problems.append(FileResult(child, "skipped", message=note))
+                else:
                     take(child)
         elif path.exists() or path.is_symlink():
             take(path)
@@ -143,7 +151,7 @@ def _prepare(transcript: Transcript, side: _SideFiles, extra: dict[str, str]) ->
     }
     for label, attributes in side.speakers(transcript.path, transcript.speakers).items():
         transcript.speakers[label] = {**transcript.speakers[label], **attributes}
-    return transcript
+    return apply_speaker_names(transcript)  # speakers.csv names a service's "Speaker 1"
 
 
 def import_files(
@@ -195,6 +203,7 @@ def import_files(
             )
         }
     by_hash = {digest: name for name, (_id, digest, _a) in known.items()}
+    same_words = SameWords(project, known)
 
     this_run: set[str] = set()
 
@@ -256,6 +265,10 @@ def import_files(
                     "use --replace to import the new version",
                 )
             )
+            return False
+        elif name not in known and (twin := same_words.twin(name, transcript.text)):
+            message = f"same words as {twin!r} (another format of it?), not imported twice"
+            record(FileResult(path, "skipped", twin, message=message))
             return False
         this_run.add(name)
         by_hash[digest] = name

@@ -15,8 +15,10 @@ from pathlib import Path
 from qualcode.errors import InputError
 from qualcode.readers.base import Cue, Reader, Transcript, Turn
 from qualcode.readers.docx import DocxReader
+from qualcode.readers.html import HtmlReader
 from qualcode.readers.odt import OdtReader
 from qualcode.readers.pdf import PdfReader
+from qualcode.readers.rtf import RtfReader
 from qualcode.readers.services import (
     JsonTranscriptReader,
     ServiceDocxReader,
@@ -33,12 +35,14 @@ __all__ = [
     "Reader",
     "Transcript",
     "Turn",
+    "not_a_transcript",
     "read_transcript",
     "reader_for",
     "register_reader",
 ]
 
 READERS: dict[str, Reader] = {}
+_PROJECT_NOTES = frozenset(("readme", "license", "licence", "changelog", "contributing", "notice"))
 SUFFIXES: tuple[str, ...] = ()
 
 
@@ -60,6 +64,14 @@ def reader_for(path: Path) -> Reader:
             hint = "If it holds survey answers, import it with --survey; else convert it"
         raise InputError(path, f"qualcode cannot read {what}", hint=hint)
     return READERS[suffix]
+
+
+def not_a_transcript(path: Path) -> str | None:
+    """Why a file met in an import folder is no transcript (a README, a licence...), or None
+    when it may be one (a file of a type no reader reads is left to fail with its hint)."""
+    if path.stem.casefold() in _PROJECT_NOTES:
+        return f"{path.name} looks like a note about the folder, not a transcript"
+    return None
 
 
 def read_transcript(path: Path, *, unlabelled_speaker: str | None = None) -> Transcript:
@@ -88,5 +100,7 @@ for _reader in (
     ServiceDocxReader(),  # the same in Word, else the Word rules
     JsonTranscriptReader(),
     WhisperTsvReader(),
+    HtmlReader(),
+    RtfReader(),
 ):
     register_reader(_reader)
