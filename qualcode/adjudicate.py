@@ -29,11 +29,12 @@ from . import reliability
 from .changes import log_change, one_change, undone_entries
 from .coding import apply_coding, find_segment, get_coder, remove_coding, trimmed_span
 from .errors import NotFound, QualcodeError
-from .models import Code, Coder, Coding, CodingLog, Document, Segment
+from .models import Code, Coder, Coding, CodingLog, Document, Segment, Speaker, utcnow
 from .project import Project
 from .reliability import CONSENSUS, EXCLUSIVE
+from .revisions.anchor import anchor_of
 
-SETTLE = "settle"
+SETTLE, REOPEN = "settle", "reopen"
 BOTH, NEITHER = "both", "neither"
 # Settle entries in the coding log are keyed by a name-based UUID of the item, so the
 # log (which needs a coding id) can say which item a decision was for.
@@ -73,20 +74,94 @@ def pending(
     value) plus ``coders``, the coders compared, which :func:`settle` uses for ``both``.
     """
     frame = reliability.items(project, coders, code, theme)
-    with project.sessionmaker() as session:
-        undone = undone_entries(session)
-        settled = {
-            coding_id
-            for entry_id, coding_id in session.execute(
-                select(CodingLog.id, CodingLog.coding_id).where(CodingLog.action == SETTLE)
-            )
-            if entry_id not in undone
-        }
-    frame = frame[~frame["key"].map(log_id).isin(settled)].reset_index(drop=True)
     names = list(frame.attrs.get("coders", []))
+    with project.sessionmaker() as session:
+        settled = decisions(session)
+        frame = frame[~frame["key"].map(log_id).isin(settled)].reset_index(drop=True)
+        frame = frame.join(_context(session, frame))
     frame["coders"] = pd.Series([names] * len(frame), index=frame.index, dtype=object)
     frame.attrs["coders"] = names
     return frame
+
+
+def decisions(session: Session) -> dict[uuid.UUID, str]:
+    """Items settled now, by :func:`log_id`: the choice of each one's latest decision,
+    leaving out decisions undone or reopened since."""
+    undone = undone_entries(session)
+    latest: dict[uuid.UUID, tuple[str, str | None]] = {}
+    entries = session.execute(
+        select(CodingLog.id, CodingLog.coding_id, CodingLog.action, CodingLog.data)
+        .where(CodingLog.action.in_((SETTLE, REOPEN)))
+        .order_by(CodingLog.id)
+    )
+    for entry_id, item, action, data in entries:
+        if entry_id not in undone:
+            latest[item] = (action, (data or {}).get("choice"))
+    return {item: choice or "" for item, (action, choice) in latest.items() if action == SETTLE}
+
+
+def settled(
+    project: Project,
+    coders: Sequence[str] | None = None,
+    code: str | None = None,
+    theme: str | None = None,
+) -> pd.DataFrame:
+    """The disagreements settled already, with the ``choice`` made (what ``--settled``
+    lists and :func:`reopen` takes back)."""
+    frame = reliability.items(project, coders, code, theme)
+    names = list(frame.attrs.get("coders", []))
+    with project.sessionmaker() as session:
+        made = decisions(session)
+    frame = frame[frame["key"].map(log_id).isin(made)].reset_index(drop=True)
+    frame["choice"] = pd.Series([made[log_id(key)] for key in frame["key"]], dtype=object)
+    frame.attrs["coders"] = names
+    return frame
+
+
+def reopen(session: Session, key: str, *, by: str | None = None) -> int:
+    """Open a settled item again: the consensus loses its codings of the item's code on
+    the segment, and the item is pending until settled anew. One undo takes it back.
+    Returns how many consensus codings were removed."""
+    if log_id(key) not in decisions(session):
+        raise QualcodeError(f"item {key!r} is not settled, so there is nothing to reopen")
+    document, segment, variable = _place(session, key)
+    with one_change(session):
+        current = _consensus_codings(session, document, segment, variable)
+        for coding in current:
+            remove_coding(session, coding, CONSENSUS)
+        actor = get_coder(session, by) if by else None
+        log_change(
+            session, actor, REOPEN, None, target=log_id(key), document_id=str(document.id),
+            start=segment.start, end=segment.end, code_id=str(variable.code_id), key=key,
+            segment=segment.ordinal,
+        )  # fmt: skip
+        session.flush()
+    return len(current)
+
+
+def _context(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
+    """Per item, the segment before and the segment after it (with their speakers), so the
+    lead reads the disagreement in its place: columns ``before`` and ``after``."""
+    out = pd.DataFrame({"before": "", "after": ""}, index=frame.index, dtype=object)
+    if frame.empty:
+        return out
+    names = set(frame["document"])
+    rows = session.execute(
+        select(Document.name, Segment.ordinal, Speaker.label, Segment.start, Segment.end)
+        .join(Document, Segment.document_id == Document.id)
+        .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
+        .where(Document.name.in_(names))
+    ).all()
+    texts = dict(session.execute(select(Document.name, Document.text).where(
+        Document.name.in_(names))).all())  # fmt: skip
+    shown = {
+        (name, ordinal): (f"{speaker}: " if speaker else "") + texts[name][start:end]
+        for name, ordinal, speaker, start, end in rows
+    }
+    for index, name, ordinal in zip(frame.index, frame["document"], frame["segment"], strict=True):
+        out.at[index, "before"] = shown.get((name, int(ordinal) - 1), "")
+        out.at[index, "after"] = shown.get((name, int(ordinal) + 1), "")
+    return out
 
 
 def agreed(
@@ -102,20 +177,62 @@ def agreed(
     return frame
 
 
-def copy_agreed(session: Session, rows: pd.DataFrame) -> int:
+def copy_agreed(session: Session, rows: pd.DataFrame, *, by: str | None = None) -> int:
     """Give the consensus the coders' codings where they agree (their union within each
     segment), leaving alone any item that already has consensus codings of the code (and
-    any exclusive theme given two codes at once). Returns how many codings were added."""
+    any exclusive theme given two codes at once). Returns how many codings were added.
+
+    One change in the log, by ``by`` (else the consensus coder), so one ``undo`` takes
+    it back. The codings, segments and documents are read once for all items, not item
+    by item."""
+    if rows.empty:
+        return 0
+    consensus = get_coder(session, CONSENSUS)
+    actor = get_coder(session, by) if by else consensus
+    known = {v.code_id: v for v in reliability.variables(session, coded=set())}
+    places = [key.split(":") for key in rows["key"]]
+    doc_ids = {uuid.UUID(doc) for doc, _o, _c in places}
+    documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(doc_ids)))}
+    segments = {
+        (seg.document_id, seg.ordinal): seg
+        for seg in session.scalars(select(Segment).where(Segment.document_id.in_(doc_ids)))
+    }
+    names = dict(session.execute(select(Coder.id, Coder.name)).all())
+    by_doc: dict[uuid.UUID, list[Coding]] = {}
+    for coding in session.scalars(select(Coding).where(Coding.document_id.in_(doc_ids))):
+        by_doc.setdefault(coding.document_id, []).append(coding)
     added = 0
-    known = reliability.variables(session, coded=set())
-    for item in rows.to_dict("records"):
-        place = _place(session, item["key"], known)
-        if _consensus_codings(session, *place):
-            continue
-        wanted = _versions(session, *place, coders=item["coders"])
-        if place[2].kind == EXCLUSIVE and len(_members(place[2], wanted)) > 1:
-            continue  # they agree on two codes of an exclusive theme: not for the consensus
-        added += _apply(session, *place, wanted)[0]
+    with one_change(session):
+        for (doc, ordinal, code), compared in zip(places, rows["coders"], strict=True):
+            document = documents[uuid.UUID(doc)]
+            segment = segments[(document.id, int(ordinal))]
+            variable = known.get(uuid.UUID(code)) or _place(session, f"{doc}:{ordinal}:{code}")[2]
+            covered = set().union(*variable.covers)
+            here = [
+                c for c in by_doc.get(document.id, [])
+                if c.code_id in covered and c.start < segment.end and c.end > segment.start
+            ]  # fmt: skip
+            if any(c.coder_id == consensus.id for c in here):
+                continue
+            wanted = _cut(document, segment, [c for c in here if names[c.coder_id] in compared])
+            if variable.kind == EXCLUSIVE and len(_members(variable, wanted)) > 1:
+                continue  # they agree on two codes of an exclusive theme: not for the consensus
+            for code_id, found in wanted.items():
+                for start, end in found:
+                    coding = Coding(
+                        id=uuid.uuid4(), document_id=document.id, start=start, end=end,
+                        segment_id=segment.id, code_id=code_id, coder_id=consensus.id,
+                        origin="consensus", created_at=utcnow(),
+                    )  # fmt: skip
+                    anchor = anchor_of(document.text, start, end)
+                    coding.quote, coding.prefix, coding.suffix = (
+                        anchor.quote, anchor.prefix, anchor.suffix,
+                    )  # fmt: skip
+                    coding.revision = document.revision
+                    session.add(coding)
+                    log_change(session, actor, "add", coding)
+                    added += 1
+        session.flush()
     return added
 
 
@@ -230,8 +347,13 @@ def _versions(
         query = query.where(Coder.name != CONSENSUS)
     else:
         query = query.where(Coder.name.in_(list(coders)))
+    return _cut(document, segment, list(session.scalars(query)))
+
+
+def _cut(document: Document, segment: Segment, codings: Sequence[Coding]) -> Spans:
+    """Codings cut to the segment and trimmed to its words, merged per code."""
     spans: Spans = {}
-    for coding in session.scalars(query):
+    for coding in codings:
         start, end = max(coding.start, segment.start), min(coding.end, segment.end)
         try:
             start, end = trimmed_span(document, start, end)

@@ -274,6 +274,10 @@ def _undo_settle(_session: Session, _entry: CodingLog) -> str:
     return "the item is pending again"
 
 
+def _undo_reopen(_session: Session, _entry: CodingLog) -> str:
+    return "the item is settled again"
+
+
 def _undo_codebook(session: Session, entry: CodingLog) -> str:
     from .codebook_edit import undo_codebook  # it imports this module
 
@@ -289,6 +293,7 @@ _REVERT: dict[str, Callable[[Session, CodingLog], str]] = {
     "accept": _undo_decision,
     "reject": _undo_decision,
     "settle": _undo_settle,
+    "reopen": _undo_reopen,
     "codebook": _undo_codebook,
 }
 

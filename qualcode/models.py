@@ -39,7 +39,8 @@ SUGGESTION_STATUSES = ("pending", "accepted", "rejected")
 # settle (an adjudicated item); undo takes one back; move is written by a re-import
 # (`import --replace`), which nobody undoes.
 LOG_ACTIONS = (
-    "add", "remove", "recode", "memo", "note", "accept", "reject", "settle", "undo", "move",
+    "add", "remove", "recode", "memo", "note", "accept", "reject", "settle", "reopen", "undo",
+    "move",
     "codebook",
 )  # fmt: skip
 

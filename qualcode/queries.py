@@ -300,11 +300,14 @@ def history(
             # a memo on a document or code has no span: show the memo
             quote = text[place.start : place.end] if place.start is not None else None
             code = names.get(place.code_id, ("(deleted code)", ""))[0] if place.code_id else None
+            shown = quote if quote is not None else (entry.data or {}).get("text", "")
+            choice = (entry.data or {}).get("choice")  # an adjudication: what was taken
+            shown = f"took {choice}: {shown}" if choice else shown
             rows.append(
                 (
                     entry.id, entry.at, coder_name, entry.action,
                     documents.get(place.document_id), code, place.start, place.end,
-                    quote if quote is not None else (entry.data or {}).get("text", ""),
+                    shown,
                 )
             )  # fmt: skip
     frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)

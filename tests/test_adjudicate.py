@@ -5,8 +5,17 @@ from __future__ import annotations
 import pytest
 
 from qualcode import QualcodeError, queries
-from qualcode.adjudicate import agreed, copy_agreed, pending, settle, settle_all
-from qualcode.coding import apply_coding, code_segment
+from qualcode.adjudicate import (
+    agreed,
+    copy_agreed,
+    pending,
+    reopen,
+    settle,
+    settle_all,
+    settled,
+)
+from qualcode.cli import cli
+from qualcode.coding import apply_coding, code_segment, get_coder, undo_last
 from qualcode.reliability import agreement_table
 from qualcode.team import assign
 
@@ -159,3 +168,61 @@ def test_pending_shrinks_to_nothing_on_the_example_codings(coded_project):
         settle_all(session, pending(coded_project, code="Trust"), "neither")
     assert pending(coded_project, code="Trust").empty
     assert len(pending(coded_project)) == 487 - 18
+
+
+def test_copy_agreed_is_one_change_the_lead_can_undo(disputed):
+    project, _segments = disputed
+    with project.transaction() as session:
+        get_coder(session, "lee", role="lead")
+        assert copy_agreed(session, agreed(project), by="lee") == 2
+    log = queries.history(project)
+    assert (log[log.coder == "lee"].action == "add").sum() == 2
+    with project.transaction() as session:
+        said = undo_last(session, "lee")
+    assert "2 add" in said and consensus(project) == []
+
+
+def test_history_shows_the_choice_and_a_settled_item_can_be_reopened(disputed):
+    project, segments = disputed
+    key = item(project, 3).key
+    with project.transaction() as session:
+        get_coder(session, "lee", role="lead")
+        settle(session, key, "ana", by="lee")
+    log = queries.history(project)
+    assert log[log.action == "settle"].text.iloc[0].startswith("took ana: ")
+    assert settled(project).set_index("key").choice[key] == "ana"
+    with project.transaction() as session:
+        assert reopen(session, key, by="lee") == 1
+    assert consensus(project) == [] and 3 in pending(project).segment.tolist()
+    assert settled(project).empty
+    with project.transaction() as session, pytest.raises(QualcodeError, match="not settled"):
+        reopen(session, key, by="lee")
+    with project.transaction() as session:
+        assert undo_last(session, "lee").startswith("undid one change")
+    assert consensus(project) == [(3, "Trust", segments.start[3], segments.end[3])]
+    assert 3 not in pending(project).segment.tolist()
+
+
+def test_pending_items_carry_the_segments_before_and_after(disputed):
+    project, segments = disputed
+    row = item(project, 6)
+    assert row.before.endswith(segments.text[5]) and row.after.endswith(segments.text[7])
+
+
+def test_cli_letters_pick_the_coder_they_show_when_coders_are_called_b_and_c(
+    example_project, runner
+):
+    segments = queries.segments(example_project, DOC).set_index("ordinal")
+    with example_project.transaction() as session:
+        get_coder(session, "lee", role="lead")
+        assign(session, [DOC], ["b", "c"])
+        code_segment(session, DOC, 3, "Trust", "b")
+        code_segment(session, DOC, 4, "Trust", "c")
+    args = ["--project", str(example_project.root), "--as", "lee", "adjudicate"]
+    shown = runner.invoke(cli, args, input="quit\n")
+    assert "a) b: present" in shown.output and "d) c: absent" in shown.output
+    result = runner.invoke(cli, args, input="b\nb\n")  # coder b both times, by name
+    assert result.exit_code == 0, result.output
+    assert consensus(example_project) == [(3, "Trust", segments.start[3], segments.end[3])]
+    listed = runner.invoke(cli, [*args, "--settled"]).output
+    assert "segment 3, Trust: took b" in listed and "segment 4, Trust: took b" in listed

@@ -7,7 +7,7 @@ import json
 import warnings
 
 from qualcode import queries
-from qualcode.adjudicate import pending, settle
+from qualcode.adjudicate import pending, reopen, settle
 from qualcode.cli import cli
 from qualcode.coding import code_segment, get_coder, merge_codes, undo_last
 from qualcode.memos import memos, write_memo
@@ -162,6 +162,10 @@ def test_history_lists_every_kind_of_entry(example_project, runner):
     with example_project.transaction() as session:
         settle(session, pending(example_project).iloc[0], "ben", by="lee")  # settle
         undo_last(session, "ben")  # undo
+    with example_project.transaction() as session:
+        key = pending(example_project).iloc[0]["key"]
+        settle(session, key, "ana", by="lee")
+        reopen(session, key, by="lee")  # reopen
     run(runner, example_project, "uncode", DOC, "5", "Trust", "--coder", "ana")  # remove
     replace_transcript(runner, example_project)  # move
     frame = queries.history(example_project)

@@ -204,6 +204,10 @@ def _print_intervals(report: reliability.AgreementReport) -> None:
     )
 
 
+def _wrapped(text: str, indent: str) -> str:
+    return textwrap.fill(text, width=88, initial_indent=indent, subsequent_indent=indent)
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
@@ -217,9 +221,17 @@ def _count(number: int, noun: str) -> str:
     metavar="CODER|both|neither",
     help="Settle every pending disagreement this way, without asking.",
 )
+@click.option("--settled", "list_settled", is_flag=True, help="List the settled items and choices.")
+@click.option("--reopen", metavar="KEY", help="Open a settled item again (a key from --settled).")
 @pass_context
 def adjudicate(
-    obj: CommandContext, coders: str | None, code: str | None, theme: str | None, take: str | None
+    obj: CommandContext,
+    coders: str | None,
+    code: str | None,
+    theme: str | None,
+    take: str | None,
+    list_settled: bool,
+    reopen: str | None,
 ) -> None:
     """Settle disagreements into the consensus coder.
 
@@ -230,9 +242,12 @@ def adjudicate(
     names = _names(coders)
     with obj.open() as project:
         _allowed(obj, project, "adjudication")
+        if list_settled or reopen:
+            _settled_or_reopen(project, adjudication, names, code, theme, reopen, obj.viewer)
+            return
         agreed = adjudication.agreed(project, names, code, theme)
         with project.transaction() as session:
-            copied = adjudication.copy_agreed(session, agreed)
+            copied = adjudication.copy_agreed(session, agreed, by=obj.viewer)
         if copied:
             click.echo(f"consensus: {copied} coding(s) copied where the coders agree")
         items = adjudication.pending(project, names, code, theme)
@@ -256,13 +271,51 @@ def adjudicate(
         _walk(project, items, obj.viewer)
 
 
+def _settled_or_reopen(
+    project: Project,
+    adjudication: Any,
+    names: list[str] | None,
+    code: str | None,
+    theme: str | None,
+    key: str | None,
+    by: str | None,
+) -> None:
+    """``--settled``: each settled item and the choice made; ``--reopen KEY``: open one."""
+    if key:
+        with project.transaction() as session:
+            removed = adjudication.reopen(session, key.strip(), by=by)
+        click.echo(f"reopened {key.strip()}: {removed} consensus coding(s) removed; it is pending")
+        return
+    frame = adjudication.settled(project, names, code, theme)
+    if frame.empty:
+        click.echo("no item is settled yet")
+        return
+    for row in frame.to_dict("records"):
+        click.echo(
+            f"{row['document']}, segment {row['segment']}, {row['code']}: took {row['choice']}"
+            f"  [{row['key']}]"
+        )
+    click.echo("`qualcode adjudicate --reopen KEY` opens an item again")
+
+
+def _letters(coders: list[str]) -> dict[str, str]:
+    """One key per coder, a, b, c... skipping letters that are some coder's name, so a
+    coder called ``b`` is never picked by typing the letter shown for another."""
+    taken = {name.lower() for name in coders}
+    free = (chr(c) for c in range(ord("a"), ord("z") + 1) if chr(c) not in taken)
+    keys = {}
+    for name in coders:
+        keys[next(free, str(len(keys) + 1))] = name
+    return keys
+
+
 def _walk(project: Project, items: pd.DataFrame, by: str | None) -> None:
     """Show each item and settle it as the lead answers; each answer is its own
     transaction, so quitting keeps what was settled."""
     from .. import adjudicate as adjudication
 
     coders = list(items.attrs["coders"])
-    keys = {chr(ord("a") + k): name for k, name in enumerate(coders)}
+    keys = _letters(coders)
     words = [adjudication.BOTH, adjudication.NEITHER, "skip", "quit"]
     choice = click.Choice([*keys, *coders, *words], case_sensitive=False)
     suffix = f" ({'/'.join([*keys, *words])}): "
@@ -272,6 +325,8 @@ def _walk(project: Project, items: pd.DataFrame, by: str | None) -> None:
         while True:
             answer = click.prompt("take", type=choice, show_choices=False, prompt_suffix=suffix)
             answer = keys.get(answer.lower(), answer)
+            if answer.lower() in {c.lower() for c in coders}:
+                answer = next(c for c in coders if c.lower() == answer.lower())
             if answer == "quit":
                 click.echo(f"settled {settled}, skipped {skipped}; the rest stay pending")
                 return
@@ -294,7 +349,11 @@ def _show(item: dict[str, Any], number: int, total: int, keys: dict[str, str]) -
     click.echo(f"\n[{number}/{total}] {item['code']} ({item['theme']}{kind})")
     speaker = f", {item['speaker']}" if item["speaker"] else ""
     click.echo(f"{item['document']}, segment {item['segment']}{speaker}:")
+    if item.get("before"):
+        click.echo(_wrapped(f"before: {item['before']}", "  | "))
     click.echo(textwrap.fill(item["text"], width=88, initial_indent="  ", subsequent_indent="  "))
+    if item.get("after"):
+        click.echo(_wrapped(f"after: {item['after']}", "  | "))
     for key, coder in keys.items():
         value = item[coder] if item[coder] is not None else "not assigned"
         click.echo(f"  {key}) {coder}: {value}")
