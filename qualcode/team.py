@@ -76,6 +76,19 @@ def set_round(session: Session, lead: str, *, open_: bool) -> None:
     record(session, person.name, "round open" if open_ else "round close")
 
 
+def check_grants(session: Session, by: str | None, command: str) -> None:
+    """Once a project has a lead, only a lead makes a lead or takes the role away: a coder
+    cannot make themselves one and so see everyone's work."""
+    leads = session.scalars(select(Coder.name).where(Coder.role == "lead")).all()
+    asker = by.strip() if by else ""
+    if leads and asker not in leads:
+        who = f"{asker} is not a lead" if asker else "nobody said who is asking"
+        raise NotAllowed(
+            f"{who}: only a lead gives roles in this project (`qualcode --as LEAD {command}`; "
+            f"leads: {', '.join(sorted(leads))})"
+        )
+
+
 def set_role(session: Session, name: str, role: str, *, by: str | None) -> Coder:
     """Make ``name`` a coder or a lead. Once the project has a lead, only a lead (``by``)
     makes another lead or a lead a coder again: a coder cannot make themselves a lead and
@@ -83,15 +96,8 @@ def set_role(session: Session, name: str, role: str, *, by: str | None) -> Coder
     current = session.scalars(select(Coder).where(Coder.name == name.strip())).one_or_none()
     if current is not None and current.role == role:
         return current  # nothing changes (`make example` runs this again and again)
-    leads = session.scalars(select(Coder.name).where(Coder.role == "lead")).all()
-    asker = by.strip() if by else ""
-    touches_a_lead = role == "lead" or name.strip() in leads
-    if leads and touches_a_lead and asker not in leads:
-        who = f"{asker} is not a lead" if asker else "nobody said who is asking"
-        raise NotAllowed(
-            f"{who}: only a lead gives roles in this project (`qualcode --as LEAD coder "
-            f"{name} --role {role}`; leads: {', '.join(sorted(leads))})"
-        )
+    if role == "lead" or (current is not None and current.role == "lead"):
+        check_grants(session, by, f"coder {name} --role {role}")
     person = get_coder(session, name, role=role)
     record(session, by, "coder role", person.name, role=role)
     return person

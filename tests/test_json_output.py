@@ -60,6 +60,8 @@ CASES: dict[str, list[tuple[str, list[str]]]] = {
         ("suggest-evaluate", ["--evaluate", "--folds", "2"]),
     ],
     "suggestions": [("suggestions", ["--status", "all"])],
+    "user list": [("user-list", [])],
+    "audit": [("audit", ["--limit", "1000"])],
 }
 
 
@@ -113,6 +115,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["assign", *DOCUMENTS, "--coders", "ana,ben"],
         ["memo", "document", "odd.md", "[check] the date", "--coder", "ana"],
         ["suggest", "--coder", "ana"],
+        ["user", "add", "author", "--role", "viewer"],
     ):
         invoke(root, *args)
     return root

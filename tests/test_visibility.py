@@ -235,6 +235,10 @@ CLI_TABLE: dict[str, Run | NotRun] = {
     "adjudicate": Run(lambda b: ["adjudicate", "--code", "Trust", "--take", B]),
     "agreement": Run(lambda b: ["agreement", "--json"]),
     "assign": Run(lambda b: ["assign", DOC_A, "--coders", A]),
+    "audit": Run(lambda b: ["audit", "--json"], quotes=True),
+    "backup": NotRun("it copies the database file whole, as cp would: whoever runs it holds "
+                     "the file (blindness outside a team server is no access control)"),
+    "db copy": NotRun("it copies the database whole, as backup does"),
     "assignments": Run(lambda b: ["assignments", "--json"]),
     "code": Run(lambda b: ["code", DOC_B, "10", "Respect"]),
     "codebook check": Run(lambda b: ["codebook", "check"]),
@@ -288,6 +292,11 @@ CLI_TABLE: dict[str, Run | NotRun] = {
     "suggestions": Run(lambda b: ["suggestions", "--status", "all", "--json"], quotes=True),
     "uncode": Run(lambda b: ["uncode", DOC_B, "4", "Respect"]),
     "undo": Run(lambda b: ["undo"]),
+    "user add": Run(lambda b: ["user", "add", "someone", "--role", "lead"]),
+    "user disable": Run(lambda b: ["user", "disable", B]),
+    "user list": Run(lambda b: ["user", "list", "--json"]),
+    "user reset": Run(lambda b: ["user", "reset", B]),
+    "user role": Run(lambda b: ["user", "role", A, "lead"]),
 }
 
 
@@ -326,7 +335,8 @@ def _get(path: str, **params: Any) -> Callable[[TestClient, Blind], list[Any]]:
 
 
 def _csrf(client: TestClient) -> str:
-    return client.app.state.qualcode.settings.csrf
+    """The value forms send: the run's, or on a team server the session's."""
+    return getattr(client, "qualcode_csrf", None) or client.app.state.qualcode.settings.csrf
 
 
 def _progress_is_own(blind: Blind, output: str, who: str | None) -> None:

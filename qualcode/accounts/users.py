@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..coding import get_coder
 from ..errors import NotAllowed, NotFound, QualcodeError
 from ..models import Coder, Setting, utcnow
+from ..team import check_grants
 from .audit import record
 from .models import ACCOUNT_ROLES, Account, AccountLink, WebSession
 from .passwords import hash_password
@@ -56,6 +57,8 @@ def add_user(session: Session, name: str, role: str, *, by: str, hours: int = LI
     coder = session.scalars(select(Coder).where(Coder.name == name)).one_or_none()
     if role == "viewer" and coder is not None:
         raise QualcodeError(f"{name} is a coder of this project: give the viewer another name")
+    if role == "lead" or (coder is not None and coder.role == "lead"):
+        check_grants(session, by, f"user add {name} --role {role}")
     if role != "viewer":
         get_coder(session, name, role=role)
     account = Account(name=name, role=role)
@@ -150,6 +153,8 @@ def set_role(session: Session, name: str, role: str, *, by: str) -> Account:
             f"{account.name} is a {account.role}: a viewer and someone who codes are two "
             "accounts; add the other one under another name"
         )
+    if "lead" in (role, account.role):
+        check_grants(session, by, f"user role {account.name} {role}")
     if role != "viewer":
         get_coder(session, account.name, role=role)
     account.role = role

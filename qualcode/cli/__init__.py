@@ -5,6 +5,7 @@ Commands live in one module per area and register on the group in ``_base``.
 
 # Importing a command module registers its commands on the group.
 from . import (  # noqa: F401
+    accounts,
     agreement,
     codebook,
     coding,

@@ -17,10 +17,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from ..project import Project
-from . import api, errors, pages
+from . import accounts, api, errors, pages
 from .context import WebState
-from .security import TokenMiddleware
+from .security import TeamMiddleware, TokenMiddleware
 from .settings import WebSettings
+from .workbench import router as workbench_routes
 
 HERE = Path(__file__).resolve().parent
 PACKAGED = HERE / "templates"
@@ -67,11 +68,17 @@ def create_app(project: Project, settings: WebSettings | None = None) -> FastAPI
         return state.page(request, "error.html", status=status, status_code=status, message=message)
 
     errors.install(app, render_error)
+    if settings.team:  # people sign in: see security.TeamMiddleware
+        app.include_router(accounts.router)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(workbench_routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(TokenMiddleware, settings=settings)
-    _describe_security(app)
+    if settings.team:
+        app.add_middleware(TeamMiddleware, settings=settings, project=project)
+    else:
+        app.add_middleware(TokenMiddleware, settings=settings)
+    _describe_security(app, settings.team)
     return app
 
 
@@ -87,16 +94,19 @@ def calm_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def _describe_security(app: FastAPI) -> None:
-    """Tell OpenAPI that every operation needs the bearer token."""
+def _describe_security(app: FastAPI, team: bool) -> None:
+    """Tell OpenAPI that every operation needs the bearer token (a team server: the
+    session cookie that ``POST /api/session`` sets)."""
     original = app.openapi
+    scheme = (
+        {"type": "apiKey", "in": "cookie", "name": "qualcode_session_PORT"}
+        if team else {"type": "http", "scheme": "bearer"}
+    )  # fmt: skip
 
     def openapi() -> dict:
         if app.openapi_schema is None:
             schema = original()
-            schema.setdefault("components", {})["securitySchemes"] = {
-                "token": {"type": "http", "scheme": "bearer"}
-            }
+            schema.setdefault("components", {})["securitySchemes"] = {"token": scheme}
             schema["security"] = [{"token": []}]
             app.openapi_schema = schema
         return app.openapi_schema

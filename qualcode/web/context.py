@@ -2,6 +2,7 @@
 
 The coder is fixed by ``qualcode serve --coder NAME``; otherwise it is the one chosen
 on the ``/coder`` page (a cookie), or, for scripts, the header ``X-Qualcode-Coder``.
+On a team server it is the account signed in, and nothing else.
 What they may see is :mod:`qualcode.visibility`'s to decide: routes hand the library
 :data:`Asker` (the name, or NOBODY), never None, which would mean everything.
 """
@@ -22,6 +23,7 @@ from ..models import Coding
 from ..project import Project
 from ..visibility import NOBODY, Who
 from .errors import NoCoder
+from .security import csrf_value, identity_of
 from .settings import WebSettings
 from .views import SegmentSpans, quote_filters
 
@@ -41,9 +43,10 @@ class WebState:
         """Render ``web/<name>`` with what every page needs (coder, CSRF value, nav)."""
         base = {
             "coder": viewer(request),
-            "fixed_coder": self.settings.coder is not None,
-            "csrf": self.settings.csrf,
+            "fixed_coder": self.settings.coder is not None or self.settings.team,
+            "csrf": csrf_value(request),
             "project_name": self.project.root.name,
+            "identity": identity_of(request),
         }
         return self.templates.TemplateResponse(
             request, f"web/{name}", {**base, **context}, status_code=status
@@ -58,6 +61,9 @@ def viewer(request: Request) -> str | None:
     """Who is asking, if anyone said: the fixed coder, the header, or the cookie (both
     percent-encoded UTF-8 where the name is not ASCII, as HTTP headers must be)."""
     settings: WebSettings = request.app.state.qualcode.settings
+    if settings.team:
+        identity = identity_of(request)
+        return identity.name if identity else None
     if settings.coder:
         return settings.coder
     named = request.headers.get(CODER_HEADER) or request.cookies.get(settings.coder_cookie)

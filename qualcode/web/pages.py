@@ -48,13 +48,14 @@ def coder_page(request: Request, web: Web, next: str = "/documents") -> Response
 
 @router.post("/coder")
 def choose_coder(
+    request: Request,
     web: Web,
     name: Annotated[str, Form(min_length=1, max_length=100)],
     csrf: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/documents",  # noqa: A002
 ) -> Response:
     """Remember who codes in this browser (a cookie), for this run's port."""
-    check_form(web.settings, csrf)
+    check_form(request, csrf)
     response = RedirectResponse(_safe_next(next), status_code=303)
     if web.settings.coder is None:  # percent-encoded: a cookie holds no 李明 as such
         response.set_cookie(
@@ -176,13 +177,14 @@ def agreement(
 
 @router.post("/round")
 def round_form(
+    request: Request,
     web: Web,
     who: Viewer,
     action: Annotated[str, Form(pattern="^(open|close)$")],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """A lead opens the round (everyone sees everyone's codings) or closes it again."""
-    check_form(web.settings, csrf)
+    check_form(request, csrf)
     if who is None:
         return RedirectResponse("/coder?next=/agreement", status_code=303)
     with web.project.transaction() as session:
@@ -228,7 +230,7 @@ def settle(
     choice: Annotated[str, Form(max_length=255)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_form(web.settings, csrf)
+    check_form(request, csrf)
     refusal = _lead_page(request, web, who, "adjudication")
     if refusal is not None:
         return refusal
@@ -242,7 +244,7 @@ def settle(
 
 @router.post("/adjudicate/agreed")
 def agreed(request: Request, web: Web, who: Viewer, csrf: Annotated[str, Form()] = "") -> Response:
-    check_form(web.settings, csrf)
+    check_form(request, csrf)
     refusal = _lead_page(request, web, who, "adjudication")
     if refusal is not None:
         return refusal

@@ -13,6 +13,12 @@
   with the bearer header needs neither: a browser cannot send that header cross-site.
 - ``Host`` must be a name of this server (DNS rebinding): one of ``allowed_hosts`` when
   the settings name any, a loopback address, or the address the connection came in on.
+- A team server (``qualcode serve --team``, :class:`TeamMiddleware`) has no token:
+  people sign in (``/login``, or a reverse proxy's trusted header) and get a random
+  session id in an HttpOnly, SameSite=Strict cookie (Secure over TLS). A request
+  without a live session may reach only the sign-in and invitation pages; every write
+  needs the same-site proof above and, for the API, the session's own CSRF value; a
+  viewer's writes are refused. ``Host`` must be one of the configured public names.
 - Every response gets a strict Content-Security-Policy (scripts only from our own
   ``/static``), a referrer only for our own pages (so that their forms name their
   origin), no framing, and a ``Server-Timing`` header with the time the app took, which
@@ -29,11 +35,15 @@ import time
 from collections.abc import Iterable
 from urllib.parse import urlencode, urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL, Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..accounts.audit import ACTOR
+from ..accounts.sessions import Identity, identify, identify_trusted
+from ..project import Project
 from .errors import Forbidden
 from .settings import WebSettings
 
@@ -105,6 +115,25 @@ def host_names(bound: str, extra: Iterable[str] = ()) -> list[str]:
     return list(dict.fromkeys(n.casefold() for n in names if n and n not in WILDCARD))
 
 
+def guarded(send: Send, started: float) -> Send:
+    """``send`` adding the safe headers, and the time taken, to the response."""
+
+    async def send_guarded(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            headers.append("Content-Security-Policy", POLICY)
+            headers.append("X-Content-Type-Options", "nosniff")
+            headers.append("Referrer-Policy", "same-origin")
+            headers.append("X-Frame-Options", "DENY")
+            if "cache-control" not in headers:
+                headers.append("Cache-Control", "no-store")
+            spent = (time.perf_counter() - started) * 1000
+            headers.append("Server-Timing", f"app;dur={spent:.2f}")
+        await send(message)
+
+    return send_guarded
+
+
 class TokenMiddleware:
     """Refuse requests without the token; guard writes against other sites."""
 
@@ -122,20 +151,7 @@ class TokenMiddleware:
             await refusal(scope, receive, send)
             return
 
-        async def timed(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.append("Content-Security-Policy", POLICY)
-                headers.append("X-Content-Type-Options", "nosniff")
-                headers.append("Referrer-Policy", "same-origin")
-                headers.append("X-Frame-Options", "DENY")
-                if "cache-control" not in headers:
-                    headers.append("Cache-Control", "no-store")
-                spent = (time.perf_counter() - started) * 1000
-                headers.append("Server-Timing", f"app;dur={spent:.2f}")
-            await send(message)
-
-        await self.app(scope, receive, timed)
+        await self.app(scope, receive, guarded(send, started))
 
     def check(self, scope: Scope) -> Response | None:
         """A response that refuses the request, or None to let it through."""
@@ -160,7 +176,7 @@ class TokenMiddleware:
         if not same(request.cookies.get(self.settings.token_cookie), self.settings.token):
             return _refuse(scope, 403, NO_TOKEN)
         if request.method in UNSAFE:
-            return self._cross_site(scope, headers, host)
+            return cross_site(scope, headers, host) or self._csrf(scope, headers)
         return None
 
     def _welcome(self, request: Request) -> Response:
@@ -173,20 +189,7 @@ class TokenMiddleware:
         )
         return response
 
-    def _cross_site(self, scope: Scope, headers: Headers, host: str) -> Response | None:
-        site = headers.get("sec-fetch-site")
-        origin = headers.get("origin")
-        if site is not None:
-            foreign = site not in ("same-origin", "none")  # none: the user's own action
-        else:
-            foreign = origin is not None and urlsplit(origin).netloc.casefold() != host.casefold()
-        if foreign:
-            source = origin or site
-            return _refuse(
-                scope, 403,
-                f"cross-site request from {source} refused: only this server's own pages "
-                "may change the project (open the address `qualcode serve` printed)",
-            )  # fmt: skip
+    def _csrf(self, scope: Scope, headers: Headers) -> Response | None:
         if scope["path"].startswith("/api") and not same(
             headers.get(CSRF_HEADER), self.settings.csrf
         ):
@@ -199,7 +202,116 @@ class TokenMiddleware:
         return None
 
 
-def check_form(settings: WebSettings, value: str | None) -> None:
-    """A form's hidden ``csrf`` field must be this run's value."""
-    if not same(value, settings.csrf):
+def cross_site(scope: Scope, headers: Headers, host: str) -> Response | None:
+    """Refuse a write that a browser says comes from another site's page."""
+    site = headers.get("sec-fetch-site")
+    origin = headers.get("origin")
+    if site is not None:
+        foreign = site not in ("same-origin", "none")  # none: the user's own action
+    else:
+        foreign = origin is not None and urlsplit(origin).netloc.casefold() != host.casefold()
+    if foreign:
+        source = origin or site
+        return _refuse(
+            scope, 403,
+            f"cross-site request from {source} refused: only this server's own pages "
+            "may change the project (open the address `qualcode serve` printed)",
+        )  # fmt: skip
+    return None
+
+
+# Reachable without signing in: the sign-in and invitation pages and what they load.
+OPEN_PATHS = ("/login", "/invite/", "/static/", "/api/session")
+NOT_SIGNED_IN = "sign in first: open /login, or POST /api/session with your name and password"
+
+
+def identity_of(request: Request) -> Identity | None:
+    """Who signed in, on a team server (None elsewhere, or before signing in)."""
+    return request.scope.get("state", {}).get("identity")
+
+
+class TeamMiddleware:
+    """A team server's gate: public names only, a live session, same-site writes with the
+    session's CSRF value, and no writes by a viewer."""
+
+    def __init__(self, app: ASGIApp, settings: WebSettings, project: Project) -> None:
+        self.app = app
+        self.settings = settings
+        self.project = project
+        self.names = {n.casefold().rstrip(".") for n in settings.allowed_hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = Headers(scope=scope)
+        host = headers.get("host", "")
+        if _host_name(host) not in self.names:
+            refusal = _refuse(
+                scope, 403,
+                f"host {host!r} is not this server's public name: open "
+                f"https://{sorted(self.names)[0] if self.names else 'SERVER'}/",
+            )  # fmt: skip
+            await refusal(scope, receive, send)
+            return
+        identity = await run_in_threadpool(self.identify, scope, headers)
+        scope.setdefault("state", {})["identity"] = identity
+        refusal = self.check(scope, headers, host, identity)
+        if refusal is not None:
+            await refusal(scope, receive, guarded(send, started))
+            return
+        token = ACTOR.set(identity.name if identity else None)
+        try:
+            await self.app(scope, receive, guarded(send, started))
+        finally:
+            ACTOR.reset(token)
+
+    def identify(self, scope: Scope, headers: Headers) -> Identity | None:
+        header = self.settings.trusted_user_header
+        with self.project.sessionmaker() as session:
+            if header and headers.get(header):
+                return identify_trusted(session, headers[header], self.settings.token)
+            return identify(session, Request(scope).cookies.get(self.settings.session_cookie))
+
+    def check(
+        self, scope: Scope, headers: Headers, host: str, identity: Identity | None
+    ) -> Response | None:
+        path, method = scope["path"], scope["method"]
+        public = path.startswith(OPEN_PATHS) or path == "/favicon.ico"
+        if identity is None and not public:
+            if path.startswith("/api") or method != "GET":
+                return _refuse(scope, 401, NOT_SIGNED_IN)
+            query = scope.get("query_string", b"").decode("latin-1")
+            target = path + (f"?{query}" if query else "")
+            return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+        if method not in UNSAFE:
+            return None
+        refusal = cross_site(scope, headers, host)
+        if refusal is not None or identity is None:
+            return refusal
+        if identity.role == "viewer" and path not in ("/logout", "/api/session"):
+            return _refuse(scope, 403, f"{identity.name} is a viewer: a viewer changes nothing")
+        if path.startswith("/api") and not same(headers.get(CSRF_HEADER), identity.csrf):
+            return _refuse(
+                scope, 403,
+                "missing or wrong X-Qualcode-CSRF header: send the value of the page's "
+                '<meta name="qualcode-csrf"> (or the csrf that POST /api/session answered)',
+            )  # fmt: skip
+        return None
+
+
+def csrf_value(request: Request) -> str:
+    """What this request's pages and scripts send back on writes."""
+    settings: WebSettings = request.app.state.qualcode.settings
+    if not settings.team:
+        return settings.csrf
+    identity = identity_of(request)
+    return identity.csrf if identity else request.cookies.get(settings.form_cookie, "")
+
+
+def check_form(request: Request, value: str | None) -> None:
+    """A form's hidden ``csrf`` field must be the value its page carried."""
+    expected = csrf_value(request)
+    if not expected or not same(value, expected):
         raise Forbidden("this form is out of date or came from another site: reload the page")

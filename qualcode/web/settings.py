@@ -1,4 +1,5 @@
-"""What the web app is told at start: its token, who codes, where it listens.
+"""What the web app is told at start: its token, who codes, where it listens, and
+whether it is a team server (people sign in; see ``security.TeamMiddleware``).
 
 ``qualcode serve`` builds one :class:`WebSettings` from its options and passes it to
 :func:`qualcode.web.create_app`; tests build their own. Nothing here is global.
@@ -35,6 +36,12 @@ class WebSettings:
         default_factory=list, metadata={"help": "Host header names accepted (empty: any)."}
     )
     quote_limit: int = field(default=300, metadata={"help": "Most excerpts the quotes page shows."})
+    team: bool = field(default=False, metadata={"help": "People sign in with accounts."})
+    trusted_user_header: str | None = field(
+        default=None, metadata={"help": "A reverse proxy's header naming who signed in."}
+    )
+    https: bool = field(default=False, metadata={"help": "Cookies only over TLS (Secure)."})
+    session_hours: int = field(default=12, metadata={"help": "How long a sign-in lasts."})
 
     @property
     def csrf(self) -> str:
@@ -50,6 +57,15 @@ class WebSettings:
     @property
     def coder_cookie(self) -> str:
         return f"qualcode_coder_{self.port}"
+
+    @property
+    def session_cookie(self) -> str:
+        return f"qualcode_session_{self.port}"
+
+    @property
+    def form_cookie(self) -> str:
+        """The value the sign-in forms send back (no session exists yet to tie them to)."""
+        return f"qualcode_form_{self.port}"
 
     def url(self, path: str = "/") -> str:
         """The address to open, with the token: what ``qualcode serve`` prints first
