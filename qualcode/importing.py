@@ -11,6 +11,7 @@ come from front matter, then the folder's ``speakers.csv``.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import hashlib
 import os
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -402,7 +403,8 @@ def revise_document(
     )
     count = _write_segments(session, document, transcript, spans)
     realign_codings(session, document)
-    reattach(session, document, old_segments)
+    if revised.mapping is not None:
+        reattach(session, document, old_segments, revised.mapping)
     return count, revised
 
 
@@ -456,9 +458,22 @@ def realign_codings(session: Session, document: Document) -> None:
         .where(Segment.document_id == document.id)
         .order_by(Segment.start)
     ).all()
-    for coding in session.scalars(select(Coding).where(Coding.document_id == document.id)):
-        coding.segment_id = next(
-            (sid for sid, s, e in segments if s <= coding.start and coding.end <= e), None
+    starts = [start for _id, start, _end in segments]
+    codings = session.execute(
+        select(Coding.id, Coding.start, Coding.end).where(Coding.document_id == document.id)
+    ).all()
+    changes = []
+    for coding_id, start, end in codings:
+        i = bisect.bisect_right(starts, start) - 1  # segments do not overlap
+        holder = segments[i].id if i >= 0 and end <= segments[i].end else None
+        changes.append({"coding": coding_id, "holder": holder})
+    if changes:  # a Core executemany: no ORM bookkeeping for thousands of rows
+        table = Coding.__table__
+        session.connection().execute(
+            table.update()
+            .where(table.c.id == bindparam("coding"))
+            .values(segment_id=bindparam("holder")),
+            changes,
         )
 
 

@@ -8,6 +8,7 @@ is never placed."""
 from __future__ import annotations
 
 import random
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -135,11 +136,15 @@ def test_a_moved_paragraph_takes_its_codings_along(seed):
     if old_at is None or new.count(paragraphs[moved]) != 1:
         return  # a paragraph that stands twice has no single true place
     new_at = new.index(paragraphs[moved])
-    label = len(paragraphs[moved].split(": ", 1)[0]) + 2
-    start = old_at + label
-    words = paragraphs[moved][label:].split(" ")
-    end = start + len(" ".join(words[: max(3, len(words) // 2)]))
+    # a coding from the paragraph's sixth word to past its middle: its context moves along
+    body = new_at + len(paragraphs[moved].split(": ", 1)[0]) + 2
+    words = [m.span() for m in re.finditer(r"\S+", new[body : new_at + len(paragraphs[moved])])]
+    if len(words) < 12:
+        return  # too short a paragraph for a coding with context inside it
+    first, last = words[5], words[max(8, len(words) // 2)]
+    offset = old_at - new_at
+    start, end = body + first[0] + offset, body + last[1] + offset
     placement = place_all(text, new, [anchor_of(text, start, end)])[0]
-    truth = (new_at + label, new_at + label + end - start)
+    truth = (start - offset, end - offset)
     assert placement.status == "review" or overlap((placement.start, placement.end), truth) >= 0.9
-    assert placement.status != "review"  # a long quote moved whole is found again
+    assert placement.status != "review"  # a passage moved whole with its context is found

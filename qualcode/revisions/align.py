@@ -163,8 +163,8 @@ def _words(old: str, new: str, a: tuple[int, int], b: tuple[int, int]) -> list[R
         return []
     runs = []
     for op in Indel.opcodes([t for _, t in left], [t for _, t in right]):
-        if op.tag == "equal":
-            for k in range(op.src_end - op.src_start):
-                start, token = left[op.src_start + k]
-                runs.append(Run(start, right[op.dest_start + k][0], len(token)))
+        if op.tag == "equal" and op.src_end > op.src_start:
+            first, last = left[op.src_start], left[op.src_end - 1]
+            length = last[0] + len(last[1]) - first[0]  # tokens cover the text: one run
+            runs.append(Run(first[0], right[op.dest_start][0], length))
     return runs

@@ -36,6 +36,7 @@ SIDE_INTACT = 0.9
 LONG_QUOTE = 24  # characters; a shorter quote found elsewhere needs both its contexts
 TOGETHER = 0.7
 SEARCH_LIMIT = 0.25  # search for places at most this far (edits per quote character)
+MAX_CANDIDATES = 20  # equally close matches weighed, the nearest to the diff's place first
 SHORT_QUOTE = 8  # characters; shorter quotes are found by their context, not alone
 
 
@@ -122,7 +123,9 @@ def _same_line(stored: str, found: str, side: int) -> float:
     return similarity(mine, theirs)
 
 
-def place_all(old: str, new: str, anchors: list[Anchor]) -> list[Placement]:
+def place_all(
+    old: str, new: str, anchors: list[Anchor], mapping: TextMap | None = None
+) -> list[Placement]:
     """The placement of every anchor of ``old`` in ``new``, in the same order.
 
     >>> [p.status for p in place_all("Jo: we trust them.", "Jo: we trust 'em.",
@@ -131,9 +134,10 @@ def place_all(old: str, new: str, anchors: list[Anchor]) -> list[Placement]:
     """
     if old == new:
         return [Placement("exact", a.start, a.end, 1.0) for a in anchors]
-    from .align import TextMap
+    if mapping is None:
+        from .align import TextMap
 
-    mapping = TextMap(old, new)
+        mapping = TextMap(old, new)
     return [_place(anchor, new, mapping) for anchor in anchors]
 
 
@@ -189,8 +193,9 @@ def _search(anchor: Anchor, new: str, expected: int) -> Placement:
     hit = edlib.align(anchor.quote, new, mode="HW", task="locations", k=limit)
     if hit["editDistance"] < 0:
         return Placement("review")
+    nearest = sorted(dict.fromkeys(hit["locations"]), key=lambda loc: abs(loc[0] - expected))
     candidates = []
-    for first, last in dict.fromkeys(hit["locations"]):
+    for first, last in nearest[:MAX_CANDIDATES]:
         start, end = _trimmed(anchor.quote, new, first, last + 1)
         quote_score = similarity(anchor.quote, new[start:end])
         sides = _context_sides(anchor, new, start, end, same_line=False)

@@ -60,30 +60,32 @@ def detach(session: Session, document: Document) -> Detached:
     return kept
 
 
-def reattach(session: Session, document: Document, kept: Detached) -> None:
-    """Give the suggestions and memos of the old segments to the new ones."""
-    if not kept.segments:
+def reattach(session: Session, document: Document, kept: Detached, mapping: TextMap) -> None:
+    """Give the suggestions and memos of the old segments to the new ones; ``mapping``
+    takes offsets of the old text to the new one."""
+    if not kept.segments or not (kept.suggestions or kept.memos):
         return
     rows = session.execute(
         select(Segment.id, Segment.start, Segment.end)
         .where(Segment.document_id == document.id)
         .order_by(Segment.start)
     ).all()
-    mapping = TextMap(kept.text, document.text)
     by_span = {(start, end): sid for sid, start, end in rows}
-    target: dict[int, int | None] = {}
-    same: dict[int, int] = {}
-    for old_id, (start, end) in kept.segments.items():
-        new_start, new_end = mapping.start(start), mapping.end(end)
-        exact = by_span.get((new_start, new_end))
-        if exact is not None and document.text[new_start:new_end] == kept.text[start:end]:
-            same[old_id] = exact
-        target[old_id] = exact if exact is not None else _most_overlap(rows, new_start, new_end)
+
+    def mapped(old_id: int) -> tuple[int, int]:
+        start, end = kept.segments[old_id]
+        return mapping.start(start), mapping.end(end)
+
     for data in kept.suggestions:
-        if data["segment_id"] in same:
-            session.add(Suggestion(**{**data, "segment_id": same[data["segment_id"]]}))
+        old_id = data["segment_id"]
+        place = mapped(old_id)
+        start, end = kept.segments[old_id]
+        same = document.text[place[0] : place[1]] == kept.text[start:end]
+        if same and place in by_span:
+            session.add(Suggestion(**{**data, "segment_id": by_span[place]}))
     for memo in kept.memos:
-        new_id = target.get(int(memo.target_id))
+        place = mapped(int(memo.target_id))
+        new_id = by_span.get(place) or _most_overlap(rows, *place)
         if new_id is not None:
             memo.target_id = str(new_id)
 

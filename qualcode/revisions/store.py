@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from ..changes import log_change
+from ..changes import PLACE, coding_data, log_change
 from ..importing import content_hash, word_count
-from ..models import Coding, CodingReview, Document, DocumentRevision, utcnow
+from ..models import Coding, CodingLog, CodingReview, Document, DocumentRevision, utcnow
+from .align import TextMap
 from .anchor import Anchor, Placement, anchor_of, place_all
 
 
@@ -34,6 +35,7 @@ class RevisionResult:
     reanchored: int = 0
     review: int = 0
     restored: int = 0
+    mapping: TextMap | None = field(default=None, repr=False)  # old text -> new text
 
     def describe(self) -> str:
         kept = self.exact + self.reanchored + self.restored
@@ -93,10 +95,17 @@ def new_revision(
     """Make ``text`` the document's current text as a new revision and carry every coding,
     and every coding waiting for review, over to it. ``restore`` (coding id -> ``[start,
     end]`` in ``text``) puts those codings exactly there: a revert. Segments are the
-    caller's to rebuild (then :func:`~qualcode.importing.realign_codings`)."""
+    caller's to rebuild (then :func:`~qualcode.importing.realign_codings`).
+
+    Rows are read and written in bulk (thousands of codings per document are common), and
+    every coding that moved or went to review gets a ``move`` entry in the coding log,
+    all of them one change."""
     old = document.text
     restore = restore or {}
-    codings = list(session.scalars(select(Coding).where(Coding.document_id == document.id)))
+    session.flush()
+    codings = session.execute(
+        select(Coding.__table__).where(Coding.document_id == document.id)
+    ).all()
     superseded = current_revision(session, document)
     superseded.placements = {str(c.id): [c.start, c.end] for c in codings}
     number = 1 + (
@@ -109,28 +118,53 @@ def new_revision(
     )
     result = RevisionResult(document.name, number)
     anchors = [anchor_of(old, c.start, c.end) for c in codings]
-    placements = place_all(old, text, anchors)
+    result.mapping = mapping = TextMap(old, text)
+    placements = place_all(old, text, anchors, mapping)
     taken: set[tuple[Any, ...]] = set()
-    kept: list[Coding] = []
+    updates: list[dict[str, Any]] = []
+    parked: list[dict[str, Any]] = []
+    log = _Log(reason or f"revision {number}", number)
     for coding, anchor, placement in zip(codings, anchors, placements, strict=True):
         if str(coding.id) in restore:
             placement = Placement("exact", *restore[str(coding.id)])
         identity = (placement.start, placement.end, coding.code_id, coding.coder_id)
         if placement.status == "review" or identity in taken:
-            _park(session, coding, anchor, document.revision, placement)
+            parked.append(_parked(coding, anchor, document.revision, placement))
+            log.add(coding, None)
             result.review += 1
             continue
         taken.add(identity)
-        kept.append(coding)
-        _move(session, coding, placement, reason or f"revision {number}")
+        start, end = placement.start, placement.end
+        assert start is not None and end is not None
+        new_anchor = anchor_of(text, start, end)
+        updates.append(
+            {
+                "coding": coding.id, "start": start, "end": end, "segment_id": None,
+                "quote": new_anchor.quote, "prefix": new_anchor.prefix,
+                "suffix": new_anchor.suffix, "revision": number,
+                "anchor": "reanchored" if placement.status == "reanchored" else coding.anchor,
+            }
+        )  # fmt: skip
+        if (start, end) != (coding.start, coding.end):
+            log.add(coding, [start, end])
         if str(coding.id) in restore:
             result.restored += 1
         elif placement.status == "reanchored":
             result.reanchored += 1
         else:
             result.exact += 1
-    session.flush()
-    result.restored += _carry_reviews(session, document, text, restore, taken)
+    if parked:
+        session.execute(insert(CodingReview), parked)
+        gone = [row["id"] for row in parked]
+        session.execute(delete(Coding).where(Coding.id.in_(gone)))
+    if updates:  # a Core executemany: no ORM bookkeeping for thousands of rows
+        table = Coding.__table__
+        values = {name: bindparam(name) for name in updates[0] if name != "coding"}
+        session.connection().execute(
+            table.update().where(table.c.id == bindparam("coding")).values(**values), updates
+        )
+    log.write(session)
+    result.restored += _carry_reviews(session, document, text, restore, taken, mapping)
     session.add(
         DocumentRevision(
             document_id=document.id, number=number, text=text, content_hash=content_hash(text),
@@ -141,42 +175,49 @@ def new_revision(
     document.revision = number
     document.content_hash = content_hash(text)
     document.word_count = word_count(text)
-    for coding in kept:
-        set_anchor(coding, text, number)
     session.flush()
+    session.expire_all()  # rows changed in bulk: no object in the session may show the old
     return result
 
 
-def _move(session: Session, coding: Coding, placement: Placement, reason: str) -> None:
-    assert placement.start is not None and placement.end is not None
-    if placement.status == "reanchored":
-        coding.anchor = "reanchored"
-    if (placement.start, placement.end) != (coding.start, coding.end):
-        before = [coding.start, coding.end]
-        coding.start, coding.end = placement.start, placement.end
-        moved = {"from": before, "to": [coding.start, coding.end]}
-        log_change(session, None, "move", coding, **moved, reason=reason)
-    coding.segment_id = None
+class _Log:
+    """The ``move`` entries of one revision, written at once as one change."""
 
+    def __init__(self, reason: str, number: int) -> None:
+        self.reason = reason
+        self.number = number
+        self.change_id = uuid.uuid4()
+        self.rows: list[dict[str, Any]] = []
 
-def _park(
-    session: Session, coding: Coding, anchor: Anchor, revision: int, placement: Placement
-) -> None:
-    """Move a coding to the review list, whole; what points at it by id stays valid."""
-    session.add(
-        CodingReview(
-            id=coding.id, document_id=coding.document_id, start=coding.start, end=coding.end,
-            code_id=coding.code_id, coder_id=coding.coder_id, origin=coding.origin,
-            created_at=coding.created_at, memo=coding.memo, quote=anchor.quote,
-            prefix=anchor.prefix, suffix=anchor.suffix, revision=revision,
-            candidates=placement.candidates,
+    def add(self, coding: Any, to: list[int] | None) -> None:
+        reason = (
+            self.reason
+            if to is not None
+            else "sent to review: its words could not be placed with confidence"
         )
-    )  # fmt: skip
-    log_change(
-        session, None, "move", coding, **{"from": [coding.start, coding.end], "to": None},
-        reason="sent to review: its words could not be placed with confidence",
-    )  # fmt: skip
-    session.delete(coding)
+        data = {name: None for name in PLACE} | coding_data(coding)
+        data |= {"from": [coding.start, coding.end], "to": to, "reason": reason}
+        if to is not None:  # the entry's place is where the coding is now, as log_change's
+            data |= {"start": to[0], "end": to[1], "revision": self.number}
+        self.rows.append(
+            {"at": utcnow(), "coder_id": None, "action": "move", "coding_id": coding.id,
+             "change_id": self.change_id, "data": data}
+        )  # fmt: skip
+
+    def write(self, session: Session) -> None:
+        if self.rows:
+            session.execute(insert(CodingLog), self.rows)
+
+
+def _parked(coding: Any, anchor: Anchor, revision: int, placement: Placement) -> dict[str, Any]:
+    """The review-list row of a coding: all of it, so it can come back whole."""
+    return {
+        "id": coding.id, "document_id": coding.document_id, "start": coding.start,
+        "end": coding.end, "code_id": coding.code_id, "coder_id": coding.coder_id,
+        "origin": coding.origin, "created_at": coding.created_at, "memo": coding.memo,
+        "quote": anchor.quote, "prefix": anchor.prefix, "suffix": anchor.suffix,
+        "revision": revision, "candidates": placement.candidates, "parked_at": utcnow(),
+    }  # fmt: skip
 
 
 def _carry_reviews(
@@ -185,14 +226,16 @@ def _carry_reviews(
     text: str,
     restore: dict[str, Any],
     taken: set[tuple[Any, ...]],
+    mapping: TextMap,
 ) -> int:
-    """Codings waiting for review: put back those a revert restores, and find each of the
-    others' best candidates in the new text. Returns how many were put back."""
+    """Codings waiting for review: put back those a revert restores, and carry the
+    candidates of those that waited already into the new text (``mapping``); those that
+    just arrived have theirs. Returns how many were put back."""
     waiting = list(
         session.scalars(select(CodingReview).where(CodingReview.document_id == document.id))
     )
     back = 0
-    by_revision: dict[int, list[CodingReview]] = {}
+    others: list[CodingReview] = []
     for row in waiting:
         place = restore.get(str(row.id))
         identity = (*(place or (None, None)), row.code_id, row.coder_id)
@@ -201,17 +244,13 @@ def _carry_reviews(
             place_from_review(session, row, place[0], place[1], text, None, "revision restored")
             back += 1
         else:
-            by_revision.setdefault(row.revision, []).append(row)
-    for number, rows in by_revision.items():
-        old = revision_text(session, document, number)
-        anchors = [Anchor(r.start, r.end, r.quote, r.prefix, r.suffix) for r in rows]
-        for row, placement in zip(rows, place_all(old, text, anchors), strict=True):
-            best = placement.candidates or (
-                [{"start": placement.start, "end": placement.end, "score": placement.score}]
-                if placement.start is not None
-                else []
-            )
-            row.candidates = best
+            others.append(row)
+    for row in others:
+        if row.revision < document.revision:  # waiting since an earlier revision
+            row.candidates = [
+                {**c, "start": mapping.start(c["start"]), "end": mapping.end(c["end"])}
+                for c in row.candidates
+            ]
     return back
 
 
