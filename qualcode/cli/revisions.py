@@ -16,7 +16,7 @@ SHOWN_CHANGES = 5  # word-diff lines shown per revision in `qualcode revisions`
 @coder_option
 @pass_context
 def edit(obj: CommandContext, document: str, reason: str, coder: str | None) -> None:
-    """Correct DOCUMENT's text in $EDITOR; saving makes a new revision.
+    """Correct DOCUMENT's text in $EDITOR: a new revision.
 
     Each coding follows its words; what cannot be placed with confidence waits in
     `qualcode review`. Write turns as `Speaker: text`, as in a plain transcript.
@@ -60,11 +60,12 @@ def review(
     drop: bool,
     coder: str | None,
 ) -> None:
-    """List the codings a correction could not place, or settle ITEM (an id or its start).
+    """Codings a correction could not place: list, re-place, drop.
 
-    Each shows its old passage between its context, and the best candidates in the
-    current text: `qualcode review ITEM --place 1` puts it on the best one, `--at
-    START:END` on a span of your choosing, `--drop` drops it.
+    Without ITEM, lists them; ITEM is an id or its start. Each shows its old passage
+    between its context, and the best candidates in the current text: `qualcode review
+    ITEM --place 1` puts it on the best one, `--at START:END` on a span of your choosing,
+    `--drop` drops it.
     """
     from ..revisions.review import drop_coding, replace_coding, review_frame
 
@@ -126,7 +127,10 @@ def _show(frame: object) -> None:
 )
 @pass_context
 def revisions(obj: CommandContext, document: str, number: int | None) -> None:
-    """List DOCUMENT's revisions: who made each, when, why, and what changed."""
+    """DOCUMENT's revisions: who, when, why, what changed.
+
+    Each revision after the first shows its first changes as a word diff; --diff N shows
+    all of revision N's."""
     from ..revisions.history import revision_diff, revisions_frame
 
     with obj.open() as project:
@@ -157,7 +161,10 @@ def revisions(obj: CommandContext, document: str, number: int | None) -> None:
 @coder_option
 @pass_context
 def revert(obj: CommandContext, document: str, number: int, coder: str | None) -> None:
-    """Bring revision NUMBER of DOCUMENT back (as a new revision), its codings where they were."""
+    """Bring an earlier revision of DOCUMENT back.
+
+    Revision NUMBER's text becomes a new revision, with its codings exactly where they were;
+    codings made since follow their words."""
     from ..revisions.history import revert as revert_to
 
     with obj.open() as project:
