@@ -8,7 +8,7 @@ writes its own SpreadsheetML for speed (``qualcode.export.xlsx``).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,27 @@ def write_sheet(frame: pd.DataFrame, path: Path, *, title: str, wrap: Collection
 
     :param wrap: columns of long text (quotes, memos): wide, with wrapped lines.
     """
+    write_sheets({title: frame}, path, wrap=wrap)
+
+
+def write_sheets(
+    frames: Mapping[str, pd.DataFrame], path: Path, *, wrap: Collection[str] = ()
+) -> None:
+    """Write each frame as a sheet of the workbook ``path``, titled by its key (at most 31
+    characters, as spreadsheets allow), in order."""
     from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, frame in frames.items():
+        _fill(book.create_sheet(title[:31]), frame, wrap)
+    book.save(path)
+
+
+def _fill(sheet: Any, frame: pd.DataFrame, wrap: Collection[str]) -> None:
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title
     columns = [str(c) for c in frame.columns]
     sheet.append(columns)
     for row in frame.itertuples(index=False):
@@ -53,7 +67,6 @@ def write_sheet(frame: pd.DataFrame, path: Path, *, title: str, wrap: Collection
             cell.alignment = wrapped if name in wrap else top
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
-    book.save(path)
 
 
 def _plain(value: Any) -> Any:

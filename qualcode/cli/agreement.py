@@ -15,6 +15,7 @@ from .. import reliability
 from ..errors import QualcodeError
 from ..project import Project
 from ._base import CommandContext, cli, console, json_option, pass_context, print_json
+from .export import _pairs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,6 +62,27 @@ def _allowed(obj: CommandContext, project: Project, action: str) -> None:
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @click.option(
+    "--document",
+    "documents",
+    multiple=True,
+    metavar="NAME",
+    help="Only this document (repeatable).",
+)
+@click.option(
+    "--where",
+    "wheres",
+    multiple=True,
+    metavar="ATTR=VALUE",
+    help="Only documents with this attribute, any case (repeatable; the same ATTR twice keeps "
+    "either value).",
+)
+@click.option(
+    "--tables",
+    "tables_path",
+    type=click.Path(path_type=Path),
+    help="Also write every table: FILE.xlsx (a sheet per table) or a folder of CSV files.",
+)
+@click.option(
     "--confidence",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
     default=0.95,
@@ -78,6 +100,9 @@ def agreement(
     html_path: Path | None,
     resamples: int,
     seed: int,
+    documents: tuple[str, ...],
+    wheres: tuple[str, ...],
+    tables_path: Path | None,
     confidence: float,
     as_json: bool,
 ) -> None:
@@ -87,9 +112,13 @@ def agreement(
     """
     with obj.open() as project:
         _allowed(obj, project, "agreement")
+        where: dict[str, list[str]] = {}
+        for key, value in _pairs(wheres, "--where"):
+            where.setdefault(key, []).append(value)
         report = reliability.agreement_table(
             project, _names(coders), code, theme, unit,
             resamples=resamples, seed=seed, confidence=confidence,
+            documents=list(documents) or None, where=where or None,
         )  # fmt: skip
         title = reliability.report_title(project)
     if html_path is not None:
@@ -100,6 +129,11 @@ def agreement(
         _print_report(report)
     if html_path is not None:
         click.echo(f"report written to {html_path}", err=as_json)
+    if tables_path is not None:
+        from ..reliability.out import write_tables  # pandas' writers: only when asked
+
+        written = write_tables(report, tables_path)
+        click.echo(f"{len(written)} table file(s) written to {tables_path}", err=as_json)
 
 
 def _interval(low: float | None, high: float | None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -13,7 +13,7 @@ from .. import agreement as stats
 from ..agreement import uncertainty
 from ..errors import QualcodeError
 from ..project import Project
-from . import UNITS
+from . import UNITS, breakdown
 from .units import (
     ABSENT,
     CODE,
@@ -324,6 +324,8 @@ def agreement_table(
     resamples: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
+    documents: Sequence[str] | None = None,
+    where: Mapping[str, Sequence[str]] | None = None,
 ) -> AgreementReport:
     """Agreement per code and pooled, per code × document, and the disagreements.
 
@@ -331,6 +333,7 @@ def agreement_table(
     who coded), leaving out the consensus coder. ``code`` or ``theme`` narrows the codes.
     Every alpha and kappa gets a bootstrap interval from ``resamples`` resamples (0: none),
     repeatable with ``seed`` (:mod:`qualcode.agreement.uncertainty` names the methods).
+    ``documents`` (names) and ``where`` (document attribute -> values) narrow the scope.
 
     >>> report = agreement_table(project, coders=["ana", "ben"])
     >>> report.per_code[["code", "units", "kappa", "alpha"]]
@@ -343,16 +346,19 @@ def agreement_table(
         raise QualcodeError(f"--confidence must lie between 0 and 1, got {confidence}")
     boot = Bootstrap(resamples, seed, confidence)
     with project.sessionmaker() as session:
-        units, filters = load_units(session, coders, code, theme)
+        units, filters = load_units(session, coders, code, theme, documents, where)
     values = unit_values(units)
     found = [
         _items(units, variable, vals, labels)
         for variable, (vals, labels, _members) in zip(units.variables, values, strict=True)
     ]
+    tables: dict[str, pd.DataFrame] = {}
     if unit == "segment":
         per_code, pooled, by_document = _segment_tables(
             units, values, [len(f) for f in found], boot
         )
+        with project.sessionmaker() as session:
+            tables = _breakdown(session, units, values, code, theme, documents, where)
     else:
         per_code, pooled, by_document = _span_tables(units, boot)
     disagreements = pd.concat(
@@ -372,7 +378,23 @@ def agreement_table(
         filters=filters,
         intervals=boot.describe() if resamples else {},
         documents=len(units.documents),
+        tables=tables,
     )
+
+
+def _breakdown(
+    session: Any,
+    units: Units,
+    values: list[tuple[np.ndarray, list[str], list[np.ndarray]]],
+    *scope: Any,
+) -> dict[str, pd.DataFrame]:
+    """The coder × coder, coder × consensus, confused codes and coincidence tables."""
+    return {
+        "pairwise": breakdown.pairwise(units.coders, breakdown.stacked(values, len(units.coders))),
+        "versus_consensus": breakdown.versus_consensus(session, units, *scope),
+        "confused_codes": breakdown.confused(units, values),
+        "coincidences": breakdown.coincidence_tables(units, values),
+    }
 
 
 def _coding_counts(units: Units, variable: Variable) -> np.ndarray:
@@ -430,10 +452,8 @@ def _segment_tables(
         rows.append(row)
         cells += _by_document(units, variable.name, vals, labels, doc, "segment", variable)
     per_code = _frame(rows, _columns(units, SEGMENT_FIGURES))
-    decisions = [
-        np.where(vals >= 0, one, -1) for vals, _labels, members in values for one in members
-    ]
-    pooled = _pooled(units, per_code, decisions, boot)
+    slots = sum(len(members) for _vals, _labels, members in values)
+    pooled = _pooled(units, per_code, breakdown.stacked(values, len(units.coders)), slots, boot)
     return per_code, pooled, _frame(cells, _cell_columns(units))
 
 
@@ -442,18 +462,17 @@ def _cell_columns(units: Units) -> list[str]:
 
 
 def _pooled(
-    units: Units, per_code: pd.DataFrame, decisions: list[np.ndarray], boot: Bootstrap
+    units: Units, per_code: pd.DataFrame, matrix: np.ndarray, slots: int, boot: Bootstrap
 ) -> dict[str, Any]:
     """Pooled figures: the statistics over every code × segment present/absent decision
-    (an exclusive theme's codes counted one by one), and the spread of the per-code ones."""
-    n_coders = len(units.coders)
-    matrix = np.concatenate(decisions, axis=1) if decisions else np.zeros((n_coders, 0), int)
+    (``matrix``, :func:`breakdown.stacked`: an exclusive theme's codes one by one, ``slots``
+    codes in all), and the spread of the per-code ones."""
     data = _as_data(matrix)
     pairable = (matrix >= 0).sum(axis=0) >= 2
     pairable_docs = units.assigned.sum(axis=0) >= 2
     pooled: dict[str, Any] = {
         "codes": len(per_code),
-        "codes_one_by_one": len(decisions),  # decisions = codes_one_by_one × units
+        "codes_one_by_one": slots,  # decisions = codes_one_by_one × units
         "units": int(np.count_nonzero(pairable_docs[units.segments["doc"].to_numpy()])),
         "decisions": int(np.count_nonzero(pairable)),
     }
@@ -463,7 +482,7 @@ def _pooled(
         ("alpha", stats.krippendorff_alpha(data)),
     ):
         pooled[name], pooled[f"{name}_reason"] = _stat(result, None)
-    return pooled | _intervals(data, boot, len(decisions) + 1_000_000) | _spread(per_code)
+    return pooled | _intervals(data, boot, slots + 1_000_000) | _spread(per_code)
 
 
 def _spread(per_code: pd.DataFrame) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -57,6 +57,7 @@ class AgreementReport:
     filters: dict[str, str] = field(default_factory=dict)
     intervals: dict[str, Any] = field(default_factory=dict)  # how; empty: no intervals
     documents: int = 0  # documents in the project, double-coded or not
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # breakdown.py's tables
 
     def to_dict(self) -> dict[str, Any]:
         from .methods import methods_paragraph  # the paragraph imports this module
@@ -211,8 +212,13 @@ def load_units(
     coders: Sequence[str] | None,
     code: str | None,
     theme: str | None,
+    documents: Sequence[str] | None = None,
+    where: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[Units, dict[str, str]]:
-    """Read documents, segments, assignments and codings once, as frames of numbers."""
+    """Read documents, segments, assignments and codings once, as frames of numbers.
+
+    ``documents`` (names) and ``where`` (document attribute -> accepted values, any
+    case) narrow the scope: a document outside it counts as assigned to nobody."""
     names = dict(session.execute(select(Coder.id, Coder.name)).all())
     pairs = session.execute(select(Assignment.document_id, Assignment.coder_id)).all()
     basis = "assignments" if pairs else "codings"
@@ -225,9 +231,14 @@ def load_units(
     ids = {i: position[n] for i, n in names.items() if n in position}
 
     docs = pd.DataFrame(
-        session.execute(select(_raw(Document.id), Document.id, Document.name, Document.text)),
-        columns=["raw", "id", "name", "text"],
+        session.execute(
+            select(
+                _raw(Document.id), Document.id, Document.name, Document.text, Document.attributes
+            )
+        ),
+        columns=["raw", "id", "name", "text", "attributes"],
     ).sort_values("name", ignore_index=True)
+    scope, scope_filters = _scope(docs, documents, where)
     doc_index = {doc_id: k for k, doc_id in enumerate(docs["id"])}
     docs["length"] = docs["text"].str.len()
 
@@ -249,6 +260,7 @@ def load_units(
     coded["doc"] = coded["doc"].map(by_raw).astype(np.int64)
     coded["code_id"] = coded["code_id"].map(code_ids)
     coded["coder"] = coded["coder"].map(coder_ids).astype(np.int64)
+    coded = coded[scope[coded["doc"].to_numpy()]].reset_index(drop=True)
 
     assigned = np.zeros((len(chosen), len(docs)), dtype=bool)
     if pairs:
@@ -257,6 +269,7 @@ def load_units(
                 assigned[ids[coder_id], doc_index[doc_id]] = True
     else:
         assigned[coded["coder"].to_numpy(), coded["doc"].to_numpy()] = True
+    assigned[:, ~scope] = False
 
     segs = pd.DataFrame(
         session.execute(
@@ -273,8 +286,58 @@ def load_units(
     segs["document"] = docs["name"].to_numpy()[segs["doc"].to_numpy()]
 
     found, filters = _select(session, variables(session, set(coded["code_id"])), code, theme)
-    notes = _notes(chosen, basis, assigned, coded)
+    filters |= scope_filters
+    notes = _notes(chosen, basis, assigned, coded) + _scope_notes(scope, assigned, segs)
     return Units(chosen, basis, notes, docs, segs, assigned, coded, found), filters
+
+
+def _scope(
+    docs: pd.DataFrame,
+    names: Sequence[str] | None,
+    where: Mapping[str, Sequence[str]] | None,
+) -> tuple[np.ndarray, dict[str, str]]:
+    """Which documents are in scope, and the filters as the report names them."""
+    keep = np.ones(len(docs), dtype=bool)
+    filters: dict[str, str] = {}
+    if names:
+        known = set(docs["name"])
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise NotFound(
+                f"no document {', '.join(map(repr, unknown))} in this project "
+                "(see `qualcode documents`)"
+            )
+        keep &= docs["name"].isin(list(names)).to_numpy()
+        filters["documents"] = ", ".join(names)
+    for key, values in (where or {}).items():
+        wanted = {str(v).casefold() for v in values}
+        found = [
+            str((attrs or {}).get(key, "")).casefold() in wanted for attrs in docs["attributes"]
+        ]
+        keep &= np.array(found, dtype=bool)
+        filters[f"where {key}"] = " or ".join(values)
+    if not keep.any():
+        shown = "; ".join(f"{k}: {v}" for k, v in filters.items())
+        raise QualcodeError(f"no document is in scope ({shown}); widen --document or --where")
+    return keep, filters
+
+
+def _scope_notes(scope: np.ndarray, assigned: np.ndarray, segs: pd.DataFrame) -> list[str]:
+    """What "missing" and "absent" meant here, with counts, and how big the scope was."""
+    notes = []
+    if not scope.all():
+        notes.append(f"Scope: {int(scope.sum())} of {len(scope)} documents.")
+    doc = segs["doc"].to_numpy()
+    double = assigned.sum(axis=0) >= 2
+    rated = assigned[:, doc[double[doc]]]
+    notes.append(
+        "In the segments of documents with two or more coders, a coder assigned to the "
+        "document who did not code a segment with a code gave it 'absent' "
+        f"({int(rated.sum())} segment × coder values could be present or absent); a coder "
+        "not assigned to the document is 'missing' there and takes no part "
+        f"({int((~rated).sum())} segment × coder values missing)."
+    )
+    return notes
 
 
 def _raw(column: Any) -> Any:
