@@ -136,3 +136,25 @@ def test_pdf_import_keeps_pages_and_a_bad_pdf_leaves_the_database_as_it_was(
     assert f"error: {locked}: is encrypted (it needs a password to open)." in result.output
     with project.sessionmaker() as session:
         assert session.scalar(select(func.count()).select_from(Document)) == 1
+
+
+def test_pdf_quotes_cite_their_page(project, tmp_path):
+    from qualcode import coded_quotes, load_codebook, sync_codebook
+    from qualcode.coding import apply_coding
+
+    written = report_pdf(tmp_path / "review.pdf", map(Block, prose(TRAVELLERS)))
+    import_files(project, [written.path])
+    with project.transaction() as session:
+        sync_codebook(session, load_codebook(Path(__file__).parents[1] / "codebook.yaml"))
+        document = session.scalars(select(Document)).one()
+        starts = [int(s) for s in document.attributes["page_starts"].split()]
+        text = document.text
+        first_on_2 = starts[1] + len(text[starts[1] :]) - len(text[starts[1] :].lstrip())
+        end = text.index(" ", first_on_2 + 20)
+        apply_coding(session, document, first_on_2, end, "Independent funding", "ana")
+        apply_coding(session, document, 0, text.index(" ", 20), "Independent funding", "ana")
+
+    frame = coded_quotes(project)
+
+    assert sorted(frame["reference"]) == ["review.pdf, p. 1", "review.pdf, p. 2"]
+    assert "page_starts" not in frame.columns and set(frame["pages"]) == {len(starts)}

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from ..readers.pdf import PAGE_STARTS, page_at
 from ..redact import Redactor, redact_pieces
 from .codes import CodeNode, CodeTree
 from .fetch import Fetched, id_text
@@ -258,13 +259,14 @@ class Builder:
             coding_id, *code_columns, self.names(node, others), coder, origin, memo,
             pair.document, pair.id_text, pair.speaker, ordinal, time, start, end, before, quote,
             after, pair.attribution,
-            reference(pair.document, pair.speaker, time, ordinal, start, end),
+            reference(pair.document, pair.speaker, time, ordinal, start, end,
+                      page_at(pair.doc, start)),
         )  # fmt: skip
 
     def attribute_columns(self, pairs: list[_Pair]) -> dict[str, list[Any]]:
         """A column per attribute (see the module docstring for names that clash)."""
         unique = list({id(p): p for p in pairs}.values())
-        doc_keys = list(dict.fromkeys(k for p in unique for k in p.doc))
+        doc_keys = list(dict.fromkeys(k for p in unique for k in p.doc if k != PAGE_STARTS))
         spk_keys = list(dict.fromkeys(k for p in unique for k in p.spk))
         both = set(doc_keys) & set(spk_keys)
         names, getters = [], []

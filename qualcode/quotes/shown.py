@@ -18,10 +18,12 @@ def clock(seconds: float | None) -> str:
 
 def reference(
     document: str, speaker: str | None, time: float | None, segment: int | None, start: int,
-    end: int,
+    end: int, page: int | None = None,
 ) -> str:  # fmt: skip
-    """Where an excerpt comes from: ``area-1.md, Maureen, 00:01:10`` (or a segment number)."""
-    where = clock(time) or (f"segment {segment}" if segment else f"characters {start}–{end}")
+    """Where an excerpt comes from: ``area-1.md, Maureen, 00:01:10``, ``review.pdf, p. 12``
+    for a PDF, or a segment number."""
+    where = f"p. {page}" if page else clock(time)
+    where = where or (f"segment {segment}" if segment else f"characters {start}–{end}")
     return f"{document}, {speaker}, {where}" if speaker else f"{document}, {where}"
 
 

@@ -149,31 +149,53 @@ def _page_boxes(textpage: Any, raw: Any, page: int) -> list[_Box]:
     """The text boxes of one page: PDFium's lines, each cut where PDFium sees a gap (a
     margin number, the next column) into boxes with their own text and font size.
 
-    The page's text is read once; a line's boxes come from its character range.
+    The page's text and its boxes are each asked for once. The boxes come in text order and
+    none spans two lines: a line takes boxes until one holds its last character.
     """
     import ctypes
 
     full = textpage.get_text_range()
-    boxes: list[_Box] = []
     edges = [ctypes.c_double() for _ in range(4)]  # left, top, right, bottom
     pointers = [ctypes.byref(value) for value in edges]
+    rects = []
+    for number in range(raw.FPDFText_CountRects(textpage.raw, 0, -1)):
+        raw.FPDFText_GetRect(textpage.raw, number, *pointers)
+        rects.append((edges[0].value, edges[3].value, edges[2].value, edges[1].value))
+    boxes: list[_Box] = []
+    taken = 0
     for found in _LINE.finditer(full):
         start, end = found.span()
-        count = raw.FPDFText_CountRects(textpage.raw, start, end - start)
-        rects = []
-        for number in range(count):
-            raw.FPDFText_GetRect(textpage.raw, number, *pointers)
-            rects.append((edges[0].value, edges[3].value, edges[2].value, edges[1].value))
+        last = end - 1
+        while last > start and full[last].isspace():
+            last -= 1
+        if full[last].isspace() or taken >= len(rects):
+            continue
+        mine = [rects[taken]]
+        taken += 1
+        while taken < len(rects) and not _holds(textpage, raw, last, mine[-1], pointers, edges):
+            mine.append(rects[taken])
+            taken += 1
         cuts = [start]
-        for rect in rects[1:]:
+        for rect in mine[1:]:
             cuts.append(_cut(textpage, raw, full, cuts[-1], end, rect))
         cuts.append(end)
-        for (left, bottom, right, top), a, b in zip(rects, cuts, cuts[1:], strict=False):
+        for (left, bottom, right, top), a, b in zip(mine, cuts, cuts[1:], strict=False):
             text = full[a:b].replace(_PDFIUM_HYPHEN, _SOFT_HYPHEN).strip()
             if text:
                 size = raw.FPDFText_GetFontSize(textpage.raw, a)
                 boxes.append(_Box(page, left, bottom, right, top, text, size))
     return boxes
+
+
+def _holds(
+    textpage: Any, raw: Any, at: int, rect: tuple[float, ...], pointers: list, edges: list
+) -> bool:
+    """Whether character ``at`` stands inside ``rect`` (left, bottom, right, top)."""
+    raw.FPDFText_GetCharBox(textpage.raw, at, *pointers)  # left, right, bottom, top
+    middle_x = (edges[0].value + edges[1].value) / 2
+    middle_y = (edges[2].value + edges[3].value) / 2
+    left, bottom, right, top = rect
+    return left - 0.5 <= middle_x <= right + 0.5 and bottom - 0.5 <= middle_y <= top + 0.5
 
 
 def _cut(
