@@ -427,7 +427,30 @@ WEB_TABLE: dict[tuple[str, str], Call] = {
         check=lambda b, output, who: _round_still_closed(b),
     ),
     ("MOUNT", "/static"): Call(_get("/static/qualcode.css")),
+    ("POST", "/api/codebook"): Call(
+        lambda c, b: [c.post("/api/codebook", json=DEFINE_RESPECT)],
+    ),
+    ("GET", "/api/search"): Call(
+        _get("/api/search", q="the", code="Respect"), check=lambda b, out, who: _no_hits(out)
+    ),
+    ("POST", "/api/search/code"): Call(
+        lambda c, b: [c.post("/api/search/code", json={"q": "the", "code": "Trust",
+                                                       "filter_code": ["Respect"]})],  # fmt: skip
+        check=lambda b, output, who: _no_hits(output),
+    ),
+    ("GET", "/search"): Call(_get("/search", q="the", code="Respect")),
+    ("GET", "/api/documents/{document}/media"): Call(_get(f"/api/documents/{DOC_B}/media")),
 }
+
+
+DEFINE_RESPECT = {"action": "define", "code": "Respect", "definition": "Taken seriously."}
+
+
+def _no_hits(output: str) -> None:
+    """Only B coded Respect: filtering by it finds nothing for anyone else (and nobody in
+    particular codes nothing)."""
+    answer = json.loads(output)
+    assert answer in ({"total": 0, "hits": []}, {"coded": 0}) or "nobody said" in output, output
 
 
 def web_routes(app: Any) -> set[tuple[str, str]]:

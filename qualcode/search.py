@@ -1,0 +1,268 @@
+"""Full-text search of every document's segments, with each hit in its context.
+
+On SQLite the words are found through an FTS5 table (``search_index``, one row per
+segment) that this module creates and keeps current itself: before each search it
+compares each document's content hash and revision with those it indexed
+(``search_documents``) and re-indexes only what changed, so no migration is needed and
+an import or a correction is searchable at once. On PostgreSQL the same query runs as
+plain full-text matching (``to_tsvector`` of each segment) without an index table.
+
+A query is words, all of which a segment must hold (any case, accents ignored);
+``"two words"`` is a phrase and ``word*`` a prefix. Hits can be narrowed by document
+attributes, and by the codes and coders of the codings on them, as the viewer may see
+them (:mod:`qualcode.visibility`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text as sql
+
+from .errors import QualcodeError
+from .project import Project
+from .visibility import Who
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+HIT_COLUMNS = [
+    "document_id", "document", "segment", "ordinal", "start", "end", "speaker", "text",
+    "marked", "before", "after",
+]  # fmt: skip
+OPEN, CLOSE = "\x01", "\x02"  # around each matched word in ``marked``
+CONTEXT = 160  # characters of context either side of a hit's segment
+
+
+@dataclass
+class Found:
+    """The hits of one page, and how many there are in all."""
+
+    hits: pd.DataFrame
+    total: int
+
+
+def fts_query(words: str) -> str:
+    """The user's words as an FTS5 query: every term quoted (so no term is an operator),
+    phrases kept, a trailing ``*`` kept as a prefix search."""
+    terms = re.findall(r'"[^"]*"\*?|[^\s"]+', words)
+    out = []
+    for term in terms:
+        prefix = term.endswith("*")
+        body = term.rstrip("*").strip('"').replace('"', '""').strip()
+        if body and re.search(r"\w", body):
+            out.append(f'"{body}"' + ("*" if prefix else ""))
+    if not out:
+        raise QualcodeError("search for at least one word")
+    return " ".join(out)
+
+
+def _sqlite(session: Any) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def refresh_index(session: Any) -> int:
+    """Bring the FTS5 table up to date with the documents; how many were (re)indexed."""
+    session.execute(sql(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5("
+        "text, document_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')"
+    ))  # fmt: skip
+    session.execute(sql(
+        "CREATE TABLE IF NOT EXISTS search_documents "
+        "(document_id TEXT PRIMARY KEY, content_hash TEXT, revision INTEGER)"
+    ))  # fmt: skip
+    now = {
+        str(row[0]): (row[1], row[2])
+        for row in session.execute(sql("SELECT id, content_hash, revision FROM documents"))
+    }
+    done = {
+        row[0]: (row[1], row[2])
+        for row in session.execute(
+            sql("SELECT document_id, content_hash, revision FROM search_documents")
+        )
+    }
+    stale = [doc for doc in done if now.get(doc) != done[doc]]
+    fresh = [doc for doc in now if now[doc] != done.get(doc)]
+    for doc in stale:
+        session.execute(sql("DELETE FROM search_index WHERE document_id = :d"), {"d": doc})
+        session.execute(sql("DELETE FROM search_documents WHERE document_id = :d"), {"d": doc})
+    for doc in fresh:
+        session.execute(
+            sql(
+                "INSERT INTO search_index (rowid, text, document_id) "
+                'SELECT s.id, substr(d.text, s.start + 1, s."end" - s.start), :d '
+                "FROM segments s JOIN documents d ON d.id = s.document_id "
+                "WHERE s.document_id = :raw"
+            ),
+            {"d": doc, "raw": _raw_id(session, doc)},
+        )
+        session.execute(
+            sql("INSERT INTO search_documents VALUES (:d, :h, :r)"),
+            {"d": doc, "h": now[doc][0], "r": now[doc][1]},
+        )
+    return len(fresh)
+
+
+def _raw_id(session: Any, doc: str) -> Any:
+    """The id as the documents table stores it (SQLAlchemy's Uuid: 32 hex digits)."""
+    return session.execute(
+        sql("SELECT id FROM documents WHERE id = :a OR id = :b"),
+        {"a": doc, "b": doc.replace("-", "")},
+    ).scalar_one()
+
+
+def search(
+    project: Project,
+    words: str,
+    *,
+    viewer: Who = None,
+    where: dict[str, list[str]] | None = None,
+    code: list[str] | None = None,
+    coder: list[str] | None = None,
+    document: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Found:
+    """Segments holding ``words``, best first, with the document, the speaker, the
+    segment's text (``marked``: each matched word between ``OPEN`` and ``CLOSE``) and
+    the text before and after it."""
+    import pandas as pd
+
+    from . import queries
+    from .lookup import find_document
+    from .web.views import matches
+
+    query = fts_query(words)
+    with project.transaction() as session:
+        if _sqlite(session):
+            refresh_index(session)
+            rows = session.execute(
+                sql(
+                    "SELECT rowid, highlight(search_index, 0, :o, :c) FROM search_index "
+                    "WHERE search_index MATCH :q ORDER BY rank"
+                ),
+                {"q": query, "o": OPEN, "c": CLOSE},
+            ).all()
+        else:
+            piece = 'substr(d.text, s.start + 1, s."end" - s.start)'
+            rows = session.execute(
+                sql(
+                    f"SELECT s.id, {piece} FROM segments s JOIN documents d ON d.id = "
+                    f"s.document_id WHERE to_tsvector('simple', {piece}) @@ "
+                    "plainto_tsquery('simple', :q) ORDER BY d.name, s.ordinal"
+                ),
+                {"q": " ".join(re.findall(r"\w+", words))},
+            ).all()
+        wanted = find_document(session, document).id if document else None
+    marked = dict(rows)
+    frame = _segments(project, list(marked), wanted)
+    if where:
+        documents = queries.documents(project)
+        keep = {
+            row["name"]
+            for row in documents.to_dict("records")
+            if matches(row, {k: set(v) for k, v in where.items()})
+        }
+        frame = frame[frame["document"].isin(keep)]
+    if code or coder:
+        codings = queries.codings(project, viewer=viewer)
+        if code:
+            from .lookup import code_and_descendants
+
+            with project.sessionmaker() as session:
+                ids = set().union(*(code_and_descendants(session, c) for c in code))
+            codings = codings[codings["code_id"].isin({str(i) for i in ids})]
+        if coder:
+            codings = codings[codings["coder"].isin(coder)]
+        frame = frame[[_overlaps(row, codings) for row in frame.itertuples()]]
+    order = {segment: k for k, segment in enumerate(marked)}
+    frame = frame.assign(rank=frame["segment"].map(order)).sort_values("rank")
+    page = frame.iloc[offset : offset + limit].drop(columns="rank")
+    if _sqlite_marks(page, marked):
+        page = page.assign(marked=[marked[s] for s in page["segment"]])
+    else:
+        page = page.assign(marked=[_mark(t, words) for t in page["text"]])
+    return Found(pd.DataFrame(page, columns=HIT_COLUMNS).reset_index(drop=True), len(frame))
+
+
+def _sqlite_marks(page: pd.DataFrame, marked: dict[int, str]) -> bool:
+    return bool(len(page)) and OPEN in "".join(marked[s] for s in page["segment"])
+
+
+def _mark(text: str, words: str) -> str:
+    for word in sorted(set(re.findall(r"\w+", words)), key=len, reverse=True):
+        text = re.sub(rf"(?i)\b({re.escape(word)})\b", rf"{OPEN}\1{CLOSE}", text)
+    return text
+
+
+def _overlaps(row: Any, codings: pd.DataFrame) -> bool:
+    mine = codings[codings["document"] == row.document]
+    return bool(((mine["start"] < row.end) & (mine["end"] > row.start)).any())
+
+
+def _segments(project: Project, ids: list[int], document: Any) -> pd.DataFrame:
+    """The segments ``ids`` with their document, speaker, text and context."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from .models import Document, Segment, Speaker
+
+    columns = [c for c in HIT_COLUMNS if c != "marked"]
+    if not ids:
+        return pd.DataFrame(columns=columns)
+    found = []
+    with project.sessionmaker() as session:
+        for first in range(0, len(ids), 900):  # SQLite binds at most 999 values at once
+            query = (
+                select(Segment.id, Segment.ordinal, Segment.start, Segment.end,
+                       Segment.document_id, Document.name, Speaker.label)
+                .join(Document, Document.id == Segment.document_id)
+                .outerjoin(Speaker, Speaker.id == Segment.speaker_id)
+                .where(Segment.id.in_(ids[first : first + 900]))
+            )  # fmt: skip
+            if document is not None:
+                query = query.where(Segment.document_id == document)
+            found.extend(session.execute(query).all())
+        texts = {
+            doc: session.get_one(Document, doc).text for doc in {row.document_id for row in found}
+        }
+    rows = []
+    for row in found:
+        text = texts[row.document_id]
+        rows.append({
+            "document_id": str(row.document_id), "document": row.name, "segment": row.id,
+            "ordinal": row.ordinal, "start": row.start, "end": row.end, "speaker": row.label,
+            "text": text[row.start : row.end],
+            "before": text[max(0, row.start - CONTEXT) : row.start],
+            "after": text[row.end : row.end + CONTEXT],
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def code_hits(
+    project: Project, words: str, apply: str, by: str, *, viewer: Who = None, **filters: Any
+) -> int:
+    """Code every hit's segment with the code ``apply`` as the coder ``by`` (one change,
+    one undo); how many codings were made (a segment coded so already stays as it is)."""
+    import uuid
+
+    from sqlalchemy import func, select
+
+    from .changes import one_change
+    from .coding import apply_coding, get_coder
+    from .lookup import find_code
+    from .models import Coding
+
+    found = search(project, words, viewer=viewer, limit=1_000_000, **filters)
+    with project.transaction() as session, one_change(session):
+        mine = select(func.count()).where(
+            Coding.code_id == find_code(session, apply).id,
+            Coding.coder_id == get_coder(session, by).id,
+        )
+        before = session.scalar(mine)
+        for row in found.hits.itertuples():
+            doc = uuid.UUID(row.document_id)
+            apply_coding(session, str(doc), int(row.start), int(row.end), apply, by)
+        return session.scalar(mine) - before
