@@ -150,7 +150,8 @@ def _page_boxes(textpage: Any, raw: Any, page: int) -> list[_Box]:
     margin number, the next column) into boxes with their own text and font size.
 
     The page's text and its boxes are each asked for once. The boxes come in text order and
-    none spans two lines: a line takes boxes until one holds its last character.
+    none spans two lines of the text, so each line takes the boxes that follow (see
+    :func:`_lines_and_boxes`).
     """
     import ctypes
 
@@ -161,20 +162,15 @@ def _page_boxes(textpage: Any, raw: Any, page: int) -> list[_Box]:
     for number in range(raw.FPDFText_CountRects(textpage.raw, 0, -1)):
         raw.FPDFText_GetRect(textpage.raw, number, *pointers)
         rects.append((edges[0].value, edges[3].value, edges[2].value, edges[1].value))
+
+    def holds(at: int, rect: tuple[float, ...]) -> bool:
+        return _holds(textpage, raw, at, rect, pointers, edges)
+
+    lines = _lines_and_boxes(full, rects, holds, quick=True)
+    if lines is None:  # PDFium's boxes did not fall as the quick rule expects
+        lines = _lines_and_boxes(full, rects, holds, quick=False) or []
     boxes: list[_Box] = []
-    taken = 0
-    for found in _LINE.finditer(full):
-        start, end = found.span()
-        last = end - 1
-        while last > start and full[last].isspace():
-            last -= 1
-        if full[last].isspace() or taken >= len(rects):
-            continue
-        mine = [rects[taken]]
-        taken += 1
-        while taken < len(rects) and not _holds(textpage, raw, last, mine[-1], pointers, edges):
-            mine.append(rects[taken])
-            taken += 1
+    for start, end, mine in lines:
         cuts = [start]
         for rect in mine[1:]:
             cuts.append(_cut(textpage, raw, full, cuts[-1], end, rect))
@@ -185,6 +181,50 @@ def _page_boxes(textpage: Any, raw: Any, page: int) -> list[_Box]:
                 size = raw.FPDFText_GetFontSize(textpage.raw, a)
                 boxes.append(_Box(page, left, bottom, right, top, text, size))
     return boxes
+
+
+def _lines_and_boxes(
+    full: str, rects: list[tuple[float, ...]], holds: Any, *, quick: bool
+) -> list[tuple[int, int, list[tuple[float, ...]]]] | None:
+    """Each line of the page's text (start, end) with its boxes.
+
+    A line takes boxes until one holds its last character. ``quick`` spares most of those
+    checks (PDFium is slow to say where a character is): a line takes one more box for each
+    hyphen at which PDFium joined two printed lines, and asks only when the next box stands
+    on the same baseline to the right (a margin number and its line, or two columns). The
+    quick answer is None when the boxes do not come out even.
+    """
+    found = []
+    taken = 0
+    for line in _LINE.finditer(full):
+        start, end = line.span()
+        last = end - 1
+        while last > start and full[last].isspace():
+            last -= 1
+        if full[last].isspace():
+            continue
+        if taken >= len(rects):
+            return None if quick else found
+        mine = [rects[taken]]
+        taken += 1
+        joined = full.count(_PDFIUM_HYPHEN, start, end)
+        while taken < len(rects):
+            following = rects[taken]
+            beside = _beside(mine[-1], following)
+            if quick and joined and not beside:
+                joined -= 1
+            elif (not quick or beside) and holds(last, mine[-1]) or quick and not beside:
+                break
+            mine.append(following)
+            taken += 1
+        found.append((start, end, mine))
+    return found if not quick or taken == len(rects) else None
+
+
+def _beside(rect: tuple[float, ...], following: tuple[float, ...]) -> bool:
+    """Whether ``following`` stands on the same baseline as ``rect``, to its right."""
+    height = min(rect[3] - rect[1], following[3] - following[1])
+    return abs(rect[1] - following[1]) < height * 0.5 and following[0] >= rect[2] - 1
 
 
 def _holds(
@@ -262,24 +302,22 @@ def _metadata(values: dict[str, str]) -> dict[str, Any]:
 def _drop_running_lines(pages: list[list[_Box]], sizes: list[tuple[float, float]]) -> None:
     """Remove running headers, footers and page numbers (see the module docstring)."""
 
-    def in_band(box: _Box) -> bool:
-        height = sizes[box.page - 1][1]
-        return box.bottom > height * (1 - _BAND) or box.top < height * _BAND
-
-    keys = Counter()
-    for boxes in pages:
-        keys.update({_DIGITS.sub("#", box.text.casefold()) for box in boxes if in_band(box)})
+    banded = []  # per page: its boxes in the top or bottom band, each with its key
+    for boxes, (_width, height) in zip(pages, sizes, strict=True):
+        low, high = height * _BAND, height * (1 - _BAND)
+        banded.append({id(b): _DIGITS.sub("#", b.text.casefold())
+                       for b in boxes if b.bottom > high or b.top < low})  # fmt: skip
+    keys = Counter(key for band in banded for key in set(band.values()))
     with_text = sum(1 for boxes in pages if boxes)
     running = {key for key, count in keys.items() if count >= max(2, with_text / 2)}
-    for boxes in pages:
-        boxes[:] = [
-            box
-            for box in boxes
-            if not in_band(box)
-            or not (
-                _PAGE_NUMBER.fullmatch(box.text) or _DIGITS.sub("#", box.text.casefold()) in running
-            )
-        ]
+    for boxes, band in zip(pages, banded, strict=True):
+        if band:
+            boxes[:] = [
+                box
+                for box in boxes
+                if id(box) not in band
+                or not (band[id(box)] in running or _PAGE_NUMBER.fullmatch(box.text))
+            ]
 
 
 def _drop_line_numbers(pages: list[list[_Box]]) -> bool:
@@ -389,7 +427,8 @@ def _paragraphs(lines: list[_Box]) -> tuple[list[Para], list[list[tuple[int, int
 def _starts_paragraph(previous: _Box, line: _Box, step: float, big: bool, heading: bool) -> bool:
     if big != heading:
         return True
-    label = match_label(line.text) if ":" in line.text else None
+    colon = line.text.find(":", 0, 90)  # a label's colon comes early, after a few words
+    label = match_label(line.text) if colon > 0 and line.text.count(" ", 0, colon) < 8 else None
     if label is not None and (looks_like_name(label.name) or label.name.isupper()):
         return True
     ends = previous.text.rstrip().endswith(_ENDS_SENTENCE)
