@@ -623,7 +623,7 @@ def test_coders_whose_names_have_no_ascii_letters_get_a_model_each(blind):
         folders[who] = model["path"]
         assert model["codings"] == len(work_of(blind.project, who)["codings"])
     assert folders[A] != folders[B]
-    assert len(list((blind.root / ".qualcode" / "textcat").iterdir())) == 2
+    assert len(list((blind.root / ".qualcode" / "models").iterdir())) == 2
 
 
 def _nodes(tree: ast.AST) -> Iterator[ast.AST]:
