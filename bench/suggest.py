@@ -11,10 +11,11 @@ It then times, in one process unless ``--processes`` says more:
 
 1. rule matching over all segments;
 2. training on ``--train`` coded segments, the way ``qualcode suggest`` trains (the
-   textcat model, out-of-fold calibration, the final model);
-3. model scoring over all segments;
-4. rules and model together (one tokenization for both), as ``qualcode suggest``
-   scores, which is the figure the target (20,000 segments/s) is about.
+   linear models of segments and passages, out-of-fold calibration, the final models);
+3. model scoring over all segments (segments and their passages);
+4. rules and model together, as ``qualcode suggest`` scores (``Fitted.scores``: rules
+   in worker processes from 40,000 segments on), which is the figure the target
+   (20,000 segments/s) is about.
 
 The last line printed is a JSON summary.
 
@@ -39,9 +40,9 @@ from words import COMMON, vocabulary
 from qualcode.codebook import load_codebook
 from qualcode.nlp import build_pipeline, load_pipeline
 from qualcode.suggest.data import CodeInfo, Corpus
+from qualcode.suggest.linear import LinearSettings
 from qualcode.suggest.rules import RuleSuggester
-from qualcode.suggest.textcat import TextcatSettings
-from qualcode.suggest.training import Fitted, fit, score_texts
+from qualcode.suggest.training import fit, score_texts
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -109,11 +110,10 @@ def timed(label: str, work, segments: int | None = None):
     return result, seconds
 
 
-def reference(fitted: Fitted, codes: list[CodeInfo], texts: list[str], processes: int) -> int:
-    """The plain spaCy way: a Doc per segment from ``nlp.pipe`` (lemmatizer and textcat in
-    the pipeline, ``n_process`` workers), then the codebook's patterns as written."""
+def reference(codes: list[CodeInfo], texts: list[str], processes: int) -> int:
+    """The plain spaCy way for the rules: a Doc per segment from ``nlp.pipe`` (lemmatizer
+    in the pipeline, ``n_process`` workers), then the codebook's patterns as written."""
     nlp = build_pipeline()
-    nlp.add_pipe("textcat_multilabel", source=fitted.textcat.nlp)
     matcher, phrases = Matcher(nlp.vocab), PhraseMatcher(nlp.vocab, attr="LOWER")
     for j, code in enumerate(codes):
         for pattern in code.patterns:
@@ -123,7 +123,7 @@ def reference(fitted: Fitted, codes: list[CodeInfo], texts: list[str], processes
                 matcher.add(str(j), [pattern])
     hits = 0
     for doc in nlp.pipe(texts, batch_size=1000, n_process=processes):
-        hits += len(matcher(doc)) + len(phrases(doc)) + (max(doc.cats.values()) > 0.5)
+        hits += len(matcher(doc)) + len(phrases(doc))
     return hits
 
 
@@ -150,22 +150,25 @@ def main() -> None:
     documents = np.array([f"doc-{i // 100}" for i in range(n)], dtype=object)  # 100 a document
     known = np.ones((n, len(codes)), dtype=bool)
     corpus = Corpus(codes, np.arange(n), documents, texts[:n], labels[:n], known)
-    fitted, train_s = timed("train", lambda: fit(corpus, nlp, rules, TextcatSettings()))
-    assert fitted.textcat is not None
-    textcat = [fitted.textcat]
-    _, model_s = timed("model", lambda: score_texts(nlp, textcat, texts, processes=1), one)
-    both = fitted.suggesters
-    _, one_s = timed("rules+model", lambda: score_texts(nlp, both, texts, processes=1), one)
-    _, many_s = timed(
-        f"rules+model, {args.processes} processes",
-        lambda: score_texts(nlp, both, texts, processes=args.processes),
+    fitted, train_s = timed("train", lambda: fit(corpus, nlp, rules, LinearSettings()))
+    assert fitted.model is not None
+    model = fitted.model
+    everything = Corpus(  # 100 segments a document, 4 a passage
+        codes, np.arange(one) + n, np.array([f"all-{i // 100}" for i in range(one)], dtype=object),
+        texts, np.zeros((one, len(codes)), bool), np.zeros((one, len(codes)), bool),
+        passages=np.arange(one) // 4,
+    )  # fmt: skip
+    _, model_s = timed(
+        "model",
+        lambda: (model.score_texts(texts), model.score_passages(everything.passage_texts())),
         one,
     )
+    _, many_s = timed("rules+model, as suggest scores", lambda: fitted.scores(nlp, everything), one)
     few = texts[: args.reference]
-    _, ref1_s = timed("plain spaCy, 1 process", lambda: reference(fitted, codes, few, 1), len(few))
+    _, ref1_s = timed("plain spaCy rules, 1 process", lambda: reference(codes, few, 1), len(few))
     _, ref_s = timed(
-        f"plain spaCy, n_process={args.processes}",
-        lambda: reference(fitted, codes, few, args.processes),
+        f"plain spaCy rules, n_process={args.processes}",
+        lambda: reference(codes, few, args.processes),
         len(few),
     )
     summary = {
@@ -177,7 +180,6 @@ def main() -> None:
         "match_segments_per_s": round(len(texts) / match_s),
         "model_segments_per_s": round(len(texts) / model_s),
         "rules_and_model_segments_per_s": round(len(texts) / many_s),
-        "rules_and_model_segments_per_s_one_process": round(len(texts) / one_s),
         "train_segments": n,
         "train_seconds": round(train_s, 1),
         "plain_spacy_segments_per_s": round(len(few) / ref1_s),

@@ -1,7 +1,7 @@
-"""The textcat model, calibration, and the cross-validated evaluation, on a small made-up corpus.
+"""The linear model, calibration, and the cross-validated evaluation, on a small made-up corpus.
 
 The corpus: six documents of 30 segments; segments about trust or money use their own
-words, a third code has too few examples to learn. One small model is trained once.
+words, a third code has too few examples to learn.
 """
 
 from __future__ import annotations
@@ -13,22 +13,15 @@ import pytest
 
 from qualcode.errors import QualcodeError
 from qualcode.nlp import load_pipeline
-from qualcode.suggest.batch import make_batch
+from qualcode.suggest.baselines import keyword_baseline
 from qualcode.suggest.combine import Calibrator, Scores, best_threshold, fit_logistic
 from qualcode.suggest.data import CodeInfo, Corpus
-from qualcode.suggest.evaluate import EVALUATED, evaluate, keyword_baseline
+from qualcode.suggest.evaluate import METHODS, evaluate, precision_at, top1
+from qualcode.suggest.linear import Kernels, LinearSettings, LinearSuggester
 from qualcode.suggest.rules import RuleSuggester
-from qualcode.suggest.textcat import (
-    PIPE,
-    TextcatSettings,
-    TextcatSuggester,
-    load_textcat,
-    save_textcat,
-    train_textcat,
-)
 from qualcode.suggest.training import fit, group_folds, score_texts
 
-FAST = TextcatSettings(epochs=4, length=2**12, batch_size=32)
+FAST = LinearSettings()
 FILLER_WORDS = "we met on the tuesday and talked about the weather then went home again"
 FILLER = FILLER_WORDS.split()
 TOPICS = {
@@ -75,43 +68,50 @@ def corpus() -> Corpus:
 
 
 @pytest.fixture(scope="module")
-def trained(corpus):
-    return train_textcat(corpus, FAST)
+def trained(corpus) -> LinearSuggester:
+    return Kernels(corpus, FAST).final()
 
 
-def test_the_model_learns_which_words_go_with_a_code(nlp, trained):
-    model = TextcatSuggester(trained, CODES)
-    batch = make_batch(nlp, ["I would trust them with anything.", "We went home on tuesday."])
-    scores = model.score(batch)
+def test_the_model_learns_which_words_go_with_a_code(trained):
+    scores = trained.score_texts(["I would trust them with anything.", "We went home on tuesday."])
     assert scores[0, 0] > scores[1, 0] and scores[0, 0] > scores[0, 1]
 
 
-def test_fast_scores_are_the_models_own(nlp, trained, corpus):
-    """Scoring a batch by hand gives what textcat.predict gives, Doc by Doc."""
-    fast = TextcatSuggester(trained, CODES).score(make_batch(nlp, corpus.texts))
-    predicted = trained.get_pipe(PIPE).predict([trained.make_doc(t) for t in corpus.texts])
-    assert np.allclose(1 / (1 + np.exp(-fast)), predicted, atol=1e-4)
+def test_a_longer_form_of_a_word_counts_through_its_stem(corpus):
+    """ "trusting" never occurs in training; its first five letters do ("trust")."""
+    model = Kernels(corpus, FAST).final()
+    scores = model.score_texts(["Trusting.", "Weather."])
+    assert scores[0, 0] > scores[1, 0]
 
 
-def test_model_evidence_names_the_words_that_weigh_most(nlp, trained):
-    batch = make_batch(nlp, ["The budget was money well spent, we met on the tuesday."])
-    evidence = TextcatSuggester(trained, CODES).evidence(batch, 0, 1)
-    words = [word for word, _weight in evidence["words"]]
-    assert {"budget", "money"} & set(words[:3])
-    assert "the" not in words and 0 <= evidence["probability"] <= 1
+def test_model_evidence_is_the_models_own_weights(trained):
+    text = "The budget was money well spent, Priya said, on the tuesday."
+    words = dict(trained.evidence(text, 1, hidden=frozenset({"priya"})))
+    assert {"budget", "money"} <= set(words)
+    assert not {"the", "priya", ",", "on the"} & set(words)
+    # a word's weight is its TF-IDF value times the model's weight: "money" alone scores
+    # the code higher by about its weight (with one word, the value is 1/sqrt(2))
+    alone = trained.score_texts(["money"])[0, 1] - trained.segment.bias[1]
+    assert words["money"] > 0 and alone > 0
 
 
-def test_a_saved_model_scores_the_same_when_loaded(nlp, trained, corpus, tmp_path):
-    save_textcat(trained, tmp_path / "textcat")
-    batch = make_batch(nlp, corpus.texts[:20])
-    again = TextcatSuggester(load_textcat(tmp_path / "textcat"), CODES).score(batch)
-    assert np.array_equal(again, TextcatSuggester(trained, CODES).score(batch))
+def test_a_saved_model_scores_the_same_when_loaded(trained, corpus):
+    again = LinearSuggester.from_bytes(CODES, trained.to_bytes())
+    assert np.array_equal(again.score_texts(corpus.texts), trained.score_texts(corpus.texts))
+    passages = corpus.passage_texts()[:5]
+    assert np.array_equal(again.score_passages(passages), trained.score_passages(passages))
 
 
-def test_a_code_the_model_never_saw_gets_no_score(nlp, trained):
-    codes = [*CODES, CodeInfo("new", "New code")]
-    scores = TextcatSuggester(trained, codes).score(make_batch(nlp, ["Trust me."]))
-    assert scores[0, 3] == scores.min() < -10
+def test_passages_are_runs_of_a_speaker_with_only_white_space_between():
+    from types import SimpleNamespace as Row
+
+    from qualcode.suggest.data import passage_groups
+
+    text = "A: One. Two.\n\nThree.\nB: Four.\n## Next\nB: Five."
+    spans = [(3, 7, "A"), (8, 12, "A"), (14, 20, "A"), (24, 29, "B"), (41, 46, "B")]
+    rows = [Row(document_id="d", start=s, end=e, speaker_id=who) for s, e, who in spans]
+    assert [text[r.start : r.end] for r in rows] == ["One.", "Two.", "Three.", "Four.", "Five."]
+    assert passage_groups(rows, {"d": text}).tolist() == [0, 0, 0, 1, 2]
 
 
 def test_logistic_fit_and_best_threshold():
@@ -141,16 +141,38 @@ def test_folds_never_split_a_document():
 
 def test_fit_calibrates_on_documents_the_model_did_not_learn(nlp, corpus):
     fitted = fit(corpus, nlp, RuleSuggester(nlp, CODES), FAST, inner_folds=3)
-    assert fitted.textcat is not None
+    assert fitted.model is not None
     assert fitted.calibrator.learnable.tolist() == [True, True, False]
     assert set(fitted.calibrator.thresholds) == {"rules", "model", "combined"}
     scores = fitted.scores(nlp, corpus)  # training segments get their held-out scores
-    assert np.array_equal(scores.model, fitted.held_out)
+    assert np.array_equal(scores.model, fitted.held_out[0])
+    assert np.array_equal(scores.passage, fitted.held_out[1])
+    assert not np.allclose(scores.model, fitted.model.score_texts(corpus.texts))
+
+
+def test_a_code_without_patterns_is_never_suggested_by_the_rules(nlp, corpus):
+    codes = [CODES[0], CodeInfo("money", "Money"), CODES[2]]  # Money has no patterns
+    bare = Corpus(codes, corpus.segment_ids, corpus.documents, corpus.texts, corpus.labels,
+                  corpus.known)  # fmt: skip
+    fitted = fit(bare, nlp, RuleSuggester(nlp, codes), FAST, inner_folds=3)
+    scores = fitted.scores(nlp, bare)
+    assert not fitted.calibrator.suggests("rules", scores)[:, 1].any()
+    assert fitted.calibrator.probability("rules", scores)[:, 1].max() == 0
 
 
 @pytest.fixture(scope="module")
 def evaluation(nlp, corpus):
     return evaluate(corpus, nlp, folds=3, settings=FAST, inner_folds=2, processes=2)
+
+
+def test_top1_and_precision_at_k_by_hand():
+    score = np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.6]])
+    labels = np.array([[True, False], [True, False], [False, False]])
+    known = np.ones_like(labels)
+    assert top1(score, labels, known) == 0.5  # row 0 right, row 1 wrong, row 2 has no code
+    documents = np.array(["a", "a", "b"], dtype=object)
+    # a: pairs by score 0.9 (right), 0.8, 0.2 (right), 0.1 -> 1/2 at k=2; b: 0 right of 2
+    assert precision_at(score, labels, known, documents, 2) == 0.25
 
 
 def test_evaluation_tests_each_document_on_a_model_that_never_saw_it(evaluation, corpus):
@@ -162,12 +184,14 @@ def test_evaluation_tests_each_document_on_a_model_that_never_saw_it(evaluation,
 
 
 def test_evaluation_reports_every_method_and_code(evaluation):
-    assert set(evaluation.summary) == set(EVALUATED)
-    for method in EVALUATED:
-        assert set(evaluation.summary[method]["micro"]) == {
-            "precision", "recall", "f1", "tp", "fp", "fn",
-        }  # fmt: skip
-        assert 0 <= evaluation.micro_f1(method) <= 1
+    assert set(evaluation.summary) == set(METHODS) - {"textcat"}  # textcat: only when asked
+    for method in evaluation.methods:
+        found = evaluation.summary[method]
+        assert set(found["micro"]) == {"precision", "recall", "f1", "tp", "fp", "fn"}
+        assert 0 <= evaluation.micro_f1(method) <= 1 and 0 <= found["top1"] <= 1
+        assert set(found["precision_at"]) == {"5", "10", "25"}
+    # the words are plain: the model and the tuned TF-IDF baseline both find them
+    assert evaluation.micro_f1("model") > 0.5 and evaluation.micro_f1("tfidf_lr") > 0.5
     assert [code["code"] for code in evaluation.codes] == ["Trust", "Money", "Rare"]
     shape = evaluation.to_json()
     assert set(shape) == {"methods", "summary", "codes", "folds", "settings"}
@@ -183,6 +207,11 @@ def test_a_code_with_too_few_examples_is_reported_as_such(evaluation):
     assert all("Rare" in fold.too_few_examples for fold in evaluation.folds)
 
 
+def test_textcat_is_measured_when_asked(nlp, corpus):
+    found = evaluate(corpus, nlp, folds=2, inner_folds=2, textcat=True, processes=1)
+    assert "textcat" in found.summary and found.methods[2] == "textcat"
+
+
 def test_evaluation_needs_two_coded_documents(nlp):
     one = made_up_corpus(documents=1)
     with pytest.raises(QualcodeError, match="code at least two documents"):
@@ -193,7 +222,7 @@ def test_keyword_baseline_searches_code_names_in_any_form(nlp):
     codes = [CodeInfo("a", "Independent funding"), CodeInfo("b", "Trust")]
     baseline = keyword_baseline(nlp, codes)
     texts = ["They funded it.", "We trusted them.", "Independence day."]
-    hits = score_texts(nlp, [baseline], texts)["baseline"] > 0
+    hits = score_texts(nlp, [baseline], texts)["keywords"] > 0
     assert hits.tolist() == [[True, False], [False, True], [False, False]]
 
 

@@ -33,10 +33,10 @@ from qualcode.suggest import (
     scope_for,
     suggestions,
 )
-from qualcode.suggest.textcat import TextcatSettings
+from qualcode.suggest.linear import LinearSettings
 from qualcode.team import set_round
 
-FAST = TextcatSettings(epochs=4, length=2**12, batch_size=32)
+FAST = LinearSettings()
 CODEBOOK = """\
 title: A small study
 version: "1"
@@ -260,7 +260,7 @@ def test_the_model_is_kept_and_retrained_when_enough_changed(study, monkeypatch)
     nlp = load_pipeline()
     first = ensure_model(study, scope, nlp=nlp, settings=FAST)
     assert first.why == "trained: no model yet"
-    assert (study.root / ".qualcode" / "textcat" / scope.key / "calibration.json").exists()
+    assert (study.root / ".qualcode" / "models" / scope.key / "calibration.json").exists()
     assert study.settings()[f"suggest.model.{scope.key}"]["codings"] == first.meta["codings"]
     assert ensure_model(study, scope, nlp=nlp, settings=FAST).why == "loaded"
     assert ensure_model(study, scope, nlp=nlp, retrain=True, settings=FAST).why.endswith(
@@ -333,7 +333,9 @@ def test_cli_suggest_needs_to_know_for_whom(study, runner, monkeypatch):
 def test_cli_evaluate_prints_a_table_and_json(study, runner):
     shape = json.loads(invoke(runner, study.root, "--as", "ana", "suggest", "--evaluate",
                               "--folds", "2", "--json").output)  # fmt: skip
-    assert set(shape["summary"]) == {"baseline", "rules_any", "rules", "model", "combined"}
+    assert set(shape["summary"]) == {
+        "keywords", "tfidf_lr", "rules_any", "rules", "model", "combined",
+    }  # fmt: skip
     assert {"code", "code_id", "examples", "learnt_in_folds", "note", "methods"} == set(
         shape["codes"][0]
     )

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
-from test_suggest_model import FAST, made_up_corpus
+from test_suggest_model import made_up_corpus
+from test_suggest_textcat import FAST
 from thinc.api import Adam
 
 from qualcode.suggest.data import CodeInfo, Corpus

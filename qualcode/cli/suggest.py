@@ -42,6 +42,9 @@ STATUSES = ("pending", "accepted", "rejected", "all")
 @click.option("--evaluate", is_flag=True, help="Measure the suggestions instead of storing any.")
 @click.option("--folds", default=5, show_default=True, help="Folds of documents (--evaluate).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the folds (--evaluate).")
+@click.option(
+    "--textcat", is_flag=True, help="Also measure spaCy's textcat alone (--evaluate; slow)."
+)
 @json_option
 @pass_context
 def suggest(
@@ -55,6 +58,7 @@ def suggest(
     evaluate: bool,
     folds: int,
     seed: int,
+    textcat: bool,
     as_json: bool,
 ) -> None:
     """Suggest codes for segments, to accept or reject.
@@ -67,7 +71,9 @@ def suggest(
     if evaluate:
         with obj.open() as project:
             viewer = coder or obj.asker
-            result = suggesting.evaluate_project(project, viewer=viewer, folds=folds, seed=seed)
+            result = suggesting.evaluate_project(
+                project, viewer=viewer, folds=folds, seed=seed, textcat=textcat
+            )
         print_json(result.to_json()) if as_json else _print_evaluation(result)
         return
     who = obj.coder(coder)
@@ -93,31 +99,34 @@ def suggest(
 
 
 def _print_evaluation(result: Evaluation) -> None:
-    from ..suggest.evaluate import DESCRIPTIONS, EVALUATED  # spaCy: loaded by the evaluation
+    from ..suggest.evaluate import DESCRIPTIONS  # spaCy: loaded by the evaluation
 
     settings = result.settings
     click.echo(
         f"{settings['segments']} coded segments of {settings['documents']} documents, "
         f"{settings['folds']} folds by document; {settings.get('scope', '')}"
     )
-    table = Table("method", "precision", "recall", "F1 micro", "F1 macro", "TP", "FP", "FN")
-    for method in EVALUATED:
-        micro, macro = result.summary[method]["micro"], result.summary[method]["macro"]
+    table = Table("method", "P", "R", "F1 micro", "F1 macro", "top-1", "P@5", "P@10", "P@25")
+    for method in result.methods:
+        found = result.summary[method]
+        micro, macro, at = found["micro"], found["macro"], found["precision_at"]
         table.add_row(
-            DESCRIPTIONS[method], f"{micro['precision']:.3f}", f"{micro['recall']:.3f}",
-            f"{micro['f1']:.3f}", f"{macro['f1']:.3f}", str(micro["tp"]), str(micro["fp"]),
-            str(micro["fn"]),
+            method, f"{micro['precision']:.3f}", f"{micro['recall']:.3f}", f"{micro['f1']:.3f}",
+            f"{macro['f1']:.3f}", f"{found['top1']:.3f}", f"{at['5']:.3f}", f"{at['10']:.3f}",
+            f"{at['25']:.3f}",
         )  # fmt: skip
     console().print(table)
-    codes = Table("code", "examples", *[f"F1 {m}" for m in EVALUATED], "note")
+    codes = Table("code", "examples", *[f"F1 {m}" for m in result.methods], "note")
     for code in result.codes:
         codes.add_row(
             code["code"],
             str(code["examples"]),
-            *[f"{code['methods'][m]['f1']:.2f}" for m in EVALUATED],
+            *[f"{code['methods'][m]['f1']:.2f}" for m in result.methods],
             cell(code["note"]),
         )
     console().print(codes)
+    for method in result.methods:
+        click.echo(f"{method}: {DESCRIPTIONS[method]}")
 
 
 def _evidence(evidence: dict[str, Any]) -> str:
@@ -130,8 +139,10 @@ def _evidence(evidence: dict[str, Any]) -> str:
         parts.append(f"next to segment {near['segment']}: {words}")
     model = evidence.get("model")
     if model:
-        words = ", ".join(word for word, _weight in model.get("words", [])[:3])
-        parts.append(f"model {model['probability']:.2f}" + (f" ({words})" if words else ""))
+        words = ", ".join(f"{word} {weight:+.2f}" for word, weight in model.get("words", [])[:3])
+        parts.append("model" + (f": {words}" if words else ""))
+        for like in model.get("similar", [])[:1]:
+            parts.append(f"like {like['document']} segment {like['segment']}")
     return "; ".join(parts)
 
 

@@ -1,22 +1,22 @@
 """One calibrated score from rule hits and model scores, and the threshold to suggest at.
 
 Raw scores mean different things: a rule hit is yes or no, and how often a code's
-patterns are right differs a lot between codes; the model's score is a log-odds learnt
-from few examples. A small logistic regression maps them to the probability that a
-person would code the segment with the code, from these features:
+patterns are right differs a lot between codes; the model's scores (``linear``) are
+ridge regressions learnt from few examples. A small logistic regression maps them to
+the probability that a person would code the segment with the code, from these
+features:
 
-- the model's log-odds (codes with too few examples to learn have no model score);
+- the segment model's score, and the larger of its scores for the segments just
+  before and after in the document (people code passages, not sentences);
+- the passage model's score for the passage the segment belongs to;
 - whether a rule of the code matched, and that times the log-odds of the code's rule
   precision on the training segments (smoothed towards the precision of all rules),
-  so that a reliable pattern counts for more than a loose one;
-- the same (rule hits, model log-odds) for the segments just before and after in
-  the document: people code passages, not sentences, so a sentence next to a match
-  is often coded too (in cross-validation on the example project this lifted the
-  calibrated rules' F1 from 0.28 to 0.40).
+  so that a reliable pattern counts for more than a loose one; and the same for the
+  neighbouring segments.
 
-It is fitted on *out-of-fold* model scores of the training segments only (scores the
-model gave to segments it did not learn from), never on the segments it is tested on,
-and the threshold is the one that gave the best micro-F1 there.
+It is fitted on *out-of-fold* model scores of the training segments only (scores of
+models that did not learn from the segment's document), never on the segments it is
+tested on, and the threshold is the one that gave the best micro-F1 there.
 """
 
 from __future__ import annotations
@@ -82,12 +82,15 @@ class Scores:
     model: np.ndarray | None
     previous: np.ndarray
     following: np.ndarray
+    passage: np.ndarray | None = None  # the passage model's score of each segment's passage
 
     @classmethod
-    def alone(cls, rules: np.ndarray, model: np.ndarray | None = None) -> Scores:
+    def alone(
+        cls, rules: np.ndarray, model: np.ndarray | None = None, passage: np.ndarray | None = None
+    ) -> Scores:
         """Scores of segments whose neighbours are unknown."""
         none = np.full(len(rules), -1)
-        return cls(rules, model, none, none)
+        return cls(rules, model, none, none, passage if passage is not None else model)
 
     def nearby(self, values: np.ndarray, empty: float | None = None) -> np.ndarray:
         """Per segment and code, the larger of the two neighbours' values.
@@ -120,8 +123,10 @@ class Calibrator:
             columns += [hit, hit * precision, near, near * precision]
         if method in ("model", "combined"):
             assert scores.model is not None
+            assert scores.passage is not None
             model = np.where(self.learnable[None, :], scores.model, 0.0)
-            columns += [model, scores.nearby(model)]
+            passage = np.where(self.learnable[None, :], scores.passage, 0.0)
+            columns += [model, scores.nearby(model), passage]
         return np.stack([c.ravel() for c in columns], axis=1)
 
     def probability(self, method: str, scores: Scores) -> np.ndarray:
@@ -131,6 +136,9 @@ class Calibrator:
         weights = np.asarray(self.weights[method])
         shape = scores.rules.shape
         p = sigmoid(self.features(method, scores) @ weights).reshape(shape)
+        if method == "rules":  # no match here or next door: the rules say nothing
+            hit = scores.rules > 0
+            p = np.where(hit | (scores.nearby(hit.astype(float), 0.0) > 0), p, 0.0)
         if method == "combined":  # codes the model could not learn keep the rules' view
             p = np.where(self.learnable[None, :], p, self.probability("rules", scores))
         if method == "model":
@@ -140,7 +148,8 @@ class Calibrator:
     def suggests(self, method: str, scores: Scores) -> np.ndarray:
         """(segments x codes) booleans: calibrated probability at or above the threshold."""
         method = method if method in self.weights and scores.model is not None else "rules"
-        return self.probability(method, scores) >= self.thresholds[method]
+        p = self.probability(method, scores)
+        return (p >= self.thresholds[method]) & (p > 0)
 
     def to_json(self) -> dict[str, Any]:
         return {

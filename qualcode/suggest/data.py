@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from ..codebook import slugify
 from ..errors import NotAllowed
-from ..models import Code, Coder, Coding, Segment, Suggestion
+from ..models import Code, Coder, Coding, Document, Segment, Suggestion
 from ..queries import document_texts
 from ..visibility import Who, viewer_for
 
@@ -105,10 +105,27 @@ class Corpus:
     ordinals: list[int] = field(default_factory=list)  # each segment's number in its document
     previous: np.ndarray | None = None  # row of the segment before in its document, or -1
     following: np.ndarray | None = None  # row of the segment after, or -1
+    passages: np.ndarray | None = None  # each row's passage (0, 1, ...): see passage_groups
 
     def __post_init__(self) -> None:
         if self.previous is None or self.following is None:
             self.previous, self.following = neighbours(self.documents)
+        if self.passages is None:  # unknown: each segment a passage of its own
+            self.passages = np.arange(len(self.texts))
+        else:  # numbered 0, 1, ... in order of first row
+            _, first, inverse = np.unique(self.passages, return_index=True, return_inverse=True)
+            self.passages = np.argsort(np.argsort(first))[inverse].reshape(-1)
+
+    @property
+    def passage_count(self) -> int:
+        return int(self.passages.max()) + 1 if len(self.passages) else 0
+
+    def passage_texts(self) -> list[str]:
+        """The text of each passage: its segments' texts, one a line, in order."""
+        parts: list[list[str]] = [[] for _ in range(self.passage_count)]
+        for text, passage in zip(self.texts, self.passages.tolist(), strict=True):
+            parts[passage].append(text)
+        return ["\n".join(part) for part in parts]
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -132,6 +149,7 @@ class Corpus:
             ordinals=[self.ordinals[i] for i in index] if self.ordinals else [],
             previous=renumber(self.previous, index),
             following=renumber(self.following, index),
+            passages=self.passages[index],
         )
 
     def positives(self) -> np.ndarray:
@@ -146,6 +164,22 @@ def neighbours(documents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     previous = np.where(np.r_[False, same], rows - 1, -1)
     following = np.where(np.r_[same, False], rows + 1, -1)
     return previous, following
+
+
+def passage_groups(rows: Sequence[Any], texts: dict[uuid.UUID, str]) -> np.ndarray:
+    """Each segment's passage: a run of one speaker's segments in a document with nothing
+    but white space between them (a paragraph break stays inside; a heading, a note or
+    another speaker's label ends it). ``rows`` in document order."""
+    passages = np.zeros(len(rows), dtype=np.int64)
+    for i in range(1, len(rows)):
+        row, before = rows[i], rows[i - 1]
+        same = (
+            row.document_id == before.document_id
+            and row.speaker_id == before.speaker_id
+            and not texts[row.document_id][before.end : row.start].strip()
+        )
+        passages[i] = passages[i - 1] + (not same)
+    return passages
 
 
 def renumber(rows: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -182,9 +216,14 @@ def load_corpus(
     """Every segment of ``documents`` (default: all), labelled from the codings in scope."""
     codes = list(codes) if codes is not None else leaf_codes(session)
     column = {uuid.UUID(code.id): j for j, code in enumerate(codes)}
-    query = select(
-        Segment.id, Segment.document_id, Segment.start, Segment.end, Segment.ordinal
-    ).order_by(Segment.document_id, Segment.start)
+    query = (  # documents by name, so that folds of documents depend on no id
+        select(
+            Segment.id, Segment.document_id, Segment.start, Segment.end, Segment.ordinal,
+            Segment.speaker_id,
+        )
+        .join(Document, Segment.document_id == Document.id)
+        .order_by(Document.name, Document.id, Segment.start)
+    )  # fmt: skip
     if documents is not None:
         query = query.where(Segment.document_id.in_(list(documents)))
     rows = session.execute(query).all()
@@ -216,6 +255,7 @@ def load_corpus(
         known=known,
         spans=[(row.start, row.end) for row in rows],
         ordinals=[row.ordinal for row in rows],
+        passages=passage_groups(rows, texts),
     )
 
 

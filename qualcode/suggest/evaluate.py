@@ -1,16 +1,24 @@
 """How good are the suggestions on this project? k-fold cross-validation by document.
 
-Every coded segment is scored exactly once, by a model that was trained, calibrated
-and given its threshold on other documents only: the folds split documents, not
-segments, so a transcript never helps to predict itself, and calibration inside each
-training part uses folds of its own (see ``training.fit``). Each (segment, code) with a
-known label is one decision; precision, recall and F1 are counted per code and summed
-over codes (micro) or averaged over codes that occur (macro), for:
+Every coded segment is scored exactly once, by models that were trained, calibrated
+and given their cut-off on other documents only: the folds split documents (in the
+order of their names, shuffled by ``seed``; never by id, so the same documents imported
+again give the same folds), so a transcript never helps to predict itself, and tuning
+inside each training part uses folds of its own (see ``training.fit`` and
+``baselines.tuned``). Each (segment, code) with a known label is one decision;
+precision, recall and F1 are counted per code and summed over codes (micro) or
+averaged over codes that occur (macro). Besides, per method: top-1 accuracy (for the
+segments that have a code, how often the method's best code is one of them) and
+precision at 5, 10 and 25 (per document, the share of right ones among its k
+best-scored (segment, code) pairs, averaged over documents). The methods, in one run
+on the same folds:
 
-- ``baseline``: plain keyword search for the words of each code's name (any form);
+- ``keywords``: plain keyword search for the words of each code's name (any form);
+- ``tfidf_lr``: scikit-learn TF-IDF and logistic regression, cut-off tuned likewise;
+- ``textcat``: spaCy's textcat alone, cut-off tuned likewise (only when asked: slow);
 - ``rules_any``: every match of a code's patterns is a suggestion;
 - ``rules``: pattern matches, calibrated per code on the training documents;
-- ``model``: the textcat model alone, calibrated;
+- ``model``: our linear models (segment and passage) alone, calibrated;
 - ``combined``: rules and model together, as ``qualcode suggest`` ranks them.
 """
 
@@ -25,13 +33,14 @@ import numpy as np
 from spacy.language import Language
 
 from ..errors import QualcodeError
-from .combine import Scores
-from .data import CodeInfo, Corpus
-from .rules import RuleSuggester, lemma_forms, lemma_of
-from .textcat import TextcatSettings
+from .baselines import keyword_baseline, textcat_trainer, tfidf_logistic, tuned
+from .data import Corpus
+from .linear import LinearSettings
+from .rules import RuleSuggester
 from .training import (
     INNER_FOLDS,
     MIN_EXAMPLES,
+    calibration_groups,
     can_fork,
     fit,
     group_folds,
@@ -40,14 +49,17 @@ from .training import (
 )
 
 FOLDS = 5
-EVALUATED = ("baseline", "rules_any", "rules", "model", "combined")
+PRECISION_AT = (5, 10, 25)
 DESCRIPTIONS = {
-    "baseline": "keyword search on code names",
+    "keywords": "keyword search on code names",
+    "tfidf_lr": "TF-IDF + logistic regression, tuned",
+    "textcat": "spaCy textcat, tuned",
     "rules_any": "rules, every match",
     "rules": "rules, calibrated",
-    "model": "model (textcat)",
+    "model": "model (words, characters, passage)",
     "combined": "rules + model, calibrated",
 }
+METHODS = tuple(DESCRIPTIONS)
 
 
 @dataclass
@@ -63,42 +75,28 @@ class Fold:
 
 @dataclass
 class Evaluation:
-    """Scores per method (micro, macro), per code, and the folds that made them."""
+    """Scores per method (micro, macro, top-1, precision at k), per code, and the folds."""
 
-    summary: dict[str, dict[str, dict[str, float]]]
+    summary: dict[str, dict[str, Any]]
     codes: list[dict[str, Any]]
     folds: list[Fold]
     settings: dict[str, Any]
+
+    @property
+    def methods(self) -> list[str]:
+        return [m for m in METHODS if m in self.summary]
 
     def micro_f1(self, method: str) -> float:
         return self.summary[method]["micro"]["f1"]
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "methods": {name: {"description": DESCRIPTIONS[name]} for name in EVALUATED},
+            "methods": {name: {"description": DESCRIPTIONS[name]} for name in self.methods},
             "summary": self.summary,
             "codes": self.codes,
             "folds": [asdict(fold) for fold in self.folds],
             "settings": self.settings,
         }
-
-
-def keyword_baseline(nlp: Language, codes: Sequence[CodeInfo]) -> RuleSuggester:
-    """Search each code's name words (not stop words) in any form: what a coder would try."""
-    stop = nlp.Defaults.stop_words
-    keyword_codes = []
-    for code in codes:
-        words = [t.lower_ for t in nlp.make_doc(code.name) if t.is_alpha and t.lower_ not in stop]
-        patterns = tuple([{"LOWER": {"IN": sorted(_any_form(word))}}] for word in words)
-        keyword_codes.append(CodeInfo(code.id, code.name, patterns))
-    baseline = RuleSuggester(nlp, keyword_codes)
-    baseline.name = "baseline"
-    return baseline
-
-
-def _any_form(word: str) -> set[str]:
-    """The word and the words that share its lookup lemma (funding: fund, funds, funded)."""
-    return {word} | lemma_forms(word) | lemma_forms(lemma_of(word))
 
 
 def counts(predicted: np.ndarray, labels: np.ndarray, known: np.ndarray) -> dict[str, np.ndarray]:
@@ -117,41 +115,70 @@ def scores(tp: float, fp: float, fn: float) -> dict[str, float]:
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
+def top1(score: np.ndarray, labels: np.ndarray, known: np.ndarray) -> float:
+    """Of the segments with a known code, the share whose best-scored code is one of them."""
+    rows = np.flatnonzero((labels & known).any(axis=1))
+    if not len(rows):
+        return 0.0
+    best = np.where(known[rows], score[rows], -np.inf).argmax(axis=1)
+    return round(float(labels[rows, best].mean()), 4)
+
+
+def precision_at(
+    score: np.ndarray, labels: np.ndarray, known: np.ndarray, documents: np.ndarray, k: int
+) -> float:
+    """Per document, the share of right ones among its ``k`` best-scored (segment, code)
+    pairs with a known label (ties in segment order); averaged over documents."""
+    found = []
+    for document in dict.fromkeys(documents.tolist()):
+        rows = documents == document
+        pairs = known[rows].ravel()
+        if not pairs.any():
+            continue
+        order = np.argsort(-score[rows].ravel()[pairs], kind="stable")[:k]
+        found.append(labels[rows].ravel()[pairs][order].mean())
+    return round(float(np.mean(found)), 4) if found else 0.0
+
+
 def evaluate(
     corpus: Corpus,
     nlp: Language,
     *,
     folds: int = FOLDS,
     seed: int = 0,
-    settings: TextcatSettings | None = None,
+    settings: LinearSettings | None = None,
     inner_folds: int = INNER_FOLDS,
     names: Mapping[str, str] | None = None,
+    textcat: bool = False,
     processes: int | None = None,
 ) -> Evaluation:
     """Cross-validate every method on the labelled segments of ``corpus``, by document.
 
-    ``processes`` None runs the folds in parallel, one process per CPU (forked, where
-    the platform allows); the result is the same in any case.
+    ``textcat`` adds spaCy's textcat alone (slow). ``processes`` None runs the folds in
+    parallel, one process per CPU (forked, where the platform allows); the result is the
+    same in any case.
     """
-    settings = settings or TextcatSettings(seed=seed)
+    settings = settings or LinearSettings(seed=seed)
     corpus = corpus.rows(corpus.labelled)
-    documents = sorted(set(corpus.documents.tolist()))
+    documents = set(corpus.documents.tolist())
     if len(documents) < 2:
         raise QualcodeError(
             "evaluation splits coded documents into training and test parts, and there "
             f"{'is only one' if documents else 'are none'} in scope: code at least two documents"
         )
     names = names or {}
+    methods = [m for m in METHODS if textcat or m != "textcat"]
     rules = RuleSuggester(nlp, corpus.codes)
     raw = score_texts(nlp, [rules, keyword_baseline(nlp, corpus.codes)], corpus.texts)
     rule_scores = raw["rules"]  # rules learn nothing, so scoring them once for all is fair
-    predicted = {method: np.zeros(corpus.labels.shape, dtype=bool) for method in EVALUATED}
-    predicted["baseline"] = raw["baseline"] > 0
-    predicted["rules_any"] = rule_scores > 0
+    score = {m: np.zeros(corpus.labels.shape) for m in methods}
+    predicted = {m: np.zeros(corpus.labels.shape, dtype=bool) for m in methods}
+    score["keywords"], predicted["keywords"] = raw["keywords"], raw["keywords"] > 0
+    score["rules_any"], predicted["rules_any"] = rule_scores, rule_scores > 0
     splits = group_folds(corpus.documents, folds, seed)
     _SHARED.update(
-        corpus=corpus, nlp=nlp, rules=rules, rule_scores=rule_scores,
-        settings=settings, inner_folds=inner_folds,
+        corpus=corpus, nlp=nlp, rules=rules, rule_scores=rule_scores, settings=settings,
+        inner_folds=inner_folds, textcat=textcat, seed=seed,
     )  # fmt: skip
     try:
         processes = min(len(splits), worker_count()) if processes is None else processes
@@ -164,9 +191,9 @@ def evaluate(
         _SHARED.clear()
     learnt_in = np.zeros(len(corpus.codes), dtype=int)
     made: list[Fold] = []
-    for number, (test, (decided, learnable)) in enumerate(zip(splits, results, strict=True), 1):
-        for method, chosen in decided.items():
-            predicted[method][test] = chosen
+    for number, (test, (found, learnable)) in enumerate(zip(splits, results, strict=True), 1):
+        for method, (scored, chosen) in found.items():
+            score[method][test], predicted[method][test] = scored, chosen
         learnt_in += learnable
         test_docs = sorted(set(corpus.documents[test].tolist()))
         train_docs = sorted(set(corpus.documents[~test].tolist()))
@@ -174,64 +201,91 @@ def evaluate(
         made.append(
             Fold(
                 number=number,
-                test_documents=[names.get(d, d) for d in test_docs],
-                train_documents=[names.get(d, d) for d in train_docs],
+                test_documents=sorted(names.get(d, d) for d in test_docs),
+                train_documents=sorted(names.get(d, d) for d in train_docs),
                 test_segments=int(test.sum()),
                 too_few_examples=[
                     code.name for code, ok in zip(corpus.codes, learnable, strict=True) if not ok
                 ],
             )
         )
-    return _report(corpus, predicted, learnt_in, made, settings, folds, inner_folds)
+    result = _report(corpus, methods, score, predicted, learnt_in, made)
+    result.settings = asdict(settings) | {
+        "folds": len(made),
+        "folds_asked": folds,
+        "inner_folds": inner_folds,
+        "min_examples": MIN_EXAMPLES,
+        "segments": len(corpus),
+        "documents": len(documents),
+        "passages": corpus.passage_count,
+        "labels": "consensus codings where a document has them, else the union of coders",
+    }
+    return result
 
 
 # What fold workers need: set just before the pool forks, so it is inherited, not pickled.
 _SHARED: dict[str, Any] = {}
 
 
-def _run_fold(test: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Fit on the other documents, decide on this fold's: (method -> decisions, learnable)."""
-    corpus, nlp = _SHARED["corpus"], _SHARED["nlp"]
-    train = ~test
+def _run_fold(test: np.ndarray) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    """Fit on the other documents, score this fold's: (method -> (scores, decisions),
+    codes the model learnt)."""
+    corpus, nlp, train = _SHARED["corpus"], _SHARED["nlp"], ~test
+    training, tested = corpus.rows(train), corpus.rows(test)
     fitted = fit(
-        corpus.rows(train), nlp, _SHARED["rules"], _SHARED["settings"],
+        training, nlp, _SHARED["rules"], _SHARED["settings"],
         inner_folds=_SHARED["inner_folds"], rule_scores=_SHARED["rule_scores"][train],
     )  # fmt: skip
-    tested = corpus.rows(test)
-    model = None
-    if fitted.textcat is not None:
-        model = score_texts(nlp, [fitted.textcat], tested.texts)["model"]
-    scores = Scores(_SHARED["rule_scores"][test], model, tested.previous, tested.following)
-    decided = {
-        method: fitted.calibrator.suggests(method, scores)
-        for method in ("rules", "model", "combined")
-        if method != "model" or model is not None
-    }
-    return decided, fitted.calibrator.learnable
+    scores = fitted.scores(nlp, tested, _SHARED["rule_scores"][test])
+    found = {}
+    for method in ("rules", "model", "combined"):
+        if method == "model" and scores.model is None:
+            found[method] = (np.zeros(tested.labels.shape), np.zeros(tested.labels.shape, bool))
+            continue
+        p = fitted.calibrator.probability(method, scores)
+        found[method] = (p, fitted.calibrator.suggests(method, scores))
+    inner = group_folds(calibration_groups(training), _SHARED["inner_folds"], _SHARED["seed"])
+    trainers = {"tfidf_lr": tfidf_logistic(training.texts)}
+    if _SHARED["textcat"]:
+        trainers["textcat"] = textcat_trainer(nlp, _SHARED["seed"])
+    for method, trainer in trainers.items():
+        model, cut = tuned(trainer, training, inner)
+        scored = model(tested.texts)
+        found[method] = (scored, scored >= cut)
+    return found, fitted.calibrator.learnable
 
 
 def _report(
     corpus: Corpus,
+    methods: Sequence[str],
+    score: dict[str, np.ndarray],
     predicted: dict[str, np.ndarray],
     learnt_in: np.ndarray,
     folds: list[Fold],
-    settings: TextcatSettings,
-    k: int,
-    inner_folds: int,
 ) -> Evaluation:
     positives = corpus.positives()
-    tallies = {m: counts(predicted[m], corpus.labels, corpus.known) for m in EVALUATED}
+    labels, known = corpus.labels, corpus.known
+    tallies = {m: counts(predicted[m], labels, known) for m in methods}
     summary = {}
-    for method, tally in tallies.items():
+    occurring = np.flatnonzero(positives > 0)
+    for method in methods:
+        tally = tallies[method]
         micro = scores(*(float(tally[key].sum()) for key in ("tp", "fp", "fn")))
         micro |= {key: int(tally[key].sum()) for key in ("tp", "fp", "fn")}
-        occurring = np.flatnonzero(positives > 0)
         per_code = [scores(*(tally[key][j] for key in ("tp", "fp", "fn"))) for j in occurring]
         macro = {
             name: round(float(np.mean([s[name] for s in per_code])) if per_code else 0.0, 4)
             for name in ("precision", "recall", "f1")
         }
-        summary[method] = {"micro": micro, "macro": macro}
+        summary[method] = {
+            "micro": micro,
+            "macro": macro,
+            "top1": top1(score[method], labels, known),
+            "precision_at": {
+                str(k): precision_at(score[method], labels, known, corpus.documents, k)
+                for k in PRECISION_AT
+            },
+        }
     codes = []
     for j, code in enumerate(corpus.codes):
         learnt = int(learnt_in[j])
@@ -252,17 +306,8 @@ def _report(
                 "methods": {
                     m: scores(*(tallies[m][key][j] for key in ("tp", "fp", "fn")))
                     | {key: int(tallies[m][key][j]) for key in ("tp", "fp", "fn")}
-                    for m in EVALUATED
+                    for m in methods
                 },
             }
         )
-    settings_json = asdict(settings) | {
-        "folds": len(folds),
-        "folds_asked": k,
-        "inner_folds": inner_folds,
-        "min_examples": MIN_EXAMPLES,
-        "segments": len(corpus),
-        "documents": len(set(corpus.documents.tolist())),
-        "labels": "consensus codings where a document has them, else the union of coders",
-    }
-    return Evaluation(summary, codes, folds, settings_json)
+    return Evaluation(summary, codes, folds, {})

@@ -1,6 +1,6 @@
 """``qualcode suggest``: keep the model fresh, score segments, store what is worth a look.
 
-The trained model lives in the project folder, ``.qualcode/textcat/<scope>/`` (one per
+The trained model lives in the project folder, ``.qualcode/models/<scope>/`` (one per
 scope: everyone's codings, or a blind coder's own), next to ``calibration.json``; the
 ``Setting`` ``suggest.model.<scope>`` records when it was trained, on how many codings
 and rejections, and on which codebook. It is retrained on ``--retrain``, when the
@@ -11,6 +11,7 @@ than ``RETRAIN_AFTER`` (or a tenth of them, whichever is more).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import uuid
 from collections.abc import Iterable, Sequence
@@ -26,13 +27,13 @@ from sqlalchemy import select
 from ..coding import get_coder
 from ..errors import NoCoder, QualcodeError
 from ..lookup import code_and_descendants, find_document
-from ..models import Document, Setting
+from ..models import Document, Setting, Speaker
 from ..nlp import load_pipeline
 from ..project import Project
 from . import METHOD_CHOICES
 from .base import SuggestContext, get_suggester
 from .batch import make_batch
-from .combine import Calibrator, Scores, sigmoid
+from .combine import Calibrator, Scores
 from .data import (
     CodeInfo,
     Corpus,
@@ -44,16 +45,17 @@ from .data import (
     scope_for,
 )
 from .evaluate import Evaluation, evaluate
+from .linear import LinearSettings, LinearSuggester, hashed_counts
 from .rules import RuleSuggester
 from .store import Found, StoreReport, store_suggestions
-from .textcat import TextcatSettings, TextcatSuggester, load_textcat, save_textcat
 from .training import Fitted, fit
 
-MODEL_DIR = Path(".qualcode") / "textcat"
+MODEL_DIR = Path(".qualcode") / "models"
 SETTING_PREFIX = "suggest.model."
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
 RETRAIN_AFTER = 20
-HELD_OUT = "held_out.npz"  # out-of-fold log-odds of the training segments
+MODEL_FILE = "linear.npz"
+HELD_OUT = "held_out.npz"  # out-of-fold scores of the training segments
 
 
 @dataclass
@@ -116,11 +118,11 @@ def ensure_model(
     *,
     nlp: Language,
     retrain: bool = False,
-    settings: TextcatSettings | None = None,
+    settings: LinearSettings | None = None,
 ) -> SuggestionModel:
     """The scope's model: loaded if still fresh, else trained on the codings in scope."""
     key = SETTING_PREFIX + scope.key
-    settings = settings or TextcatSettings()
+    settings = settings or LinearSettings()
     with project.sessionmaker() as session:
         codes = leaf_codes(session)
         stored = session.get(Setting, key)
@@ -159,8 +161,8 @@ def _save(
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
-    if fitted.textcat is not None:
-        save_textcat(fitted.textcat.nlp, path / "textcat")
+    if fitted.model is not None:
+        (path / MODEL_FILE).write_bytes(fitted.model.to_bytes())
     if fitted.held_out is not None:
         np.savez_compressed(path / HELD_OUT, ids=fitted.held_out_ids, logits=fitted.held_out)
     calibration = {"codes": [code.id for code in codes], **fitted.calibrator.to_json()}
@@ -175,7 +177,7 @@ def _save(
         "rejections": now["rejections"],
         "codebook": {"version": codebook.get("version"), "sha256": codebook.get("sha256")},
         "codes": [code.id for code in codes],
-        "textcat": fitted.textcat is not None,
+        "model": fitted.model is not None,
         "settings": now["settings"],
         **fitted.info,
     }
@@ -184,9 +186,9 @@ def _save(
 def _load(path: Path, codes: list[CodeInfo], nlp: Language, meta: dict[str, Any]) -> Fitted | None:
     try:
         calibration = json.loads((path / "calibration.json").read_text(encoding="utf-8"))
-        textcat, ids, held_out = None, np.zeros(0, dtype=np.int64), None
-        if meta.get("textcat"):
-            textcat = TextcatSuggester(load_textcat(path / "textcat"), codes)
+        model, ids, held_out = None, np.zeros(0, dtype=np.int64), None
+        if meta.get("model"):
+            model = LinearSuggester.from_bytes(codes, (path / MODEL_FILE).read_bytes())
             with np.load(path / HELD_OUT) as saved:
                 ids, held_out = saved["ids"], saved["logits"]
     except (OSError, ValueError):
@@ -194,7 +196,7 @@ def _load(path: Path, codes: list[CodeInfo], nlp: Language, meta: dict[str, Any]
     if calibration.get("codes") != [code.id for code in codes]:
         return None
     calibrator = Calibrator.from_json(calibration)
-    return Fitted(rules_for(nlp, codes), textcat, calibrator, {}, ids, held_out)
+    return Fitted(rules_for(nlp, codes), model, calibrator, {}, ids, held_out)
 
 
 def _code_mask(session: Any, codes: Sequence[CodeInfo], wanted: Iterable[str]) -> np.ndarray:
@@ -214,7 +216,7 @@ def run_suggestions(
     method: str = "combined",
     retrain: bool = False,
     nlp: Language | None = None,
-    settings: TextcatSettings | None = None,
+    settings: LinearSettings | None = None,
 ) -> SuggestReport:
     """Suggest codes to ``coder`` for segments they have not coded with them; store them.
 
@@ -244,7 +246,10 @@ def run_suggestions(
     report = SuggestReport(coder, scope.describe(), usable, round(threshold, 4), len(target))
     report.already_coded = int((chosen & coded).sum())
     report.model = {"why": model.why, **{k: v for k, v in model.meta.items() if k != "codes"}}
-    found = _explain(nlp, model.fitted, target, scores, probability, chosen & ~coded, threshold)
+    found = _explain(
+        nlp, model.fitted, target, scores, probability, chosen & ~coded, threshold,
+        *_names_and_speakers(project),
+    )  # fmt: skip
     with project.transaction() as session:
         stored: StoreReport = store_suggestions(session, coder, found)
     report.stored, report.updated = stored.stored, stored.updated
@@ -260,15 +265,27 @@ def _explain(
     probability: np.ndarray,
     chosen: np.ndarray,
     threshold: float,
+    names: dict[str, str],
+    speakers: frozenset[str],
 ) -> list[Found]:
-    """A Found per chosen (segment, code): why, in words a coder can check."""
+    """A Found per chosen (segment, code): why, in words a coder can check.
+
+    ``probability`` is the score the suggestion was chosen by, and the score shown. The
+    model's part: the words of the segment that pushed the model towards the code, with
+    their weights (never stop words alone, numbers, or names: ``speakers`` and words
+    written with a capital inside a sentence), and the most similar segments already
+    coded with it (``names``: document id -> name).
+    """
     calibrator = fitted.calibrator
-    model_says = None
-    if fitted.textcat is not None and "model" in calibrator.weights:
+    model_says, vectors = None, None
+    if fitted.model is not None and "model" in calibrator.weights:
         model_says = calibrator.suggests("model", scores)
+        vectors = fitted.model.segment.weighting.transform(hashed_counts(corpus.texts))
+    coded = corpus.labels & corpus.known
     found = []
     for i in np.flatnonzero(chosen.any(axis=1)):
         batch = make_batch(nlp, [corpus.texts[i]])
+        hidden = speakers | _capitalised(corpus.texts[i])
         for j in np.flatnonzero(chosen[i]):
             evidence: dict[str, Any] = {
                 "probability": round(float(probability[i, j]), 4),
@@ -279,11 +296,11 @@ def _explain(
             nearby = _nearby(nlp, fitted.rules, corpus, scores, int(i), int(j))
             if nearby:
                 evidence["nearby"] = nearby
-            if fitted.textcat is not None and scores.model is not None and calibrator.learnable[j]:
-                said = fitted.textcat.evidence(batch, 0, int(j))
-                # The score used may be a held-out one (see Fitted): report that one.
-                said["probability"] = round(float(sigmoid(scores.model[i, j])), 4)
-                evidence["model"] = said
+            if fitted.model is not None and vectors is not None and calibrator.learnable[j]:
+                evidence["model"] = {
+                    "words": fitted.model.evidence(corpus.texts[i], int(j), hidden),
+                    "similar": _similar(corpus, vectors, coded[:, j], int(i), names),
+                }
             by_rules = "rules" in evidence or "nearby" in evidence
             by_model = model_says is not None and bool(model_says[i, j])
             method = "rules+model" if by_rules and by_model else "rules" if by_rules else "model"
@@ -291,6 +308,38 @@ def _explain(
             segment_id, score = int(corpus.segment_ids[i]), float(probability[i, j])
             found.append(Found(segment_id, corpus.codes[j].id, score, method, evidence))
     return found
+
+
+SIMILAR = 3
+
+
+def _similar(
+    corpus: Corpus, vectors: Any, coded: np.ndarray, i: int, names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The segments coded with the code (outside segment i's passage) most like it."""
+    rows = np.flatnonzero(coded & (corpus.passages != corpus.passages[i]))
+    if not len(rows):
+        return []
+    similarity = np.asarray((vectors[rows] @ vectors[i].T).todense()).ravel()
+    best = np.argsort(-similarity, kind="stable")[:SIMILAR]
+    return [
+        {
+            "document": names.get(corpus.documents[rows[k]], corpus.documents[rows[k]]),
+            "segment": corpus.ordinals[rows[k]],
+            "similarity": round(float(similarity[k]), 3),
+            "text": corpus.texts[rows[k]],
+        }
+        for k in best
+        if similarity[k] > 0
+    ]
+
+
+_CAPITALISED = re.compile(r"(?<![.!?:;\n]\s)(?<!^)\b([A-Z][\w'’-]+)")
+
+
+def _capitalised(text: str) -> frozenset[str]:
+    """Words written with a capital inside a sentence (likely names), in lower case."""
+    return frozenset(word.lower() for word in _CAPITALISED.findall(text.strip()))
 
 
 def _nearby(
@@ -306,14 +355,23 @@ def _nearby(
     return found
 
 
+def _names_and_speakers(project: Project) -> tuple[dict[str, str], frozenset[str]]:
+    """Document names by id, and every word of every speaker label, in lower case."""
+    with project.sessionmaker() as session:
+        names = {str(k): v for k, v in session.execute(select(Document.id, Document.name))}
+        labels = session.scalars(select(Speaker.label)).all()
+    return names, frozenset(word.lower() for label in labels for word in re.findall(r"\w+", label))
+
+
 def evaluate_project(
     project: Project,
     *,
     viewer: str | None = None,
     folds: int = 5,
     seed: int = 0,
-    settings: TextcatSettings | None = None,
+    settings: LinearSettings | None = None,
     nlp: Language | None = None,
+    textcat: bool = False,
 ) -> Evaluation:
     """Cross-validate the suggestions on this project's coded documents (see ``evaluate``)."""
     nlp = nlp or load_pipeline()
@@ -322,6 +380,8 @@ def evaluate_project(
         corpus = load_corpus(session, scope)
         names = dict(session.execute(select(Document.id, Document.name)).all())
     names = {str(doc_id): name for doc_id, name in names.items()}
-    result = evaluate(corpus, nlp, folds=folds, seed=seed, settings=settings, names=names)
+    result = evaluate(
+        corpus, nlp, folds=folds, seed=seed, settings=settings, names=names, textcat=textcat
+    )
     result.settings["scope"] = scope.describe()
     return result

@@ -289,7 +289,7 @@ def load_textcat(path: Path) -> Language:
     return spacy.load(path)
 
 
-@register_suggester("model", learns=True, help="spaCy textcat_multilabel trained on codings")
+@register_suggester("textcat", learns=True, help="spaCy textcat_multilabel trained on codings")
 def build_textcat(context: SuggestContext) -> TextcatSuggester:
     if context.training is None:
         raise ValueError("the model suggester needs coded segments to learn from")

@@ -1,4 +1,4 @@
-"""Fit the suggestion model on coded segments: textcat, then calibration out of fold.
+"""Fit the suggestion model on coded segments: linear models, then calibration out of fold.
 
 ``fit`` is the one training procedure, used by ``qualcode suggest`` on all the coded
 segments in scope and by the evaluation on each training fold alone. Calibration
@@ -14,27 +14,25 @@ import multiprocessing
 import os
 import random
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from spacy.language import Language
 
-from .base import SuggestContext, Suggester, get_suggester
+from .base import Suggester
 from .batch import iter_batches
 from .combine import Calibrator, Scores, fit_calibrator
 from .data import Corpus
+from .linear import Kernels, LinearSettings, LinearSuggester
 from .rules import RuleSuggester
-from .textcat import TextcatSettings, TextcatSuggester
 
 PARALLEL_FROM = 40_000  # segments to score before worker processes pay for themselves
-PARALLEL_TRAIN_FROM = 1_000  # coded segments to train on, likewise
 MAX_PROCESSES = 4
 CHUNK = 10_000  # segments per task for a worker
-MODEL = "model"  # the registered suggester that fit() trains
 MIN_EXAMPLES = 5  # positive segments a code needs in training before the model learns it
-INNER_FOLDS = 4
-CHUNK_SEGMENTS = 40  # a lone coded document is cut into runs of this many for calibration
+INNER_FOLDS = 3
+CHUNK_SEGMENTS = 40  # a lone coded document is cut into runs of about this many segments
 
 
 def score_texts(
@@ -105,11 +103,13 @@ def _score_in_processes(
 def group_folds(groups: Sequence[Any], k: int, seed: int = 0) -> list[np.ndarray]:
     """Split rows into at most ``k`` folds so that no group (document) is in two folds.
 
-    Returns, per fold, the boolean mask of its test rows. Groups are shuffled with
-    ``seed`` and dealt out in turn, so folds differ in size by at most one group.
+    Returns, per fold, the boolean mask of its test rows. Groups, in the order they first
+    appear (``load_corpus`` lists documents by name), are shuffled with ``seed`` and dealt
+    out in turn, so folds differ in size by at most one group, and the same documents
+    imported again (with new ids) give the same folds.
     """
     groups = np.asarray(groups, dtype=object)
-    names = sorted(set(groups.tolist()), key=str)
+    names = list(dict.fromkeys(groups.tolist()))  # in order of appearance: no ids involved
     random.Random(seed).shuffle(names)
     k = max(1, min(k, len(names)))
     fold_of = {name: i % k for i, name in enumerate(names)}
@@ -118,106 +118,68 @@ def group_folds(groups: Sequence[Any], k: int, seed: int = 0) -> list[np.ndarray
 
 
 def calibration_groups(corpus: Corpus) -> np.ndarray:
-    """Documents, or runs of segments when only one document is coded (said in the info)."""
+    """Documents, or runs of passages when only one document is coded (said in the info)."""
     if len(set(corpus.documents.tolist())) > 1:
         return corpus.documents
-    return np.arange(len(corpus)) // CHUNK_SEGMENTS
+    per_run = max(1, round(corpus.passage_count * CHUNK_SEGMENTS / max(len(corpus), 1)))
+    return corpus.passages // per_run  # runs of whole passages, about CHUNK_SEGMENTS long
 
 
 @dataclass
 class Fitted:
-    """A trained suggestion model: rules, textcat (if any code could be learnt), calibrator.
+    """A trained suggestion model: rules, the linear models (if any code could be learnt),
+    and the calibrator.
 
-    ``held_out`` keeps, for each training segment (by id), the log-odds it got from a
-    model that had not seen its document. Those are the scores used for training
-    segments: the final model knows them by heart, and its scores there would be both
-    overconfident and uncalibrated (and would spill onto their neighbours).
+    ``held_out`` keeps, for each training segment (by id), the scores (segment model,
+    passage model) it got from models that had not seen its document. Those are the
+    scores used for training segments: the final models know them by heart, and their
+    scores there would be both overconfident and uncalibrated (and would spill onto
+    their neighbours).
     """
 
     rules: RuleSuggester
-    textcat: TextcatSuggester | None
+    model: LinearSuggester | None
     calibrator: Calibrator
     info: dict[str, Any] = field(default_factory=dict)
     held_out_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    held_out: np.ndarray | None = None
+    held_out: np.ndarray | None = None  # (2, segments, codes): segment and passage scores
 
-    @property
-    def suggesters(self) -> list[Suggester]:
-        return [self.rules] + ([self.textcat] if self.textcat else [])
-
-    def scores(self, nlp: Language, corpus: Corpus) -> Scores:
-        """Raw scores of every segment of ``corpus``, with its neighbours."""
-        raw = score_texts(nlp, self.suggesters, corpus.texts)
-        model = raw.get("model")
-        if model is not None and self.held_out is not None and len(self.held_out_ids):
+    def scores(self, nlp: Language, corpus: Corpus, rules: np.ndarray | None = None) -> Scores:
+        """Raw scores of every segment of ``corpus``, with its neighbours and passages
+        (``rules``: the rules' scores, when they are known already)."""
+        if rules is None:
+            rules = score_texts(nlp, [self.rules], corpus.texts)["rules"]
+        if self.model is None:
+            return Scores(rules, None, corpus.previous, corpus.following)
+        model = self.model.score_texts(corpus.texts)
+        passage = self.model.score_passages(corpus.passage_texts())[corpus.passages]
+        if self.held_out is not None and len(self.held_out_ids):
             order = np.argsort(self.held_out_ids)
             at = np.searchsorted(self.held_out_ids, corpus.segment_ids, sorter=order)
             at = order[np.minimum(at, len(order) - 1)]
             known = self.held_out_ids[at] == corpus.segment_ids
-            model[known] = self.held_out[at[known]]
-        return Scores(raw["rules"], model, corpus.previous, corpus.following)
-
-
-def train_model(corpus: Corpus, nlp: Language, settings: TextcatSettings) -> TextcatSuggester:
-    """The registered ``model`` suggester, trained on ``corpus``."""
-    context = SuggestContext(nlp, corpus.codes, corpus, settings.seed, asdict(settings))
-    return get_suggester(MODEL).factory(context)  # type: ignore[return-value]
-
-
-def out_of_fold(
-    corpus: Corpus, nlp: Language, folds: Sequence[np.ndarray], settings: TextcatSettings
-) -> tuple[np.ndarray, TextcatSuggester]:
-    """(log-odds of every row from a model that did not see its group, the final model).
-
-    With enough segments, and where worker processes can be forked, the fold models
-    train in workers while this process trains the final one on every row.
-    """
-    scores = np.zeros(corpus.labels.shape, dtype=np.float32)
-    if len(corpus) >= PARALLEL_TRAIN_FROM and worker_count() > 1 and can_fork():
-        _SHARED.update(corpus=corpus, nlp=nlp, settings=settings)
-        try:
-            with multiprocessing.get_context("fork").Pool(worker_count()) as pool:
-                running = pool.map_async(_held_out, folds, chunksize=1)
-                final = train_model(corpus, nlp, settings)
-                found = running.get()
-        finally:
-            _SHARED.clear()
-    else:
-        found = [_held_out(test, corpus, nlp, settings) for test in folds]
-        final = train_model(corpus, nlp, settings)
-    for test, held_out in zip(folds, found, strict=True):
-        scores[test] = held_out
-    return scores, final
-
-
-def _held_out(
-    test: np.ndarray,
-    corpus: Corpus | None = None,
-    nlp: Language | None = None,
-    settings: TextcatSettings | None = None,
-) -> np.ndarray:
-    """Scores of the ``test`` rows from a model trained on the others (shared, in workers)."""
-    corpus = corpus or _SHARED["corpus"]
-    nlp = nlp or _SHARED["nlp"]
-    settings = settings or _SHARED["settings"]
-    suggester = train_model(corpus.rows(~test), nlp, settings)
-    return score_texts(nlp, [suggester], corpus.rows(test).texts, processes=1)[MODEL]
+            model[known] = self.held_out[0][at[known]]
+            passage[known] = self.held_out[1][at[known]]
+        return Scores(rules, model, corpus.previous, corpus.following, passage)
 
 
 def fit(
     corpus: Corpus,
     nlp: Language,
     rules: RuleSuggester,
-    settings: TextcatSettings | None = None,
+    settings: LinearSettings | None = None,
     *,
     inner_folds: int = INNER_FOLDS,
     rule_scores: np.ndarray | None = None,
 ) -> Fitted:
     """Train and calibrate on the labelled rows of ``corpus`` (and only on them).
 
-    ``rule_scores``, if given, are the rules' scores of ``corpus``'s rows (to save work).
+    The training documents are split again (``inner_folds``); models fitted without each
+    part score it, the calibrator learns from those out-of-fold scores, and the final
+    models learn from every training segment. ``rule_scores``, if given, are the rules'
+    scores of ``corpus``'s rows (to save work).
     """
-    settings = settings or TextcatSettings()
+    settings = settings or LinearSettings()
     labelled = corpus.labelled
     corpus = corpus.rows(labelled)
     if not len(corpus):
@@ -233,14 +195,18 @@ def fit(
     info: dict[str, Any] = {
         "segments": len(corpus),
         "documents": len(set(corpus.documents.tolist())),
+        "passages": corpus.passage_count,
         "learnable_codes": int(learnable.sum()),
-        "calibrated_on": "documents" if groups is corpus.documents else "runs of segments",
+        "calibrated_on": "documents" if groups is corpus.documents else "runs of passages",
     }
     scores = Scores(rule_scores, None, corpus.previous, corpus.following)
     if not learnable.any() or len(set(groups.tolist())) < 2:
         calibrator = fit_calibrator(scores, corpus.labels, corpus.known, learnable)
         return Fitted(rules, None, calibrator, info)
-    folds = group_folds(groups, inner_folds, settings.seed)
-    scores.model, textcat = out_of_fold(corpus, nlp, folds, settings)
+    kernels = Kernels(corpus, settings)
+    held_out = np.zeros((2, *corpus.labels.shape), dtype=np.float32)
+    for test in group_folds(groups, inner_folds, settings.seed):
+        held_out[0][test], held_out[1][test] = kernels.held_out(~test)
+    scores.model, scores.passage = held_out[0], held_out[1]
     calibrator = fit_calibrator(scores, corpus.labels, corpus.known, learnable)
-    return Fitted(rules, textcat, calibrator, info, corpus.segment_ids, scores.model)
+    return Fitted(rules, kernels.final(), calibrator, info, corpus.segment_ids, held_out)

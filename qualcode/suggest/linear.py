@@ -1,0 +1,320 @@
+"""Model suggestions: ridge regression over the words, word pairs and stems of segments.
+
+Each text becomes two TF-IDF vectors (words and word pairs; the first five letters of
+each longer word, which catch "funds", "funding" and "funded" alike), hashed
+so that no vocabulary has to be kept, weighted by how rare each n-gram is among the
+training texts, each scaled to length 1/sqrt(2). A ridge regression per code, fitted
+for all codes at once in its dual form (one n x n system for n training texts, solved
+once for every code), learns from a few hundred to a few thousand coded segments in
+well under a second, and scores new texts with one sparse product.
+
+A segment is scored twice: by a model of segments, on its own words, and by a model of
+*passages*, on the words of the whole passage it belongs to (the run of one speaker's
+segments with nothing but paragraph breaks between them), since people code passages,
+not sentences (``data.passage_groups``). The calibrator (``combine``) weighs the two.
+
+The model is linear, so the evidence for a suggestion is read off it: each word of
+the segment times its weight for the code.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.utils import murmurhash3_32
+
+from .data import CodeInfo, Corpus
+
+HASHED = 2**20  # hashed columns per view; collisions are rare at a study's vocabulary
+STEM = 5  # a longer word also counts as its first STEM letters: fund, funds, funding
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def _words(text: str) -> list[str]:
+    """Words (of two letters or more, lower case) and pairs of words, as scikit-learn's
+    default analyzer makes them."""
+    words = _TOKEN.findall(text.lower())
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+def _stems(text: str) -> list[str]:
+    """The first STEM letters of each longer word: a stemmer of sorts, at no cost."""
+    return [word[:STEM] for word in _TOKEN.findall(text.lower()) if len(word) > STEM]
+
+
+_WORDS = HashingVectorizer(
+    analyzer=_words, alternate_sign=False, norm=None, n_features=HASHED, dtype=np.float32
+)
+_STEMS = HashingVectorizer(
+    analyzer=_stems, alternate_sign=False, norm=None, n_features=HASHED, dtype=np.float32
+)
+_MEMO: dict[str, sp.csr_matrix] = {}  # text -> its counts: evaluation scores texts many times
+MEMO_SIZE = 100_000
+
+
+@dataclass(frozen=True)
+class LinearSettings:
+    """How the models are fitted; saved with them, so a changed setting retrains."""
+
+    segment_penalty: float = 1.0  # ridge penalty of the segment model
+    passage_penalty: float = 0.5  # and of the passage model
+    seed: int = 0  # folds of the out-of-fold scores the calibrator learns from
+
+
+def hashed_counts(texts: Sequence[str]) -> sp.csr_matrix:
+    """(texts x 2*HASHED) raw counts: words and word pairs, then word stems.
+
+    Counts of the texts seen last are kept (up to MEMO_SIZE texts), since evaluation and
+    calibration fit many models on the same segments."""
+    missing = list(dict.fromkeys(text for text in texts if text not in _MEMO))
+    if len(missing) + len(_MEMO) > MEMO_SIZE:
+        _MEMO.clear()
+    if len(texts) > MEMO_SIZE:
+        return _count(texts)
+    if missing:
+        counts = _count(missing)
+        _MEMO.update(zip(missing, (counts[i] for i in range(len(missing))), strict=True))
+    if not texts:
+        return sp.csr_matrix((0, 2 * HASHED), dtype=np.float32)
+    return sp.vstack([_MEMO[text] for text in texts], format="csr")
+
+
+def _count(texts: Sequence[str]) -> sp.csr_matrix:
+    return sp.hstack([_WORDS.transform(texts), _STEMS.transform(texts)], format="csr")
+
+
+@dataclass
+class Weighting:
+    """TF-IDF over the hashed columns seen in training: 1 + log(count), times idf, each
+    view (words, stems) scaled to length 1/sqrt(2)."""
+
+    columns: np.ndarray  # hashed columns seen in training, sorted
+    idf: np.ndarray
+    words: int  # how many of ``columns`` are word columns (stems come after)
+
+    @classmethod
+    def fit(cls, counts: sp.csr_matrix) -> Weighting:
+        seen = np.bincount(counts.indices, minlength=counts.shape[1])
+        columns = np.flatnonzero(seen)
+        idf = np.log((1 + counts.shape[0]) / (1 + seen[columns])) + 1
+        return cls(columns, idf.astype(np.float32), int((columns < HASHED).sum()))
+
+    def transform(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        x = counts[:, self.columns].tocsr()
+        x.data = (1 + np.log(x.data)) * self.idf[x.indices]
+        words, stems = x[:, : self.words], x[:, self.words :]
+        return sp.hstack([_unit_rows(words), _unit_rows(stems)], format="csr") * np.float32(
+            np.sqrt(0.5)
+        )
+
+
+def _unit_rows(x: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    return sp.diags(1 / np.where(norms > 0, norms, 1)).dot(x).tocsr()
+
+
+def ridge_dual(kernel: np.ndarray, targets: np.ndarray, penalty: float) -> np.ndarray:
+    """Dual coefficients of ridge regressions of every target column on one kernel."""
+    from scipy.linalg import solve
+
+    return solve(kernel + penalty * np.eye(len(kernel)), targets, assume_a="pos")
+
+
+@dataclass
+class LinearModel:
+    """One view's model: its weighting, weights (columns x codes) and the codes' bias."""
+
+    weighting: Weighting
+    weights: np.ndarray
+    bias: np.ndarray
+
+    @classmethod
+    def fit(
+        cls,
+        x: sp.csr_matrix,
+        gram: np.ndarray,
+        weighting: Weighting,
+        labels: np.ndarray,
+        penalty: float,
+    ) -> LinearModel:
+        """Ridge on weighted rows ``x`` (``gram`` = x x'), labels 0/1 centred per code."""
+        bias = labels.mean(axis=0)
+        alpha = ridge_dual(gram, labels - bias, penalty)
+        weights = np.asarray(x.T @ alpha, dtype=np.float32)
+        return cls(weighting, weights, bias.astype(np.float32))
+
+    def score(self, counts: sp.csr_matrix) -> np.ndarray:
+        return np.asarray(self.weighting.transform(counts) @ self.weights) + self.bias
+
+
+def training_rows(corpus: Corpus) -> tuple[np.ndarray, np.ndarray]:
+    """(labels as 0/1 floats, passage labels) of ``corpus``: a label not known counts 0."""
+    labels = (corpus.labels & corpus.known).astype(np.float64)
+    return labels, passage_labels(corpus, labels)
+
+
+def passage_labels(corpus: Corpus, labels: np.ndarray) -> np.ndarray:
+    """(passages x codes): a passage has a code when any of its segments has it."""
+    found = np.zeros((corpus.passage_count, labels.shape[1]))
+    np.maximum.at(found, corpus.passages, labels)
+    return found
+
+
+@dataclass
+class Kernels:
+    """What fitting on a corpus needs, made once: counts, weighting, the Gram matrices.
+
+    Fitting on any subset of its rows (the inner folds of the calibration) then costs
+    one linear solve per view.
+    """
+
+    corpus: Corpus
+    settings: LinearSettings
+    weighting: Weighting = field(init=False)
+    segments: sp.csr_matrix = field(init=False)
+    passages: sp.csr_matrix = field(init=False)
+
+    def __post_init__(self) -> None:
+        counts = hashed_counts(self.corpus.texts)
+        passage_counts = hashed_counts(self.corpus.passage_texts())
+        self.weighting = Weighting.fit(counts)
+        self.segments = self.weighting.transform(counts)
+        self.passages = self.weighting.transform(passage_counts)
+        self.segment_gram = (self.segments @ self.segments.T).toarray()
+        self.passage_gram = (self.passages @ self.passages.T).toarray()
+        self.labels, self.passage_labels = training_rows(self.corpus)
+
+    def held_out(self, train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scores (segment view, passage view) of the rows not in ``train``, by models of
+        the rows in it (passages follow their segments: a passage is in one document)."""
+        test = ~train
+        train_p = np.zeros(self.corpus.passage_count, dtype=bool)
+        train_p[self.corpus.passages[train]] = True
+        out = []
+        for gram, labels, rows, test_rows, penalty in (
+            (self.segment_gram, self.labels, train, test, self.settings.segment_penalty),
+            (
+                self.passage_gram,
+                self.passage_labels,
+                train_p,
+                ~train_p,
+                self.settings.passage_penalty,
+            ),
+        ):
+            bias = labels[rows].mean(axis=0)
+            alpha = ridge_dual(gram[np.ix_(rows, rows)], labels[rows] - bias, penalty)
+            out.append(gram[np.ix_(test_rows, rows)] @ alpha + bias)
+        segment, passage = out
+        # back to segments: each test segment gets its passage's score
+        at = np.full(self.corpus.passage_count, -1)
+        at[np.flatnonzero(~train_p)] = np.arange(int((~train_p).sum()))
+        return segment, passage[at[self.corpus.passages[test]]]
+
+    def final(self) -> LinearSuggester:
+        s = self.settings
+        segment = LinearModel.fit(
+            self.segments, self.segment_gram, self.weighting, self.labels, s.segment_penalty
+        )
+        passage = LinearModel.fit(
+            self.passages, self.passage_gram, self.weighting, self.passage_labels,
+            s.passage_penalty,
+        )  # fmt: skip
+        return LinearSuggester(self.corpus.codes, segment, passage)
+
+
+class LinearSuggester:
+    """Scores segments (and passages) for codes with the two fitted linear models."""
+
+    name = "model"
+
+    def __init__(
+        self, codes: Sequence[CodeInfo], segment: LinearModel, passage: LinearModel
+    ) -> None:
+        self.codes = list(codes)
+        self.segment = segment
+        self.passage = passage
+
+    def score_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """(texts x codes) scores of the segment model."""
+        return self.segment.score(hashed_counts(texts))
+
+    def score_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """(passages x codes) scores of the passage model."""
+        return self.passage.score(hashed_counts(texts))
+
+    def evidence(
+        self, text: str, code: int, hidden: frozenset[str] = frozenset(), top: int = 5
+    ) -> list[list[Any]]:
+        """The words (and word pairs) of ``text`` that pushed the segment model towards
+        ``code`` most, each with its share of the score: its TF-IDF value times its
+        weight. Stop words alone, numbers and the words of ``hidden`` (people's names)
+        are left out."""
+        weighting = self.segment.weighting
+        counts = _WORDS.transform([text])
+        row = weighting.transform(sp.hstack([counts, sp.csr_matrix((1, HASHED))], format="csr"))
+        contribution = row.multiply(self.segment.weights[:, code][None, :]).tocsr()
+        by_column = dict(
+            zip(contribution.indices.tolist(), contribution.data.tolist(), strict=True)
+        )
+        where = {int(c): k for k, c in enumerate(weighting.columns[: weighting.words])}
+        found: dict[str, float] = {}
+        for gram in _words(text):
+            k = where.get(abs(murmurhash3_32(gram, seed=0)) % HASHED)
+            if k is None or k not in by_column or not _telling(gram, hidden):
+                continue
+            found[gram] = by_column[k]
+        ranked = sorted(found.items(), key=lambda item: -item[1])
+        return [[gram, round(weight, 4)] for gram, weight in ranked[:top] if weight > 0]
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        arrays: dict[str, np.ndarray] = {}
+        for view, model in (("segment", self.segment), ("passage", self.passage)):
+            arrays |= {
+                f"{view}_columns": model.weighting.columns,
+                f"{view}_idf": model.weighting.idf,
+                f"{view}_words": np.array(model.weighting.words),
+                f"{view}_weights": model.weights,
+                f"{view}_bias": model.bias,
+            }
+        np.savez_compressed(buffer, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, codes: Sequence[CodeInfo], data: bytes) -> LinearSuggester:
+        with np.load(io.BytesIO(data)) as saved:
+            views = [
+                LinearModel(
+                    Weighting(saved[f"{v}_columns"], saved[f"{v}_idf"], int(saved[f"{v}_words"])),
+                    saved[f"{v}_weights"],
+                    saved[f"{v}_bias"],
+                )
+                for v in ("segment", "passage")
+            ]
+        return cls(codes, *views)
+
+
+_NUMBER = re.compile(r"^[\d.,:]+$")
+
+
+def _telling(gram: str, hidden: frozenset[str]) -> bool:
+    """Whether an n-gram tells a coder something: not all stop words, numbers or names."""
+    words = gram.split()
+    if any(word in hidden for word in words):
+        return False
+    return not all(word in _stop_words() or _NUMBER.match(word) for word in words)
+
+
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
