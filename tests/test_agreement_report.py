@@ -14,7 +14,7 @@ from qualcode.adjudicate import agreed, copy_agreed, pending, settle
 from qualcode.agreement import krippendorff_alpha
 from qualcode.cli import cli
 from qualcode.coding import code_segment, get_coder
-from qualcode.reliability import agreement_table, band, figure
+from qualcode.reliability import agreement_table, band, figure, render_html
 from qualcode.reliability.html import _shown
 from qualcode.reliability.out import write_tables
 from qualcode.team import assign
@@ -149,3 +149,15 @@ def test_used_by_counts_codings_and_per_code_statistics_still_match(three):
     values[0, [2, 5]] = 1
     expected = krippendorff_alpha(np.vstack([values[0], values[1], values[0]])).value
     assert math.isclose(report.alpha["Trust"], expected)
+
+
+def test_report_tells_settled_from_unsettled_disagreements(three):
+    first = pending(three).iloc[0]
+    with three.transaction() as session:
+        settle(session, first, "ana")
+    report = agreement_table(three, resamples=0)
+    assert report.pooled["settled"] == 1
+    assert report.disagreements.set_index("key").settled[first.key] == "ana"
+    html = render_html(report)
+    assert html.count("settled: took ana") == 1
+    assert html.count("to settle</span>") == report.pooled["disagreements"] - 1

@@ -170,7 +170,7 @@ def test_cli_agreement_by_span_does_not_send_the_lead_to_adjudicate_spans(runner
     by_span = run(runner, coded_project, *args, "--unit", "span").output
     codes, units, decisions = pooled_line(by_span)
     assert codes * units == decisions and "double-coded characters" in by_span
-    assert "18 segment × code disagreements (each in --html); `qualcode adjudicate` settles" in (
+    assert "18 segment × code disagreements (each in --html): 0 settled, 18 to settle" in (
         by_segment
     )
     assert "to settle" not in by_span and "(each in --html)" not in by_span

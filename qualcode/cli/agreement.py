@@ -210,7 +210,11 @@ def _print_pooled(report: reliability.AgreementReport) -> None:
     )
     differ = _count(pooled["disagreements"], "segment × code disagreement")
     if unit == "segment":
-        click.echo(f"{differ} (each in --html); `qualcode adjudicate` settles them")
+        left = pooled["disagreements"] - pooled["settled"]
+        click.echo(
+            f"{differ} (each in --html): {pooled['settled']} settled, {left} to settle; "
+            "`qualcode adjudicate` settles them"
+        )
     else:
         click.echo(
             f"adjudication works by segment, not by character: `qualcode agreement` without "

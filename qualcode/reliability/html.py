@@ -175,7 +175,7 @@ def _disagreement_context(report: AgreementReport, anchors: dict[str, str]) -> l
                 }
                 for c in report.coders
             ]
-            items.append({**row, "versions": versions})
+            items.append({**row, "versions": versions, "settled": row.get("settled")})
         first = group.iloc[0]
         groups.append(
             {

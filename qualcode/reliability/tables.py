@@ -365,6 +365,8 @@ def agreement_table(
         found or [pd.DataFrame(columns=DISAGREEMENT_COLUMNS + units.coders)], ignore_index=True
     )
     pooled["disagreements"] = len(disagreements)
+    disagreements["settled"] = _settled(project, disagreements["key"])
+    pooled["settled"] = int(disagreements["settled"].notna().sum())
     return AgreementReport(
         unit=unit,
         coders=units.coders,
@@ -380,6 +382,15 @@ def agreement_table(
         documents=len(units.documents),
         tables=tables,
     )
+
+
+def _settled(project: Project, keys: pd.Series) -> pd.Series:
+    """Per disagreement, the choice adjudication settled it with, or None if pending."""
+    from ..adjudicate import decisions, log_id  # adjudication imports this module
+
+    with project.sessionmaker() as session:
+        made = decisions(session)
+    return pd.Series([made.get(log_id(k)) for k in keys], index=keys.index, dtype=object)
 
 
 def _breakdown(
