@@ -188,7 +188,7 @@ def codes(project: Project, include_archived: bool = False, *, viewer: Who = Non
 
 CODING_COLUMNS = [
     "id", "document", "start", "end", "segment", "speaker", "code", "code_id", "theme",
-    "coder", "origin", "memo", "text", "created_at",
+    "coder", "origin", "memo", "text", "created_at", "anchor",
 ]  # fmt: skip
 
 
@@ -226,7 +226,7 @@ def codings(
             select(
                 Coding.id, Document.name, Coding.start, Coding.end, Segment.ordinal,
                 Speaker.label, Coding.code_id, Coder.name, Coding.origin, Coding.memo,
-                Coding.created_at, Document.id.label("doc_id"),
+                Coding.created_at, Document.id.label("doc_id"), Coding.anchor,
             )
             .join(Document, Coding.document_id == Document.id)
             .join(Coder, Coding.coder_id == Coder.id)
@@ -250,6 +250,7 @@ def codings(
                 str(row.id), row.name, row.start, row.end, row.ordinal, row.label,
                 names[row.code_id][0], str(row.code_id), names[row.code_id][1], row[7],
                 row.origin, row.memo, texts[row.doc_id][row.start : row.end], row.created_at,
+                row.anchor,
             )
             for row in rows
         ],
