@@ -82,6 +82,11 @@ def quality(source: list[str], text: str) -> tuple[float, int]:
 
 
 def main() -> None:
+    import pdfplumber  # noqa: F401  (each reader loaded before any timing)
+    import pypdfium2  # noqa: F401
+
+    import qualcode.readers  # noqa: F401
+
     readers: list[tuple[str, Callable[[Path], str]]] = [
         ("pypdfium2", pypdfium2_text),
         ("pdfplumber", pdfplumber_text),

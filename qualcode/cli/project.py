@@ -122,7 +122,8 @@ def import_(
 ) -> None:
     """Import transcript files and folders, or a REFI-QDA project (.qdpx).
 
-    Reads .txt .md .docx .odt .vtt .srt; a file imported before is skipped
+    Reads .txt .md .docx .odt .vtt .srt .pdf .json .tsv .html .rtf, and survey
+    sheets (.csv .xlsx) with --survey; a file imported before is skipped
     unless it changed (--replace). A .qdpx from NVivo, ATLAS.ti, MAXQDA or
     QualCoder brings its documents, codebook, coders, codings and memos (see README).
     """
