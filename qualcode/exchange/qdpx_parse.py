@@ -43,6 +43,9 @@ class _Walker:
 
     def __init__(self, namespace: str) -> None:
         self.ns = f"{{{namespace}}}"
+        self.coding, self.code_ref, self.note_ref, self.description = (
+            self.ns + tag for tag in ("Coding", "CodeRef", "NoteRef", "Description")
+        )
 
     def kids(self, element: Any, tag: str) -> Iterator[Any]:
         return element.iterchildren(self.ns + tag)
@@ -228,13 +231,42 @@ def _cases(walk: _Walker, root: Any, project: RProject) -> None:
 
 
 def _coding(walk: _Walker, element: Any) -> RCoding:
+    code, notes = None, []
+    for child in element:  # one pass: a project may hold 100,000 codings
+        if child.tag == walk.code_ref:
+            code = code or read_guid(child.get("targetGUID"))
+        elif child.tag == walk.note_ref and child.get("targetGUID"):
+            notes.append(read_guid(child.get("targetGUID")))
     return RCoding(
         guid=read_guid(element.get("guid")) or "",
-        code=read_guid(next(iter(walk.refs(element, "CodeRef")), None)),
+        code=code,
         user=read_guid(element.get("creatingUser")),
         created=element.get("creationDateTime"),
-        notes=walk.refs(element, "NoteRef"),
+        notes=notes,
     )
+
+
+def _selection(walk: _Walker, element: Any) -> RSelection:
+    try:
+        start, end = int(element.get("startPosition")), int(element.get("endPosition"))
+    except (TypeError, ValueError):
+        start = end = -1
+    found = RSelection(
+        guid=read_guid(element.get("guid")) or "",
+        start=start,
+        end=end,
+        quote=element.get("name"),
+        user=read_guid(element.get("creatingUser")),
+        created=element.get("creationDateTime"),
+    )
+    for child in element:  # one pass over Description, Coding*, NoteRef*
+        if child.tag == walk.coding:
+            found.codings.append(_coding(walk, child))
+        elif child.tag == walk.note_ref and child.get("targetGUID"):
+            found.notes.append(read_guid(child.get("targetGUID")) or "")
+        elif child.tag == walk.description:
+            found.description = (child.text or "").strip()
+    return found
 
 
 def _source(walk: _Walker, element: Any, archive: Archive, project: RProject) -> None:
@@ -265,24 +297,7 @@ def _source(walk: _Walker, element: Any, archive: Archive, project: RProject) ->
     rich_bytes = archive.read(rich) if rich and rich.startswith("internal://") else None
     if rich_bytes is not None:
         source.original = (Path(name).stem + Path(rich).suffix, rich_bytes)
-    for selection in walk.kids(element, "PlainTextSelection"):
-        try:
-            start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
-        except (TypeError, ValueError):
-            start = end = -1
-        source.selections.append(
-            RSelection(
-                guid=read_guid(selection.get("guid")) or "",
-                start=start,
-                end=end,
-                quote=selection.get("name"),
-                user=read_guid(selection.get("creatingUser")),
-                created=selection.get("creationDateTime"),
-                description=walk.text(selection, "Description"),
-                codings=[_coding(walk, c) for c in walk.kids(selection, "Coding")],
-                notes=walk.refs(selection, "NoteRef"),
-            )
-        )
+    source.selections = [_selection(walk, s) for s in walk.kids(element, "PlainTextSelection")]
     source.codings = [_coding(walk, c) for c in walk.kids(element, "Coding")]
     if raw is None:
         where = reference or "no plainTextPath or PlainTextContent"

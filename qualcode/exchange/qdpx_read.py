@@ -41,7 +41,7 @@ DROPPED_KINDS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class RCoding:
     guid: str
     code: str | None
@@ -50,7 +50,7 @@ class RCoding:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class RSelection:
     guid: str
     start: int  # as recorded; placed by ``RSource.place``
@@ -78,7 +78,7 @@ class RSource:
     problem: str = ""  # why the text is missing
 
 
-@dataclass
+@dataclass(slots=True)
 class RCode:
     guid: str
     name: str
@@ -89,7 +89,7 @@ class RCode:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class RCase:
     guid: str
     name: str | None
@@ -240,7 +240,11 @@ def place_selections(raw: str, selections: list[RSelection], origin: str) -> tup
         )
         return agree, sum(1 for span in spans if span)
 
-    best = max(names, key=lambda r: (*score(r), -names.index(r))) if selections else names[0]
+    quoted = sum(1 for s in selections if s.quote)
+    if not selections or score(names[0]) == (quoted, len(selections)):
+        best = names[0]  # the likeliest reading fits every span and quote: no need to look on
+    else:
+        best = max(names, key=lambda r: (*score(r), -names.index(r)))
     stored, shift = _to_lf(raw)
     for selection in selections:
         found = readings.span(best, selection.start, selection.end)
@@ -278,7 +282,7 @@ def _by_quote(
 
 def _to_lf(raw: str) -> tuple[str, Any]:
     """The text with CRLF and lone CR made LF, and a map of raw positions onto it."""
-    removed = [i for i, c in enumerate(raw) if c == "\r" and raw[i + 1 : i + 2] == "\n"]
+    removed = [m.start() for m in re.finditer("\r\n", raw)] if "\r" in raw else []
     stored = raw.replace("\r\n", "\n").replace("\r", "\n")
     return stored, lambda position: position - bisect.bisect_left(removed, position)
 

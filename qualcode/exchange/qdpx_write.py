@@ -38,12 +38,13 @@ import uuid
 import zipfile
 from collections import defaultdict
 from datetime import UTC, datetime
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 
 from ..errors import QualcodeError
 from ..models import Code, Coder, Coding, Document, Memo, Segment, Setting, Speaker
@@ -62,6 +63,7 @@ from .refi import (
 
 NAMESPACE_KEY = "exchange_namespace"
 _NS = f"{{{PROJECT_NS}}}"
+_CODING, _CODE_REF, _NOTE_REF = (_NS + t for t in ("Coding", "CodeRef", "NoteRef"))
 QUOTE_LIMIT = 500  # a selection's name holds its text up to this length, to verify offsets
 
 
@@ -101,6 +103,40 @@ def _when(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@cache
+def _g(raw: Any) -> str:
+    """A GUID from a column read raw: SQLite's 32 hex digits, or a UUID (PostgreSQL)."""
+    if isinstance(raw, str):
+        h = raw.upper() if len(raw) == 32 else raw.replace("-", "").upper()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return guid(raw)
+
+
+def _stamp(raw: Any) -> str | None:
+    """A time read raw: SQLite's ``YYYY-MM-DD HH:MM:SS...`` (UTC), or a datetime."""
+    if isinstance(raw, str):
+        return f"{raw[:10]}T{raw[11:19]}Z" if len(raw) >= 19 else None
+    return _when(raw)
+
+
+class _Coding(NamedTuple):
+    """A coding as the export needs it: GUIDs and time as written."""
+
+    id: str
+    document_id: str
+    start: int
+    end: int
+    code_id: str
+    coder_id: str
+    created_at: str | None
+    memo: str | None
+
+
+def _raw(column: Any) -> Any:
+    """A column read without conversion to UUID or datetime: 100,000 of them add up."""
+    return type_coerce(column, String)
+
+
 def _text(parent: etree._Element, tag: str, text: str) -> None:
     _el(parent, tag).text = xml_text(text)
 
@@ -132,27 +168,45 @@ class _Builder:
         with self.project.sessionmaker() as session:
             seen = viewer_for(session, self.viewer)
             coders = [c for c in session.scalars(select(Coder).order_by(Coder.name))]
-            self.coders = {c.id: c for c in coders if seen.sees(c.id)}
+            self.coders = {guid(c.id): c for c in coders if seen.sees(c.id)}
             self.codes = list(session.scalars(select(Code).order_by(Code.position, Code.name)))
             self.documents = list(session.scalars(select(Document).order_by(Document.name)))
-            self.codings = list(
-                session.scalars(
-                    select(Coding)
-                    .where(seen.where(Coding.coder_id))
-                    .order_by(Coding.document_id, Coding.start, Coding.end, Coding.created_at)
+            query = (
+                select(
+                    _raw(Coding.id),
+                    _raw(Coding.document_id),
+                    Coding.start,
+                    Coding.end,
+                    _raw(Coding.code_id),
+                    _raw(Coding.coder_id),
+                    _raw(Coding.created_at),
+                    Coding.memo,
                 )
+                .where(seen.where(Coding.coder_id))
+                .order_by(Coding.document_id, Coding.start, Coding.end, Coding.created_at)
             )
+            self.codings = [
+                _Coding(_g(a), _g(doc), start, end, _g(code), _g(coder), _stamp(at), memo)
+                for a, doc, start, end, code, coder, at, memo in session.execute(query)
+            ]
             self.memos = list(
                 session.scalars(
                     select(Memo).where(seen.where(Memo.coder_id)).order_by(Memo.created_at)
                 )
             )
             self.speakers = list(session.scalars(select(Speaker).order_by(Speaker.id)))
-            self.segments = session.execute(
-                select(
-                    Segment.id, Segment.document_id, Segment.start, Segment.end, Segment.speaker_id
-                ).order_by(Segment.document_id, Segment.ordinal)
-            ).all()
+            self.segments = [
+                (seg_id, _g(doc), start, end, speaker)
+                for seg_id, doc, start, end, speaker in session.execute(
+                    select(
+                        Segment.id,
+                        _raw(Segment.document_id),
+                        Segment.start,
+                        Segment.end,
+                        Segment.speaker_id,
+                    ).order_by(Segment.document_id, Segment.ordinal)
+                )
+            ]
         root = etree.Element(
             _NS + "Project",
             nsmap={None: PROJECT_NS},
@@ -171,7 +225,7 @@ class _Builder:
 
     # -- selections: one per span, holding every coding of that span ---------------------
     def _selections(self) -> None:
-        self.spans: dict[uuid.UUID, dict[tuple[int, int], dict[str, Any]]] = defaultdict(dict)
+        self.spans: dict[str, dict[tuple[int, int], dict[str, Any]]] = defaultdict(dict)
         for coding in self.codings:
             self._span(coding.document_id, coding.start, coding.end)["codings"].append(coding)
         segments = {seg_id: (doc, s, e) for seg_id, doc, s, e, _sp in self.segments}
@@ -196,7 +250,7 @@ class _Builder:
             if speaker is not None:
                 current = (doc, speaker, current[2] if current else start, end)
 
-    def _span(self, doc: uuid.UUID, start: int, end: int, kind: str = "") -> dict[str, Any]:
+    def _span(self, doc: str, start: int, end: int, kind: str = "") -> dict[str, Any]:
         key = (start, end) if not kind else (start, end, kind)
         spans = self.spans[doc]
         if key not in spans:
@@ -213,8 +267,8 @@ class _Builder:
     def _users(self, root: etree._Element) -> None:
         if self.coders:
             users = _el(root, "Users")
-            for coder in self.coders.values():
-                _el(users, "User", guid=guid(coder.id), name=xml_text(coder.name))
+            for key, coder in self.coders.items():
+                _el(users, "User", guid=key, name=xml_text(coder.name))
 
     def _codebook(self, root: etree._Element) -> None:
         children: dict[uuid.UUID | None, list[Code]] = defaultdict(list)
@@ -226,7 +280,7 @@ class _Builder:
         codes = _el(_el(root, "CodeBook"), "Codes")
 
         def add(parent: etree._Element, code: Code) -> None:
-            codable = code.id in used or not children[code.id]
+            codable = guid(code.id) in used or not children[code.id]
             element = _el(
                 parent,
                 "Code",
@@ -312,7 +366,8 @@ class _Builder:
                 creationDateTime=_when(doc.imported_at),
             )
             for span in sorted(
-                self.spans.get(doc.id, {}).values(), key=lambda s: (s["start"], s["end"], s["guid"])
+                self.spans.get(guid(doc.id), {}).values(),
+                key=lambda s: (s["start"], s["end"], s["guid"]),
             ):
                 self._selection(source, doc, span)
             self._note_refs(source, "document", doc.id)
@@ -323,6 +378,8 @@ class _Builder:
         quote = doc.text[span["start"] : span["end"]]
         first = codings[0] if codings else (span["memos"][0] if span["memos"] else None)
         maker = first.coder_id if first is not None else None
+        maker = guid(maker) if isinstance(maker, uuid.UUID) else maker
+        when = first.created_at if first is not None else None
         selection = _el(
             source,
             "PlainTextSelection",
@@ -330,20 +387,18 @@ class _Builder:
             name=xml_text(quote) if len(quote) <= QUOTE_LIMIT else None,
             startPosition=span["start"],
             endPosition=span["end"],
-            creatingUser=guid(maker) if maker in self.coders else None,
-            creationDateTime=_when(first.created_at) if first is not None else None,
+            creatingUser=maker if maker in self.coders else None,
+            creationDateTime=when if isinstance(when, str) or when is None else _when(when),
         )
-        for coding in codings:
-            element = _el(
-                selection,
-                "Coding",
-                guid=guid(coding.id),
-                creatingUser=guid(coding.coder_id),
-                creationDateTime=_when(coding.created_at),
-            )
-            _el(element, "CodeRef", targetGUID=guid(coding.code_id))
+        sub = etree.SubElement
+        for coding in codings:  # the hot path: 100,000 of these take seconds
+            attributes = {"guid": coding.id, "creatingUser": coding.coder_id}
+            if coding.created_at:
+                attributes["creationDateTime"] = coding.created_at
+            element = sub(selection, _CODING, attributes)
+            sub(element, _CODE_REF, {"targetGUID": coding.code_id})
             if coding.memo:
-                _el(element, "NoteRef", targetGUID=guid(derived(self.ns, "memo", coding.id)))
+                sub(element, _NOTE_REF, {"targetGUID": guid(derived(self.ns, "memo", coding.id))})
         for memo in span["memos"]:
             _el(selection, "NoteRef", targetGUID=guid(memo.id))
 
@@ -353,7 +408,10 @@ class _Builder:
             for c in self.codings
             if c.memo
         ]
-        notes += [(m.id, m.coder_id, m.created_at, m.text) for m in self.memos]
+        notes += [
+            (m.id, guid(m.coder_id) if m.coder_id else None, _when(m.created_at), m.text)
+            for m in self.memos
+        ]
         if not notes:
             return
         holder = _el(root, "Notes")
@@ -364,8 +422,8 @@ class _Builder:
                 "Note",
                 guid=guid(key),
                 name=xml_text(title),
-                creatingUser=guid(coder_id) if coder_id in self.coders else None,
-                creationDateTime=_when(created),
+                creatingUser=coder_id if coder_id in self.coders else None,
+                creationDateTime=created,
             )
             _text(note, "PlainTextContent", text)
 

@@ -52,9 +52,9 @@ def guid(value: uuid.UUID) -> str:
 
 def read_guid(value: str | None) -> str | None:
     """A GUID from a file, made comparable: braces stripped, upper case."""
-    if value is None:
+    if not value:
         return None
-    return value.strip().strip("{}").upper() or None
+    return value.strip(" \t\n{}").upper() or None
 
 
 def as_uuid(value: str | None) -> uuid.UUID | None:
