@@ -3,6 +3,8 @@ multiple choices split, bad sheets refused in one line with the database left as
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from readers_helpers import check_turns
 from sqlalchemy import func, select
@@ -171,3 +173,24 @@ def test_survey_bad_sheet_leaves_the_database_as_it_was(project, tmp_path):
     assert [r.status for r in report.results] == ["failed"]
     with project.sessionmaker() as session:
         assert session.scalar(select(func.count()).select_from(Segment)) == before
+
+
+def test_survey_closed_answers_filter_quotes_both_ways(project, tmp_path):
+    from qualcode import coded_quotes, load_codebook, sync_codebook
+    from qualcode.coding import code_segment
+
+    rows = survey_rows(30)
+    path = write_xlsx(tmp_path / "reps.xlsx", rows)
+    import_files(project, [path], survey=SurveyOptions())
+    import_files(project, [path], survey=SurveyOptions(by="question"))
+    with project.transaction() as session:
+        sync_codebook(session, load_codebook(Path(__file__).parents[1] / "codebook.yaml"))
+        for document in session.scalars(select(Document)):
+            code_segment(session, document, 1, "Independent funding", "ana")
+
+    wales = coded_quotes(project, where={"Region": "Wales"})
+    per_question = wales["document"].str.contains("-Q")
+    assert per_question.any() and (~per_question).any()  # document and speaker attributes
+    assert set(wales["Region"]) == {"Wales"}
+    expected = {r[0] for r in rows if r[1] == "Wales" and answered(r)}
+    assert set(wales[~per_question]["speaker"]) == expected
