@@ -415,6 +415,16 @@ WEB_TABLE: dict[tuple[str, str], Call] = {
     ("GET", "/agreement"): Call(_get("/agreement")),
     ("GET", "/agreement/report"): Call(_get("/agreement/report")),
     ("GET", "/adjudicate"): Call(_get("/adjudicate")),
+    ("GET", "/review"): Call(_get("/review"), quotes=True),
+    ("GET", "/api/review"): Call(_get("/api/review"), quotes=True),
+    ("POST", "/api/review/{item}/place"): Call(
+        lambda c, b: [c.post("/api/review/00000000/place", json={"candidate": 1})]
+    ),
+    ("POST", "/api/review/{item}/drop"): Call(lambda c, b: [c.post("/api/review/00000000/drop")]),
+    ("POST", "/api/documents/{document}/correct"): Call(  # B's codings are there: refused
+        lambda c, b: [c.post(f"/api/documents/{DOC_B}/correct",
+                             json={"start": 0, "end": 0, "text": "A writes here. "})]
+    ),  # fmt: skip
     ("POST", "/adjudicate/settle"): Call(
         lambda c, b: [c.post("/adjudicate/settle", data={"key": "x", "choice": B,
                                                          "csrf": _csrf(c)})]  # fmt: skip

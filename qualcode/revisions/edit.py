@@ -11,13 +11,34 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import InputError, NotAllowed
 from ..lookup import find_document
+from ..models import Coder, Coding, CodingReview, Document
 from ..nlp import load_pipeline
 from ..project import Project
 from ..readers import read_transcript
 from ..segment import segment_transcript
+from ..visibility import may_change
 from .store import RevisionResult
+
+
+def check_may_revise(session: Session, actor: Coder, document: Document) -> None:
+    """A correction moves every coding of the document: a coder makes one only where all
+    the codings (placed or waiting for review) are their own; a lead, anywhere."""
+    owners = set(session.scalars(select(Coding.coder_id).where(Coding.document_id == document.id)))
+    owners |= set(
+        session.scalars(
+            select(CodingReview.coder_id).where(CodingReview.document_id == document.id)
+        )
+    )
+    if any(not may_change(actor, owner) for owner in owners):
+        raise NotAllowed(
+            f"{document.name} holds another coder's codings, which a correction moves: "
+            f"only a lead may correct it, not {actor.name}"
+        )
 
 
 def rewrite(

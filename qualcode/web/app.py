@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from ..project import Project
 from . import accounts, api, errors, pages
 from .context import WebState
+from .revisions import router as revision_routes
 from .security import TeamMiddleware, TokenMiddleware
 from .settings import WebSettings
 from .workbench import router as workbench_routes
@@ -73,6 +74,7 @@ def create_app(project: Project, settings: WebSettings | None = None) -> FastAPI
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(workbench_routes)
+    app.include_router(revision_routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.team:
         app.add_middleware(TeamMiddleware, settings=settings, project=project)
