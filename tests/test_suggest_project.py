@@ -242,6 +242,25 @@ def test_a_blind_coder_sees_and_learns_from_only_their_own_work(study):
         assert scope_for(session, "ana") == Scope(None)
 
 
+def test_a_coder_with_nothing_to_learn_from_is_told_why(study, runner):
+    with study.transaction() as session:
+        get_coder(session, "cleo")
+    with study.sessionmaker() as session:
+        everyone = session.scalar(select(func.count()).select_from(Coding))
+    report = run_suggestions(study, "cleo", settings=FAST)
+    assert report.note == (
+        f"the model learnt nothing: cleo has no codings yet, and {everyone} coding(s) by "
+        "others are hidden while the round is blind; until then only the codebook's patterns "
+        "suggest (code a few segments, or ask a lead to open the round)"
+    )
+    assert {s.method for s in pending(study, "cleo")} <= {"rules"}
+    with study.transaction() as session:
+        set_round(session, "lee", open_=True)
+    assert run_suggestions(study, "cleo", settings=FAST).note is None  # everyone's work now
+    result = invoke(runner, study.root, "--as", "cleo", "suggest", "--min-score", "1")
+    assert "note: no segment scored 1.000 or more (see --min-score)" in result.output
+
+
 def test_consensus_codings_of_a_document_replace_the_coders_own(study):
     with study.transaction() as session:
         doc = find_document(session, "interview-2.txt")

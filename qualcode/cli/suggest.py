@@ -95,6 +95,10 @@ def suggest(
         f"model {model['why']}; trained {model.get('trained_at')} on {model.get('codings')} "
         f"coding(s): {report.scope}"
     )
+    if report.note:
+        click.echo(f"note: {report.note}")
+    if not report.stored + report.updated:
+        return
     click.echo("see them with `qualcode suggestions`; then `qualcode accept ID` or `reject ID`")
 
 

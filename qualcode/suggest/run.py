@@ -22,14 +22,15 @@ from typing import Any
 
 import numpy as np
 from spacy.language import Language
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..coding import get_coder
 from ..errors import NoCoder, QualcodeError
 from ..lookup import code_and_descendants, find_document
-from ..models import Document, Setting, Speaker
+from ..models import Coding, Document, Setting, Speaker
 from ..nlp import load_pipeline
 from ..project import Project
+from ..visibility import viewer_for
 from . import METHOD_CHOICES
 from .base import SuggestContext, get_suggester
 from .batch import make_batch
@@ -82,6 +83,7 @@ class SuggestReport:
     already_coded: int = 0
     already_decided: int = 0
     model: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None  # why the model learnt nothing, or why nothing was suggested
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -254,7 +256,27 @@ def run_suggestions(
         stored: StoreReport = store_suggestions(session, coder, found)
     report.stored, report.updated = stored.stored, stored.updated
     report.already_decided = stored.already_decided
+    if not model.meta.get("codings"):
+        report.note = _nothing_learnt(project, coder)
+    elif not found:
+        report.note = f"no segment scored {threshold:.3f} or more (see --min-score)"
     return report
+
+
+def _nothing_learnt(project: Project, coder: str) -> str:
+    """Why the model learnt nothing: the coder's codings, and what the blind round hides."""
+    with project.sessionmaker() as session:
+        viewer = viewer_for(session, coder)
+        hidden = session.scalar(
+            select(func.count()).select_from(Coding).where(~viewer.where(Coding.coder_id))
+        )
+    said = f"the model learnt nothing: {coder} has no codings yet"
+    if hidden:
+        said += f", and {hidden} coding(s) by others are hidden while the round is blind"
+    return said + (
+        "; until then only the codebook's patterns suggest (code a few segments, or ask a "
+        "lead to open the round)"
+    )
 
 
 def _explain(

@@ -69,9 +69,11 @@ def why(evidence: dict[str, Any]) -> list[str]:
         words = ", ".join(f"“{m.get('text', '')}”" for m in near.get("matches", []))
         said.append(f"segment {near.get('segment')} nearby: {words}")
     model = evidence.get("model") or {}
-    if "probability" in model:
-        words = ", ".join(str(w[0]) for w in model.get("words", [])[:4])
-        said.append(f"model {model['probability']:.2f}" + (f" ({words})" if words else ""))
+    if model:
+        words = ", ".join(f"{w[0]} {w[1]:+.2f}" for w in model.get("words", [])[:4])
+        said.append("model" + (f": {words}" if words else ""))
+        for like in model.get("similar", [])[:2]:
+            said.append(f"like {like.get('document')} segment {like.get('segment')}")
     return said
 
 
