@@ -95,7 +95,21 @@ def coincidences(
     rank = np.empty(size + 1, dtype=np.int64)
     rank[by_text], rank[size] = np.arange(size), -1
     codes, labels = rank[codes], labels[by_text]
-    patterns, freq = _patterns(codes, size)
+    return coincidences_of_codes(codes, labels, level, order=order)
+
+
+def coincidences_of_codes(
+    codes: np.ndarray,
+    labels: np.ndarray,
+    level: str = "nominal",
+    *,
+    order: Sequence[Any] | None = None,
+    patterns: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Coincidences:
+    """:func:`coincidences` of coders × units category numbers (``labels[codes]``, -1
+    missing), with their :func:`count_patterns` if already counted."""
+    size = len(labels)
+    patterns, freq = patterns if patterns is not None else count_patterns(codes, size)
     counts = np.stack([(patterns == k).sum(axis=0) for k in range(size)], axis=1).astype(float)
     m_p = counts.sum(axis=1)
     pairable = m_p >= 2
@@ -212,11 +226,27 @@ def kappa_interval(
     >>> interval.low < 0.833 < interval.high
     True
     """
+    codes, labels = _encode(data)
+    return kappa_interval_of_codes(
+        codes, len(labels), resamples=resamples, seed=seed, confidence=confidence,
+        minimums=minimums,
+    )  # fmt: skip
+
+
+def kappa_interval_of_codes(
+    codes: np.ndarray,
+    size: int,
+    *,
+    resamples: int = 1000,
+    seed: int | Sequence[int] = 0,
+    confidence: float = 0.95,
+    minimums: Sequence[float] = (),
+    patterns: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Interval:
+    """:func:`kappa_interval` of coders × units category numbers 0..size-1 (-1 missing)."""
     _check(resamples, confidence)
     empty = Interval(KAPPA_METHOD, resamples, confidence)
-    codes, labels = _encode(data)
-    size = len(labels)
-    patterns, freq = _patterns(codes, size)
+    patterns, freq = patterns if patterns is not None else count_patterns(codes, size)
     two = len(codes) == 2
     if not ((patterns >= 0).sum(axis=0) >= 2).any():
         return _why(empty, "no unit was coded by two or more coders")
@@ -232,7 +262,7 @@ def kappa_interval(
     return _summarise(empty, kappas, minimums)
 
 
-def _patterns(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+def count_patterns(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct columns of coders × units codes (-1 missing) and how often each occurs:
     one number per column in base size + 1 where it fits in 62 bits, else sorted columns."""
     if not codes.shape[1]:

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from .. import agreement as stats
 from ..agreement.uncertainty import coincidences
 from ..errors import NotFound
 from .units import CODE, CONSENSUS, Units, load_units, unit_values
@@ -21,16 +20,25 @@ COINCIDENCE_COLUMNS = ["code", "kind", "value_a", "value_b", "coincidences"]
 
 
 def _figures(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
-    """Percent, Cohen's kappa and alpha of two coders' present/absent decisions (-1
-    missing), over the decisions both made."""
+    """Percent, Cohen's kappa and nominal alpha of two coders' present/absent decisions (-1
+    missing) over the decisions both made, from their 2 × 2 table (the closed forms of
+    :func:`agreement.cohen_kappa` and :func:`agreement.krippendorff_alpha` for two coders
+    and two values; tests check they agree)."""
     both = (a >= 0) & (b >= 0)
-    x, y = a[both].astype(float), b[both].astype(float)
-    out: dict[str, Any] = {"decisions": int(both.sum())}
-    if not both.any():
+    cells = np.bincount(a[both] * 2 + b[both], minlength=4).astype(float)
+    n00, n01, n10, n11 = cells
+    units = cells.sum()
+    out: dict[str, Any] = {"decisions": int(units)}
+    if not units:
         return out | {"percent": None, "kappa": None, "alpha": None}
-    out["percent"] = float(np.mean(x == y))
-    out["kappa"] = stats.cohen_kappa(x, y).value
-    out["alpha"] = stats.krippendorff_alpha(np.vstack([x, y])).value
+    observed = (n00 + n11) / units
+    chance = ((n00 + n01) * (n00 + n10) + (n11 + n10) * (n11 + n01)) / units**2
+    values = 2 * units  # pairable values; n_0 and n_1 of the coincidence matrix
+    zeros, ones = 2 * n00 + n01 + n10, 2 * n11 + n01 + n10
+    out["percent"] = float(observed)
+    out["kappa"] = float((observed - chance) / (1 - chance)) if chance < 1 else None
+    expected = 2 * zeros * ones
+    out["alpha"] = float(1 - (values - 1) * 2 * (n01 + n10) / expected) if expected else None
     return out
 
 

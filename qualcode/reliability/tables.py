@@ -97,15 +97,17 @@ def _intervals(data: np.ndarray, boot: Bootstrap | None, stream: int) -> dict[st
     if boot is None or boot.resamples == 0:
         return dict.fromkeys(INTERVAL_FIGURES)
     seed = [boot.seed, stream]
+    codes = np.where(np.isnan(data), -1, data).astype(np.int64)  # category numbers again
+    size = int(codes.max()) + 1 if codes.size else 0
+    found = uncertainty.count_patterns(codes, size)
+    table = uncertainty.coincidences_of_codes(codes, np.arange(size), patterns=found)
     alpha = uncertainty.interval_from_coincidences(
-        uncertainty.coincidences(data),
-        resamples=boot.resamples,
-        seed=seed,
-        confidence=boot.confidence,
+        table, resamples=boot.resamples, seed=seed, confidence=boot.confidence
     )
-    kappa = uncertainty.kappa_interval(
-        data, resamples=boot.resamples, seed=seed, confidence=boot.confidence
-    )
+    kappa = uncertainty.kappa_interval_of_codes(
+        codes, size, resamples=boot.resamples, seed=seed, confidence=boot.confidence,
+        patterns=found,
+    )  # fmt: skip
     low, high = uncertainty.MINIMUMS
     return {
         "alpha_low": alpha.low,
@@ -201,16 +203,16 @@ def _by_document(
     labels: list[str],
     doc: np.ndarray,
     unit: str,
-    variable: Variable | None = None,
+    codings: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """One code's cells of the heat map: per document, units, use, percent and alpha. Use
-    counts the variable's codings when given one, else the units marked (characters)."""
+    counts the codings (coders × documents) when given, else the units marked."""
     n_docs = len(units.documents)
     sums = _grouped(_counts(values, len(labels)), doc, n_docs)
     percent, alpha = sums.percent(), sums.alpha()
     used = (
-        _coding_counts(units, variable)
-        if variable is not None
+        codings
+        if codings is not None
         else [np.bincount(doc, values[i] > 0, n_docs) for i in range(len(units.coders))]
     )
     names = units.documents["name"].to_numpy()
@@ -408,16 +410,27 @@ def _breakdown(
     }
 
 
-def _coding_counts(units: Units, variable: Variable) -> np.ndarray:
-    """Coders × documents: how many codings of the variable's codes each coder made in
-    each document assigned to them ("used by" counts codings, not segments)."""
-    codings = units.codings
-    mine = codings[codings["code_id"].isin(set().union(*variable.covers))]
-    coder, doc = mine["coder"].to_numpy(), mine["doc"].to_numpy()
-    keep = units.assigned[coder, doc]
-    counts = np.zeros(units.assigned.shape, dtype=np.int64)
-    np.add.at(counts, (coder[keep], doc[keep]), 1)
-    return counts
+class CodingCounts(NamedTuple):
+    """Codings per code × coder × document, counted once for every variable of a report."""
+
+    rows: dict[uuid.UUID, int]  # code id -> first axis
+    counts: np.ndarray
+
+    @classmethod
+    def of(cls, units: Units) -> CodingCounts:
+        """Only codings in documents assigned to their coder count, as in the statistics."""
+        codings = units.codings
+        index, codes = pd.factorize(codings["code_id"])
+        coder, doc = codings["coder"].to_numpy(), codings["doc"].to_numpy()
+        keep = units.assigned[coder, doc]
+        counts = np.zeros((len(codes), *units.assigned.shape), dtype=np.int64)
+        np.add.at(counts, (index[keep], coder[keep], doc[keep]), 1)
+        return cls({code: k for k, code in enumerate(codes)}, counts)
+
+    def of_variable(self, variable: Variable) -> np.ndarray:
+        """Coders × documents: codings of the variable's codes ("used by" counts codings)."""
+        rows = [self.rows[c] for c in set().union(*variable.covers) if c in self.rows]
+        return self.counts[rows].sum(axis=0)
 
 
 def _columns(units: Units, figures: list[str]) -> list[str]:
@@ -453,15 +466,16 @@ def _segment_tables(
 ) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
     rows, cells = [], []
     doc = units.segments["doc"].to_numpy()
+    made = CodingCounts.of(units)
     for stream, (variable, (vals, labels, _members), count) in enumerate(
         zip(units.variables, values, differ, strict=True)
     ):
         row = _head(variable)
-        counts = _coding_counts(units, variable)
+        counts = made.of_variable(variable)
         row |= {f"used_{c}": int(counts[k].sum()) for k, c in enumerate(units.coders)}
         row |= _figures(vals, labels, "segment", boot, stream) | {"disagreements": count}
         rows.append(row)
-        cells += _by_document(units, variable.name, vals, labels, doc, "segment", variable)
+        cells += _by_document(units, variable.name, vals, labels, doc, "segment", counts)
     per_code = _frame(rows, _columns(units, SEGMENT_FIGURES))
     slots = sum(len(members) for _vals, _labels, members in values)
     pooled = _pooled(units, per_code, breakdown.stacked(values, len(units.coders)), slots, boot)
