@@ -208,6 +208,25 @@ def scanned_pdf(path: Path, pages: int = 2) -> Path:
     return path
 
 
+def half_scanned_pdf(path: Path, text: str) -> Path:
+    """A page of text, then a page that is only a picture."""
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.text(20, 30, latin(text))
+    text_only = path.with_name("text-" + path.name)
+    pdf.output(str(text_only))
+    scan = scanned_pdf(path.with_name("scan-" + path.name), pages=1)
+    import pypdfium2 as pdfium
+
+    joined, pictures = pdfium.PdfDocument(str(text_only)), pdfium.PdfDocument(str(scan))
+    joined.import_pages(pictures)
+    joined.save(str(path))
+    joined.close()
+    pictures.close()
+    return path
+
+
 def encrypted_pdf(path: Path) -> Path:
     """A report that opens only with a password."""
     pdf = FPDF(format="A4")

@@ -9,7 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pdf_layouts import Block, encrypted_pdf, latin, report_pdf, scanned_pdf, transcript_pdf
+from pdf_layouts import (
+    Block,
+    encrypted_pdf,
+    half_scanned_pdf,
+    latin,
+    report_pdf,
+    scanned_pdf,
+    transcript_pdf,
+)
 from readers_helpers import check_turns, error_of
 from sqlalchemy import func, select
 
@@ -101,6 +109,16 @@ def test_pdf_a_scan_without_text_is_refused_in_one_line(tmp_path):
     )
 
 
+def test_pdf_pages_without_text_are_named_in_a_note(tmp_path):
+    path = half_scanned_pdf(tmp_path / "minutes.pdf", "Jo: The first page has text.")
+
+    transcript = read_transcript(path)
+
+    assert transcript.text == "Jo: The first page has text."
+    assert transcript.notes == ["page(s) 2 have no text layer (scanned?) and were skipped"]
+    assert transcript.attributes["pages"] == 2
+
+
 def test_pdf_encrypted_and_damaged_files_are_refused_in_one_line(tmp_path):
     locked = encrypted_pdf(tmp_path / "locked.pdf")
     assert error_of(locked).startswith(": is encrypted (it needs a password to open).")
@@ -109,6 +127,12 @@ def test_pdf_encrypted_and_damaged_files_are_refused_in_one_line(tmp_path):
     damaged = tmp_path / "damaged.pdf"
     damaged.write_bytes(whole.read_bytes()[:300])
     assert error_of(damaged).startswith(": is damaged or not a PDF.")
+    renamed = tmp_path / "notes.pdf"
+    renamed.write_text("Jo: a text file with the wrong suffix\n")
+    assert error_of(renamed) == (
+        ": is damaged or not a PDF. Open it in a PDF viewer and save or print it to a new PDF, "
+        "then import that copy"
+    )
 
 
 def test_pdf_import_keeps_pages_and_a_bad_pdf_leaves_the_database_as_it_was(
