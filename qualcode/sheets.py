@@ -1,5 +1,8 @@
 """Codings to and from spreadsheets (CSV, XLSX), and highlights from other tools.
 
+Codings also come from JSON (:mod:`qualcode.exchange.codings_json`), and code labels
+match by name, slug, or with ``_``/``-``/case differences (:func:`match_code`).
+
 A row places its coding in one of three ways, tried in this order:
 ``start``/``end`` (character offsets), ``segment`` (an ordinal), or ``quote`` (the coded
 text, found in the document ignoring differences of white space, as Taguette's
@@ -23,8 +26,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .codebook import slugify
 from .coding import apply_coding, find_codings, get_coder
 from .errors import InputError, NotAllowed, NotFound, QualcodeError
+from .exchange.codings_json import PROBLEM, by_context, json_records
 from .files import plain_file, read_bytes
 from .formulas import csv_frame, restore
 from .lookup import find_code, find_document
@@ -53,6 +58,11 @@ EXPORT_COLUMNS = [c for c in CODING_COLUMNS if c not in ("id", "code_id", "text"
 class CodingRow:
     line: int
     values: dict[str, str]
+    unit: str = "line"  # "record" in a JSON file
+
+    @property
+    def where(self) -> str:
+        return f"{self.unit} {self.line}"
 
 
 @dataclass
@@ -86,8 +96,13 @@ def _column_map(path: Path, header: list[str]) -> dict[str, int]:
 
 
 def read_rows(path: str | Path) -> Iterator[CodingRow]:
-    """The rows of a CSV or XLSX file as field -> text, numbered by spreadsheet line."""
+    """The rows of a CSV or XLSX file as field -> text, numbered by spreadsheet line; or
+    the records of a JSON file (:mod:`qualcode.exchange.codings_json`), numbered."""
     path = Path(path)
+    if path.suffix.lower() == ".json":
+        for number, values in json_records(path):
+            yield CodingRow(number, values, unit="record")
+        return
     table = list(_xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path))
     if not table:
         raise InputError(path, "the file is empty", hint="Export the codings again")
@@ -212,9 +227,11 @@ class _Placer:
         if doc.name not in self.collapsed:
             self.collapsed[doc.name] = collapse(doc.text)
         places = find_quote(doc.text, values["quote"], self.collapsed[doc.name])
+        if len(places) > 1:  # text around the quote may tell which place is meant
+            places = by_context(doc.text, places, values)
         if len(places) != 1:
             found = "not found" if not places else f"found {len(places)} times"
-            return f"line {row.line}: quote {found} in {doc.name!r}: {values['quote'][:70]!r}"
+            return f"{row.where}: quote {found} in {doc.name!r}: {values['quote'][:70]!r}"
         return doc, *places[0]
 
 
@@ -263,6 +280,8 @@ def import_codings(
         planned: list[tuple[int, Document, int, int, Any, str, str | None]] = []
         for row in read_rows(path):
             try:
+                if PROBLEM in row.values:  # a JSON record that cannot be a coding
+                    raise NotFound(row.values[PROBLEM])
                 who = row.values.get("coder") or coder
                 if not who:
                     raise NotFound("no coder: fill the coder column or pass --coder")
@@ -274,16 +293,16 @@ def import_codings(
                     )
                 ref = row.values["code"]
                 if ref not in codes:
-                    codes[ref] = find_code(session, ref)
+                    codes[ref] = match_code(session, ref)
                 code = codes[ref]
                 placed = placer.place(row)
             except (NotFound, NotAllowed) as error:
-                problems.append(f"line {row.line}: {_short(str(error), 200)}")
+                problems.append(f"{row.where}: {_short(str(error), 200)}")
                 continue
             if isinstance(placed, str):
                 report.unplaced.append(placed)
                 continue
-            planned.append((row.line, *placed, code, who, row.values.get("memo") or None))
+            planned.append((row.where, *placed, code, who, row.values.get("memo") or None))
         _refuse(path, problems)
         coders: dict[str, Coder] = {}
         for line, doc, start, end, code, who, memo in planned:
@@ -297,10 +316,27 @@ def import_codings(
                     session, doc, start, end, code, coders[who], origin=origin, memo=memo
                 )
             except QualcodeError as error:
-                problems.append(f"line {line}: {error}")
+                problems.append(f"{line}: {error}")
             report.added += 1
         _refuse(path, problems)  # raising here rolls back what the loop wrote
     return report
+
+
+def match_code(session: Session, ref: str) -> Code:
+    """A code by id, slug or name (any case), else by its label written with ``_`` or
+    ``-`` or spaces in other places (``speaking_the_language``), if that names one code."""
+    try:
+        return find_code(session, ref)
+    except NotFound:
+        wanted = slugify(ref)
+        found = [
+            code
+            for code in session.scalars(select(Code).where(Code.archived.is_(False)))
+            if wanted and wanted in (code.slug, slugify(code.name))
+        ]
+        if len(found) != 1:
+            raise
+        return found[0]
 
 
 def _coder_id(session: Session, name: str) -> uuid.UUID | None:
