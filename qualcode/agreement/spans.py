@@ -134,7 +134,14 @@ def unitizing_alpha(
     coder_list, category_list, units = _span_table(spans, begin, end, coders, categories)
     m = len(coder_list)
     parts = {c: _category_disagreement(units, coder_list, c, length) for c in category_list}
-    by_category = {c: _alpha_from(name, c, parts[c], m, length) for c in category_list}
+    return pooled_alpha(name, parts, m, length)
+
+
+def pooled_alpha(
+    name: str, parts: Mapping[Hashable, tuple[float, float, int]], m: int, length: int
+) -> UnitizingAlpha:
+    """Per category α from its (D_o, D_e, marked), and pooled 1 − Σ D_o / Σ D_e."""
+    by_category = {c: _alpha_from(name, c, part, m, length) for c, part in parts.items()}
     if m < 2:
         return UnitizingAlpha(name, None, f"needs two or more coders, got {m}", {}, by_category)
     if length <= 0:

@@ -22,7 +22,7 @@ import numpy as np
 
 from .categorical import krippendorff_alpha
 from .result import Agreement, _undefined
-from .spans import Span, UnitizingAlpha, _alpha_from, _span_table
+from .spans import Span, UnitizingAlpha, _span_table, pooled_alpha
 
 
 def boundary_alpha(
@@ -64,18 +64,7 @@ def boundary_alpha(
         c: _boundary_parts([units.get((k, c), []) for k in coder_list], begin, length)
         for c in category_list
     }
-    by_category = {c: _alpha_from(name, c, parts[c], m, length) for c in category_list}
-    if m < 2:
-        return UnitizingAlpha(name, None, f"needs two or more coders, got {m}", {}, by_category)
-    if length <= 0:
-        return UnitizingAlpha(name, None, "the continuum is empty", {}, by_category)
-    observed = sum(p[0] for p in parts.values())
-    expected = sum(p[1] for p in parts.values())
-    if expected == 0:
-        reason = "no category has a disagreement expected by chance (see by_category)"
-        return UnitizingAlpha(name, None, reason, {}, by_category)
-    details = {"observed_disagreement": observed, "expected_disagreement": expected}
-    return UnitizingAlpha(name, 1 - observed / expected, None, details, by_category)
+    return pooled_alpha(name, parts, m, length)
 
 
 def _gaps(mine: list[list[int]], begin: int, length: int) -> list[int]:
