@@ -94,6 +94,21 @@ def test_whisper_json_keeps_segments_and_word_times(tmp_path):
     assert cues[0].time_start == 0.0 and cues[-1].time_end == times(len(turns))[-1][1]
 
 
+def test_whisperx_words_without_times_take_the_time_of_the_word_before(tmp_path):
+    words = [{"word": "We", "start": 1.0, "end": 1.2}, {"word": "had", "start": 1.3, "end": 1.5},
+             {"word": "22"}, {"word": "councils", "start": 2.0, "end": 2.6}]  # fmt: skip
+    segment = {"start": 1.0, "end": 2.6, "text": " We had 22 councils", "words": words}
+    path = tmp_path / "whisperx.json"
+    path.write_text(json.dumps({"segments": [segment]}))
+
+    transcript = read_transcript(path)
+
+    cues = transcript.turns[0].cues
+    assert [(transcript.text[c.start : c.end], c.time_start, c.time_end) for c in cues] == [
+        ("We", 1.0, 1.2), ("had", 1.3, 1.5), ("22", 1.5, 1.5), ("councils", 2.0, 2.6)
+    ]
+
+
 def test_whisperx_speakers_named_in_speakers_csv_and_segments_timed(project, tmp_path):
     turns = spoken_turns(12)
     folder = tmp_path / "in"

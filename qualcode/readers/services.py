@@ -261,8 +261,11 @@ def _word_cues(text: str, turns: list[Turn], words: list[list[Any] | None]) -> N
 
 
 def _find_words(text: str, cue: Cue, timed: list[Any]) -> list[Cue] | None:
+    """Word cues in order; a word without times (WhisperX leaves numbers unaligned) takes
+    the end of the word before it, or the start of its segment."""
     cues = []
     position = cue.start
+    previous = cue.time_start or 0.0
     for word in timed:
         if not isinstance(word, dict):
             return None
@@ -270,8 +273,9 @@ def _find_words(text: str, cue: Cue, timed: list[Any]) -> list[Cue] | None:
         at = text.find(said, position, cue.end) if said else -1
         if at < 0:
             return None
-        start = _seconds(word.get("start"))
-        end = _seconds(word.get("end")) if word.get("end") is not None else start
+        timed_word = isinstance(word.get("start"), int | float)
+        start = _seconds(word["start"]) if timed_word else previous
+        end = _seconds(word.get("end")) if isinstance(word.get("end"), int | float) else start
         cues.append(Cue(at, at + len(said), start, max(start, end)))
-        position = at + len(said)
+        position, previous = at + len(said), max(start, end)
     return cues or None
