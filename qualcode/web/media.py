@@ -12,6 +12,8 @@ from pathlib import Path
 
 from fastapi.responses import FileResponse
 
+from ..project import Project
+
 KINDS = {
     ".mp3": "audio/mpeg",
     ".m4a": "audio/mp4",
@@ -37,3 +39,12 @@ def served(path: Path) -> FileResponse:
     return FileResponse(
         path, media_type=KINDS[path.suffix.lower()], headers={"Cache-Control": "no-store"}
     )
+
+
+def recording_for(project: Project, document: str) -> Path | None:
+    """The recording beside the file a document was imported from, if any."""
+    from ..lookup import find_document
+
+    with project.sessionmaker() as session:
+        source = Path(find_document(session, document).source_path)
+    return recording_of(project.root, source)

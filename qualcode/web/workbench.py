@@ -8,7 +8,6 @@ search filters by code and coder look only at the codings the asker may see.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -152,10 +151,7 @@ def recording(
 ) -> Response:
     """The ``.mp3``, ``.m4a``, ``.wav``, ``.mp4`` or ``.webm`` of the same name as the
     transcript's file, served in the ranges the player asks for."""
-    with web.project.sessionmaker() as session:
-        doc = queries.find_document(session, document)
-        source = Path(doc.source_path)
-    found = media.recording_of(web.project.root, source)
+    found = media.recording_for(web.project, document)
     if found is None:
-        raise NotFound(f"no recording beside {source.name}")
+        raise NotFound(f"no recording beside the transcript {document!r}")
     return media.served(found)

@@ -473,6 +473,7 @@
       markActive();
       select(0, 0);
       QC.toast(`${made.code}: “${made.text.slice(0, 60)}${made.text.length > 60 ? "…" : ""}”`);
+      loadCounts();
     } catch (error) {
       QC.toast(error.message, true);
     }
@@ -491,6 +492,7 @@
     try {
       const done = await QC.api("POST", "/api/undo");
       QC.toast(done.message);
+      loadCounts();
       await refresh();
     } catch (error) {
       QC.toast(error.message, true);
@@ -516,6 +518,7 @@
       codings.delete(state.chosen);
       choose(null);
       QC.toast("Coding removed (u to undo)");
+      loadCounts();
     } catch (error) {
       QC.toast(error.message, true);
     }
@@ -563,6 +566,7 @@
       suggestions = suggestions.filter((s) => s.id !== id);
       draw();
       QC.toast(`${accept ? "Accepted" : "Rejected"}: ${code}`);
+      if (accept) loadCounts();
       const shown = hintsHidden() ? [] : visibleSuggestions();
       if (shown.length && state.openHints.has(id)) openCard(shown[Math.min(Math.max(at, 0), shown.length - 1)].id);
     } catch (error) {
@@ -717,13 +721,20 @@
       return;
     }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (/^[1-9]$/.test(key)) {
+    const own = keyMap()[key];
+    if (own && codes[own]) {
+      apply(own);
+    } else if (/^[1-9]$/.test(key)) {
       const li = quick()[Number(key) - 1];
       if (li) apply(li.dataset.code);
     } else if (key === "Enter" && state.active) {
       apply(state.active);
     } else if (key === "/") {
       search.focus();
+    } else if (key === "f") {
+      findBox.focus();
+    } else if (key === "c") {
+      openEditor(null);
     } else if (key === "n") {
       nextUncoded();
     } else if (key === "s") {
@@ -784,8 +795,241 @@
     if (Date.now() - state.fetched > 3000) refresh().catch(() => {});
   });
 
+  // --- counts, collapsing, and changing the codebook in place ----------------------------
+
+  async function loadCounts() {
+    try {
+      for (const row of await QC.api("GET", "/api/codes")) {
+        const badge = document.querySelector(`li.code[data-code="${row.id}"] > .code-row [data-count]`);
+        if (badge) badge.textContent = row.codings_total ? String(row.codings_total) : "";
+      }
+    } catch (error) {
+      QC.toast(error.message, true);
+    }
+  }
+
+  const collapse = document.getElementById("collapse");
+  collapse.addEventListener("click", () => {
+    const folding = collapse.getAttribute("aria-pressed") !== "true";
+    for (const theme of document.querySelectorAll(".codebook details.theme")) theme.open = !folding;
+    collapse.setAttribute("aria-pressed", String(folding));
+    collapse.textContent = folding ? "Expand all" : "Collapse all";
+  });
+
+  const RESERVED = "nsarumfc/?";
+  function keyMap() {
+    try {
+      return JSON.parse(localStorage.getItem("qualcode-keys") || "{}");
+    } catch {
+      return {};
+    }
+  }
+  function keyOf(codeId) {
+    return Object.keys(keyMap()).find((k) => keyMap()[k] === codeId) || "";
+  }
+  function setKey(codeId, key) {
+    const map = Object.fromEntries(Object.entries(keyMap()).filter(([, id]) => id !== codeId));
+    if (key) map[key] = codeId;
+    localStorage.setItem("qualcode-keys", JSON.stringify(map));
+  }
+  function showKeys() {
+    for (const el of document.querySelectorAll(".own-key")) el.remove();
+    for (const [key, codeId] of Object.entries(keyMap())) {
+      const row = document.querySelector(`li.code[data-code="${codeId}"] > .code-row .apply`);
+      if (!row) continue;
+      const kbd = document.createElement("kbd");
+      kbd.className = "own-key";
+      kbd.textContent = key;
+      kbd.title = "Your key for this code";
+      row.append(kbd);
+    }
+  }
+
+  const editor = document.getElementById("code-editor");
+  const form = document.getElementById("code-form");
+  let editing = null;
+
+  function fullColour(value) {
+    const c = (value || "").trim();
+    return /^#[0-9a-f]{3}$/i.test(c) ? `#${c[1]}${c[1]}${c[2]}${c[2]}${c[3]}${c[3]}` : /^#[0-9a-f]{6}$/i.test(c) ? c.toLowerCase() : "#888888";
+  }
+
+  function parentOf(codeId) {
+    const li = document.querySelector(`li.code[data-code="${codeId}"]`);
+    return li?.parentElement.closest("li.code")?.dataset.code || li?.closest("details.theme")?.dataset.theme || "";
+  }
+
+  function openEditor(codeId) {
+    editing = codeId;
+    editor.hidden = false;
+    const li = codeId && document.querySelector(`li.code[data-code="${codeId}"]`);
+    const inVivo = !codeId && state.sel ? textOf(state.sel.start, state.sel.end).replace(/^[\s"“'‘]+|[\s.,;:!?"”'’]+$/g, "") : "";
+    document.getElementById("editor-title").textContent = codeId ? `Code: ${codes[codeId].name}` : inVivo ? "New code from the selection" : "New code";
+    form.name.value = codeId ? codes[codeId].name : inVivo.slice(0, 120);
+    form.colour.value = fullColour(codeId && codes[codeId].colour);
+    form.colour.dataset.was = form.colour.value;
+    form.definition.value = li ? li.querySelector(":scope > .about > p").textContent : "";
+    form.parent.value = codeId ? parentOf(codeId) : (state.active && parentOf(state.active)) || form.parent.options[0].value;
+    form.key.value = codeId ? keyOf(codeId) : "";
+    form.memo.value = "";
+    document.getElementById("merge-box").hidden = !codeId;
+    for (const option of form.into.options) option.disabled = option.value === codeId;
+    form.name.focus();
+    form.name.select();
+  }
+
+  function reloadAt(message) {
+    sessionStorage.setItem("qualcode-said", message);
+    const seen = pieces.find((p) => p.el.getBoundingClientRect().bottom > 60);
+    window.location.hash = `at-${seen ? seen.start : 0}`;
+    window.location.reload();
+  }
+
+  async function changeCodebook(bodies, codeId) {
+    let said = "Saved";
+    let id = codeId;
+    for (const body of bodies) {
+      const done = await QC.api("POST", "/api/codebook", body);
+      said = done.message;
+      id = id || done.code_id;
+    }
+    return [said, id];
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const key = form.key.value.trim();
+    if (key && RESERVED.includes(key)) {
+      QC.toast(`The key ${key} does something else already: choose another`, true);
+      return;
+    }
+    const bodies = [];
+    const colourChanged = form.colour.value !== form.colour.dataset.was;
+    if (!editing) {
+      const body = { action: "create", name: form.name.value, parent: form.parent.value };
+      if (form.definition.value.trim()) body.definition = form.definition.value;
+      if (colourChanged) body.colour = form.colour.value;
+      if (state.sel) Object.assign(body, { document: docId, start: state.sel.start, end: state.sel.end });
+      bodies.push(body);
+    } else {
+      const li = document.querySelector(`li.code[data-code="${editing}"]`);
+      if (form.name.value.trim() !== codes[editing].name) bodies.push({ action: "rename", code: editing, name: form.name.value });
+      if (colourChanged) bodies.push({ action: "recolour", code: editing, colour: form.colour.value });
+      if (form.definition.value.trim() !== li.querySelector(":scope > .about > p").textContent.trim()) {
+        bodies.push({ action: "define", code: editing, definition: form.definition.value });
+      }
+      if (form.parent.value !== parentOf(editing)) bodies.push({ action: "move", code: editing, parent: form.parent.value });
+    }
+    try {
+      const [said, id] = await changeCodebook(bodies, editing);
+      setKey(id, key);
+      if (form.memo.value.trim()) {
+        await QC.api("POST", "/api/memos", { target_type: "code", target: id, text: form.memo.value });
+      }
+      if (!bodies.length) {
+        editor.hidden = true;
+        showKeys();
+        QC.toast(form.memo.value.trim() ? "Memo added" : "Saved");
+        return;
+      }
+      reloadAt(said);
+    } catch (error) {
+      QC.toast(error.message, true);
+    }
+  });
+
+  document.getElementById("merge-code").addEventListener("click", async () => {
+    try {
+      const [said] = await changeCodebook([{ action: "merge", code: editing, into: form.into.value }], editing);
+      reloadAt(said);
+    } catch (error) {
+      QC.toast(error.message, true);
+    }
+  });
+  document.getElementById("cancel-code").addEventListener("click", () => { editor.hidden = true; });
+  document.getElementById("new-code").addEventListener("click", () => openEditor(null));
+  document.querySelector(".codebook").addEventListener("click", (event) => {
+    const edit = event.target.closest("[data-edit]");
+    if (edit) openEditor(edit.dataset.edit);
+  });
+  for (const li of items) {
+    const option = document.createElement("option");
+    option.value = li.dataset.code;
+    option.textContent = codes[li.dataset.code]?.name || li.dataset.code;
+    form.into.append(option);
+  }
+
+  // --- find in this transcript ------------------------------------------------------------
+
+  const findBox = document.getElementById("find-in");
+  const finding = { found: [], at: -1 };
+
+  function findAll() {
+    const words = findBox.value.trim().toLowerCase();
+    finding.found = [];
+    finding.at = -1;
+    if (words) {
+      for (const piece of pieces) {
+        const lower = piece.text.toLowerCase();
+        for (let i = lower.indexOf(words); i >= 0; i = lower.indexOf(words, i + 1)) {
+          finding.found.push([piece.start + unitsToPoints(piece, i, false), piece.start + unitsToPoints(piece, i + words.length, true)]);
+        }
+      }
+    }
+    document.getElementById("find-count").textContent = words ? `${finding.found.length} match${finding.found.length === 1 ? "" : "es"}` : "";
+  }
+
+  function step(by) {
+    if (!finding.found.length) return;
+    finding.at = (finding.at + by + finding.found.length) % finding.found.length;
+    const [a, b] = finding.found[finding.at];
+    select(a, b);
+    pieces[firstPieceEndingAfter(a)].el.scrollIntoView({ block: "center" });
+    document.getElementById("find-count").textContent = `${finding.at + 1} of ${finding.found.length}`;
+  }
+
+  findBox.addEventListener("input", findAll);
+  findBox.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      step(event.shiftKey ? -1 : 1);
+      event.preventDefault();
+    } else if (event.key === "Escape") {
+      findBox.blur();
+    }
+  });
+  document.getElementById("find-next").addEventListener("click", () => step(1));
+  document.getElementById("find-prev").addEventListener("click", () => step(-1));
+
+  // --- listening: click a turn's time to play from there; the turn spoken is lit -------------
+
+  const player = document.getElementById("player");
+  function seconds(clock) {
+    return clock ? clock.trim().split(":").map(Number).reduce((a, b) => a * 60 + b, 0) : null;
+  }
+  if (player) {
+    const times = turns.map((t) => seconds(t.el.querySelector(".time")?.textContent));
+    root.addEventListener("click", (event) => {
+      const time = event.target.closest(".time");
+      if (!time) return;
+      player.currentTime = seconds(time.textContent);
+      player.play().catch((error) => QC.toast(error.message, true));
+    });
+    player.addEventListener("timeupdate", () => {
+      let now = -1;
+      times.forEach((t, i) => { if (t !== null && t <= player.currentTime + 0.05) now = i; });
+      turns.forEach((t, i) => t.el.classList.toggle("speaking", i === now));
+    });
+  }
+
   draw();
   numberKeys();
+  showKeys();
+  loadCounts();
+  const said = sessionStorage.getItem("qualcode-said");
+  if (said) {
+    sessionStorage.removeItem("qualcode-said");
+    QC.toast(said);
+  }
   const at = /^#at-(\d+)$/.exec(window.location.hash);
   if (at) {
     const piece = pieces[firstPieceEndingAfter(Number(at[1]))];
