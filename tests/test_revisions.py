@@ -171,3 +171,25 @@ def test_edit_opens_the_text_in_the_editor_and_makes_a_revision(coded, runner, t
     start, end, _ = codings[ids["language"]]
     assert text[start:end] == "We learnt to speak the councils language"
     assert "typo" in run(runner, root, "revisions", "talk")
+
+
+def test_the_agreement_report_says_what_corrections_did_to_the_compared_codings(coded, runner):
+    root, ids = coded
+    from qualcode.reliability import agreement_table
+
+    with open_project(root) as project:
+        with project.transaction() as session:
+            start = TALK.index(PASSAGES["money"])
+            apply_coding(session, "talk.txt", start, start + len(PASSAGES["money"]),
+                         "Independent funding", "ben")  # fmt: skip
+        before = agreement_table(project, coders=["ana", "ben"], resamples=0)
+        assert not any("Corrected transcripts" in note for note in before.notes)
+    write(root / "talk.txt", CORRECTED)
+    run(runner, root, "import", "--replace", str(root / "talk.txt"))
+    with open_project(root) as project:
+        after = agreement_table(project, coders=["ana", "ben"], resamples=0)
+    said = [note for note in after.notes if note.startswith("Corrected transcripts")]
+    assert said == [
+        "Corrected transcripts: 1 of the compared codings were re-anchored by a correction "
+        "and nobody has checked them yet; 1 wait for review (qualcode review) and are left out."
+    ]

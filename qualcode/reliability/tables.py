@@ -349,6 +349,9 @@ def agreement_table(
     boot = Bootstrap(resamples, seed, confidence)
     with project.sessionmaker() as session:
         units, filters = load_units(session, coders, code, theme, documents, where)
+        from ..revisions.store import revision_note
+
+        corrected = revision_note(session, units.coders, list(units.documents["id"]))
     values = unit_values(units)
     found = [
         _items(units, variable, vals, labels)
@@ -378,7 +381,7 @@ def agreement_table(
         pooled=pooled,
         by_document=by_document,
         disagreements=disagreements,
-        notes=units.notes,
+        notes=units.notes + ([corrected] if corrected else []),
         filters=filters,
         intervals=boot.describe() if resamples else {},
         documents=len(units.documents),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..changes import PLACE, coding_data, log_change
 from ..importing import content_hash, word_count
-from ..models import Coding, CodingLog, CodingReview, Document, DocumentRevision, utcnow
+from ..models import Coder, Coding, CodingLog, CodingReview, Document, DocumentRevision, utcnow
 from .align import TextMap
 from .anchor import Anchor, Placement, anchor_of, place_all
 
@@ -320,3 +320,28 @@ def park_data(
     )  # fmt: skip
     session.add(row)
     return row
+
+
+def revision_note(session: Session, coders: list[str], document_ids: list[Any]) -> str | None:
+    """For an agreement report: how many of these coders' codings in these documents a
+    correction re-anchored (nobody checked them yet), and how many wait for review (and
+    so are left out of the comparison). None when a correction touched none."""
+    names = select(Coder.id).where(Coder.name.in_(coders))
+    moved = session.scalar(
+        select(func.count()).where(
+            Coding.anchor == "reanchored", Coding.document_id.in_(document_ids),
+            Coding.coder_id.in_(names),
+        )
+    ) or 0  # fmt: skip
+    waiting = session.scalar(
+        select(func.count()).where(
+            CodingReview.document_id.in_(document_ids), CodingReview.coder_id.in_(names)
+        )
+    ) or 0  # fmt: skip
+    if not moved and not waiting:
+        return None
+    return (
+        f"Corrected transcripts: {moved} of the compared codings were re-anchored by a "
+        f"correction and nobody has checked them yet; {waiting} wait for review (qualcode "
+        "review) and are left out."
+    )
