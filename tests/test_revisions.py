@@ -193,3 +193,34 @@ def test_the_agreement_report_says_what_corrections_did_to_the_compared_codings(
         "Corrected transcripts: 1 of the compared codings were re-anchored by a correction "
         "and nobody has checked them yet; 1 wait for review (qualcode review) and are left out."
     ]
+
+
+def test_revisions_on_sqlite_and_postgresql(small_project):
+    """Edit, review and revert on each backend: bulk moves, the review list, the log."""
+    from qualcode.revisions.edit import rewrite
+    from qualcode.revisions.history import revert
+
+    name = "area-1-mapping-workshop.md"
+    with small_project.transaction() as session:
+        text = session.scalars(select(Document.text)).one()
+        made = {}
+        for words in ("Messy we can do.", "They did all die."):
+            start = text.index(words)
+            coding = apply_coding(session, name, start, start + len(words), "Trust", "ana")
+            made[words] = (coding.id, coding.start, coding.end)
+    fixed = text.replace("Messy we can do.", "Messy, we can do.").replace(" They did all die.", "")
+    result = rewrite(small_project, name, fixed, author="ana", reason="typo; withdrawn")
+    assert (result.number, result.reanchored, result.review) == (2, 1, 1)
+    with small_project.sessionmaker() as session:
+        moved = session.get_one(Coding, made["Messy we can do."][0])
+        assert fixed[moved.start : moved.end] == "Messy, we can do."
+        assert session.get_one(CodingReview, made["They did all die."][0]).quote == (
+            "They did all die."
+        )
+    back = revert(small_project, name, 1, author="ana")
+    assert (back.number, back.restored) == (3, 2)
+    with small_project.sessionmaker() as session:
+        assert session.scalars(select(Document.text)).one() == text
+        for coding_id, start, end in made.values():
+            coding = session.get_one(Coding, coding_id)
+            assert (coding.start, coding.end) == (start, end)
