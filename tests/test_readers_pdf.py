@@ -80,9 +80,10 @@ def test_pdf_pages_start_where_each_page_first_line_is(tmp_path):
     for page, start in enumerate(starts, start=1):
         first = next(text for on, text in written.lines if on == page)
         assert transcript.text[start:].lstrip().startswith(first.split()[0].rstrip("-"))
-        assert page_at(transcript.attributes, start + 1) == page
+        assert page_at(transcript.attributes, start + 1) == str(page)
         if start:
-            assert page_at(transcript.attributes, start - 2) == page - 1
+            assert page_at(transcript.attributes, start - 2) == str(page - 1)
+    assert "page_labels" not in transcript.attributes  # pages numbered 1, 2, 3...
 
 
 def test_pdf_court_transcript_with_line_numbers_gives_the_same_turns_as_the_text(tmp_path):
@@ -107,6 +108,28 @@ def test_pdf_a_scan_without_text_is_refused_in_one_line(tmp_path):
         ": has no text layer (a scanned PDF?); qualcode does not read text from images. "
         "Run OCR on it first (for example ocrmypdf), or import a text version"
     )
+
+
+def test_pdf_page_labels_are_the_pages_quotes_cite(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_font("Helvetica", size=11)
+    for number, words in enumerate(("Preface words.", "Body words.", "More body words.")):
+        pdf.add_page()
+        if number < 2:
+            pdf.set_page_label("r" if number == 0 else "D", None, 1 if number == 0 else 12)
+        pdf.text(20, 30, words)
+    path = tmp_path / "chapter.pdf"
+    pdf.output(str(path))
+
+    transcript = read_transcript(path)
+
+    assert transcript.attributes["page_labels"] == "i 12 13"
+    text = transcript.text
+    assert [page_at(transcript.attributes, text.index(w)) for w in ("Preface", "Body", "More")] == [
+        "i", "12", "13"
+    ]
 
 
 def test_pdf_pages_without_text_are_named_in_a_note(tmp_path):
@@ -152,7 +175,7 @@ def test_pdf_import_keeps_pages_and_a_bad_pdf_leaves_the_database_as_it_was(
         segments = session.execute(select(Segment.start, Segment.end)).all()
         for start, end in segments:
             assert document.text[start:end] == document.text[start:end].strip() != ""
-        on_last = [s for s, _ in segments if page_at(document.attributes, s) == 2]
+        on_last = [s for s, _ in segments if page_at(document.attributes, s) == "2"]
         assert on_last
     locked = folder / "locked.pdf"
     result = runner.invoke(cli, ["--project", str(project.root), "import", str(locked)])

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from ..readers.pdf import PAGE_STARTS, page_at
+from ..readers.pdf import PAGE_KEYS, page_at
 from ..redact import Redactor, redact_pieces
 from .codes import CodeNode, CodeTree
 from .fetch import Fetched, id_text
@@ -266,7 +266,7 @@ class Builder:
     def attribute_columns(self, pairs: list[_Pair]) -> dict[str, list[Any]]:
         """A column per attribute (see the module docstring for names that clash)."""
         unique = list({id(p): p for p in pairs}.values())
-        doc_keys = list(dict.fromkeys(k for p in unique for k in p.doc if k != PAGE_STARTS))
+        doc_keys = list(dict.fromkeys(k for p in unique for k in p.doc if k not in PAGE_KEYS))
         spk_keys = list(dict.fromkeys(k for p in unique for k in p.spk))
         both = set(doc_keys) & set(spk_keys)
         names, getters = [], []

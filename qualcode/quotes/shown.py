@@ -18,7 +18,7 @@ def clock(seconds: float | None) -> str:
 
 def reference(
     document: str, speaker: str | None, time: float | None, segment: int | None, start: int,
-    end: int, page: int | None = None,
+    end: int, page: str | None = None,
 ) -> str:  # fmt: skip
     """Where an excerpt comes from: ``area-1.md, Maureen, 00:01:10``, ``review.pdf, p. 12``
     for a PDF, or a segment number."""

@@ -26,10 +26,11 @@ does the layout below itself.
 Paragraphs then follow the word-processor rules (:mod:`qualcode.readers.paragraphs`): labels
 make speaker turns, larger-type lines are headings. **Pages** are kept as two attributes of
 the document: ``pages``, the page count, and ``page_starts``, the offset in the stored text
-where each page starts, written as numbers separated by spaces (a string, so it is shown,
-filtered and exported like any attribute); :func:`page_at` gives the page of an offset, so
-a quote can cite "p. 12". A PDF without any text (a scan) is refused with one line: qualcode
-does no OCR.
+where each page starts, written as numbers separated by spaces (a string, so it is stored,
+filtered and exported like any attribute), and ``page_labels`` when the PDF numbers its
+pages otherwise than 1, 2, 3 (front matter in roman numerals, a chapter that starts at
+page 12); :func:`page_at` gives the page of an offset, so a quote can cite "p. 12". A PDF
+without any text (a scan) is refused with one line: qualcode does no OCR.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ from qualcode.readers.paragraphs import Para, transcript_from_paragraphs
 from qualcode.readers.text import looks_like_name, match_label
 
 PAGE_STARTS = "page_starts"  # the attribute that keeps where each page starts
+PAGE_LABELS = "page_labels"  # and the one that keeps the numbers printed on the pages
+PAGE_KEYS = (PAGE_STARTS, PAGE_LABELS)  # attributes for finding pages, not for reading
 _BAND = 0.1  # top and bottom tenth of a page: where running heads and feet live
 _PAGE_NUMBER = re.compile(
     r"(?:page|p\.|seite|pagina)?\s*(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:of|/|de|von)\s*\d{1,4})?",
@@ -58,6 +61,7 @@ _DIGITS = re.compile(r"\d+")
 _SOFT_HYPHEN = "\x02"  # a hyphen at the end of a line, as PDFium marks it
 _PDFIUM_HYPHEN = "\ufffe"  # the same, where PDFium has joined the two lines into one
 _LINE = re.compile(r"[^\r\n]+")
+_LABEL = re.compile(r"\S{1,20}")
 _AFTER_SPACE = re.compile(r"\s+")
 _ENDS_SENTENCE = tuple(".?!:;\"'”’)]")
 _HINT_DAMAGED = "Open it in a PDF viewer and save or print it to a new PDF, then import that copy"
@@ -112,13 +116,16 @@ class PdfReader:
         )
 
 
-def page_at(attributes: Mapping[str, Any], offset: int) -> int | None:
-    """The page (from 1) on which ``offset`` of a document's stored text lies, from its
-    ``page_starts`` attribute; None for a document without pages."""
+def page_at(attributes: Mapping[str, Any], offset: int) -> str | None:
+    """The page on which ``offset`` of a document's stored text lies, as the document
+    numbers it ("12", "iv"; from 1 where it sets no page labels), from its ``page_starts``
+    and ``page_labels`` attributes; None for a document without pages."""
     starts = str(attributes.get(PAGE_STARTS) or "").split()
     if not starts or not all(start.isdigit() for start in starts):
         return None
-    return max(1, bisect.bisect_right([int(start) for start in starts], offset))
+    index = max(1, bisect.bisect_right([int(start) for start in starts], offset))
+    labels = str(attributes.get(PAGE_LABELS) or "").split()
+    return labels[index - 1] if len(labels) == len(starts) else str(index)
 
 
 def _extract(path: Path) -> tuple[list[list[_Box]], list[tuple[float, float]], dict[str, Any]]:
@@ -140,6 +147,10 @@ def _extract(path: Path) -> tuple[list[list[_Box]], list[tuple[float, float]], d
             textpage.close()
             page.close()
         attributes = _metadata(document.get_metadata_dict(skip_empty=True))
+        labels = [document.get_page_label(index) for index in range(len(document))]
+        numbered = [str(index) for index in range(1, len(document) + 1)]
+        if any(labels) and labels != numbered and all(_LABEL.fullmatch(x) for x in labels):
+            attributes[PAGE_LABELS] = " ".join(labels)
     finally:
         document.close()
     return pages, sizes, attributes
