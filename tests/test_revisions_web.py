@@ -46,6 +46,7 @@ def test_the_review_page_re_places_and_drops(coded):  # noqa: F811
         json={"start": start, "end": start + len(" We wrote to them twice."), "text": ""},
     )
     assert gone.json()["review"] == 1
+    assert "1 to review" in web.get("/documents").text  # the document is flagged
     listed = web.get("/api/review").json()
     assert [item["quote"] for item in listed] == [PASSAGES["letters"]]
     page = web.get("/review").text

@@ -17,9 +17,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import select
 
 from .. import queries
 from ..lookup import find_document
+from ..models import Document
 from ..project import Project
 from ..quotes import clock, code_tree
 from ..visibility import Who, viewer_for
@@ -177,10 +179,12 @@ class SegmentSpans:
     """Each document's segment offsets, read once per version of the document."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._cache: dict[tuple[str, int, int, int], tuple[np.ndarray, np.ndarray]] = {}
 
-    def get(self, project: Project, doc_id: str, segments: int, words: int) -> tuple:
-        key = (doc_id, segments, words)
+    def get(
+        self, project: Project, doc_id: str, segments: int, words: int, revision: int = 1
+    ) -> tuple:
+        key = (doc_id, segments, words, revision)  # a correction keeps the counts, maybe
         if key not in self._cache:
             frame = queries.segments(project, doc_id)
             self._cache[key] = (frame["start"].to_numpy(), frame["end"].to_numpy())
@@ -228,10 +232,14 @@ def documents_table(
 ) -> list[dict[str, Any]]:
     """One row per document passing the filter: attributes, coders and the progress of
     those whose work ``viewer`` may see."""
+    from ..revisions.review import review_frame
+
     documents = queries.documents(project)
     with project.sessionmaker() as session:
         seen = viewer_for(session, viewer)
+        revisions = {str(i): n for i, n in session.execute(select(Document.id, Document.revision))}
     codings = queries.codings(project, viewer=seen)
+    waiting = review_frame(project, seen)["document"].value_counts().to_dict()
     assigned: dict[str, list[str]] = {}
     for name, coder in zip(assignments["document"], assignments["coder"], strict=True):
         assigned.setdefault(name, []).append(coder)
@@ -242,7 +250,8 @@ def documents_table(
             continue
         coded = by_document.get(row["name"], codings.iloc[:0])
         names = list(dict.fromkeys([*assigned.get(row["name"], []), *sorted(set(coded["coder"]))]))
-        starts, ends = spans.get(project, row["id"], row["segments"], row["words"])
+        revision = revisions.get(row["id"], 1)
+        starts, ends = spans.get(project, row["id"], row["segments"], row["words"], revision)
         progress = []
         for coder in names if seen.sees_everyone else [n for n in names if n == seen.name]:
             mine = coded[coded["coder"] == coder]
@@ -257,6 +266,7 @@ def documents_table(
                 "assigned": assigned.get(row["name"], []),
                 "progress": progress,
                 "codings": len(coded),
+                "review": int(waiting.get(row["name"], 0)),  # codings a correction left out
             }  # fmt: skip
         )
     return rows
