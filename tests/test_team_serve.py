@@ -164,3 +164,39 @@ def test_db_copy_to_postgresql_and_back_keeps_every_row(coded_project, postgres_
     refused = CliRunner().invoke(cli, ["--project", str(root), "db", "copy",
                                        str(root / "qualcode.db"), server])  # fmt: skip
     assert refused.exit_code == 1 and "already holds a project" in refused.output
+
+
+def _signed_in(base: str, name: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, headers={"Host": "127.0.0.1"}, timeout=30)
+    answer = client.post("/api/session", json={"name": name, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    client.headers["X-Qualcode-CSRF"] = answer.json()["csrf"]
+    return client
+
+
+def test_a_leads_page_hears_of_a_coding_within_two_seconds(coded_project):
+    root = coded_project.root
+    with coded_project.transaction() as session:
+        from qualcode.accounts import users
+
+        for name, role in (("lee", "lead"), ("ana", "coder")):
+            users.redeem(session, users.add_user(session, name, role, by="lee"), PASSWORD)
+    with team_server(root) as (_first, _server, base):
+        lead, ana = _signed_in(base, "lee"), _signed_in(base, "ana")
+        heard = []
+        with lead.stream("GET", "/api/events") as stream:
+            lines = stream.iter_lines()
+            assert next(lines) == "retry: 2000"
+            time.sleep(1.5)  # the stream has looked once; nothing changed
+            sent = time.perf_counter()
+            made = ana.post("/api/codings", json={"document": DOC, "start": 0, "end": 30,
+                                                  "code": "Trust"})  # fmt: skip
+            assert made.status_code == 201
+            for line in lines:
+                if line == "event: change":
+                    heard.append(time.perf_counter() - sent)
+                    break
+        assert heard and heard[0] < 2.0, heard
+        page = lead.get("/documents")
+        assert '<script src="/static/live.js"' in page.text and "data-live" in page.text
+        assert "/static/live.js" not in ana.get("/documents").text

@@ -37,6 +37,7 @@ from .security import check_form, identity_of
 router = APIRouter()
 EVERY = 1.0  # seconds between looks for changes: a lead's page follows within two
 HEARTBEAT = 15.0
+LONGEST = 300.0  # a stream ends after this; the browser's EventSource opens another
 
 
 class TooMany(WebError):
@@ -318,8 +319,8 @@ async def events(request: Request, web: Web) -> StreamingResponse:
     async def stream() -> AsyncIterator[str]:
         last = await run_in_threadpool(_mark, web)
         yield "retry: 2000\n\n"
-        quiet = 0.0
-        while not await request.is_disconnected():
+        quiet, ends = 0.0, asyncio.get_running_loop().time() + LONGEST
+        while asyncio.get_running_loop().time() < ends and not await request.is_disconnected():
             await asyncio.sleep(EVERY)
             now = await run_in_threadpool(_mark, web)
             if now != last:

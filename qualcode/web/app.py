@@ -84,6 +84,25 @@ def create_app(project: Project, settings: WebSettings | None = None) -> FastAPI
     return app
 
 
+SETTINGS_ENV = "QUALCODE_WEB_WORKER"
+
+
+def from_environment() -> FastAPI:
+    """The app of one of several server processes (`qualcode serve --workers N`): the
+    project and settings the parent put in the environment, as JSON."""
+    import json
+    import os
+
+    from ..project import open_project
+
+    given = json.loads(os.environ[SETTINGS_ENV])
+    settings = WebSettings(**given["settings"])
+    settings.template_dirs = [Path(d) for d in settings.template_dirs]
+    app = create_app(open_project(given["root"], given["db"]), settings)
+    calm_garbage_collector()
+    return app
+
+
 def calm_garbage_collector() -> None:
     """Tune the collector for a long-running server (``qualcode serve`` calls this once the
     app is built). The process holds many long-lived objects (pandas, SQLAlchemy, the

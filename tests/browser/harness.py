@@ -19,13 +19,16 @@ QUALCODE = Path(sys.executable).with_name("qualcode")
 REBOUND = "rebound.example"
 # Reports every control a page shows, every control without a name, and every control
 # a user drives (a real click, a select changed, a form sent), with who is coding
-# (on the "Who is coding?" page: the name being chosen).
+# (on the "Who is coding?" page: the name being chosen; on a team server's sign-in and
+# invitation pages: the name signing in).
 RECORDER = """
 (() => {
   if (window.top !== window) return;
   const told = new Set();
   const tell = (kind, name) => {
-    const choosing = document.querySelector("[data-control=choose-coder] #name");
+    const choosing = document.querySelector(
+      "[data-control=choose-coder] #name, [data-control=sign-in] #name, " +
+      "[data-control=set-password] [name=username]");
     const who = choosing?.value || document.getElementById("coder-name")?.textContent || "";
     const key = `${kind} ${name} ${who}`;
     if (told.has(key)) return;
