@@ -235,6 +235,7 @@ def test_zoom_and_descript_text_and_teams_older_docx(tmp_path):
                            timed(turns))  # fmt: skip
     (tmp_path / "descript.txt").write_text(descript + "\n")
     assert read_back(tmp_path / "descript.txt") == turns
+    assert read_back(write_docx(tmp_path / "descript.docx", descript.split("\n\n"))) == turns
 
     older = [f"{clock(a)} --> {clock(b)}\n{s}\n{w}" for (s, w), (a, b) in
              timed(turns)]  # fmt: skip
