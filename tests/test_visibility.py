@@ -432,6 +432,9 @@ WEB_TABLE: dict[tuple[str, str], Call] = {
     ("POST", "/adjudicate/agreed"): Call(
         lambda c, b: [c.post("/adjudicate/agreed", data={"csrf": _csrf(c)})]
     ),
+    ("POST", "/adjudicate/reopen"): Call(
+        lambda c, b: [c.post("/adjudicate/reopen", data={"key": "x", "csrf": _csrf(c)})]
+    ),
     ("POST", "/round"): Call(
         lambda c, b: [c.post("/round", data={"action": "open", "csrf": _csrf(c)})],
         check=lambda b, output, who: _round_still_closed(b),

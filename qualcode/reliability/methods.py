@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import figure
-from .units import AgreementReport
+
+if TYPE_CHECKING:  # units imports this module to put the paragraph in --json
+    from .units import AgreementReport
 
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 

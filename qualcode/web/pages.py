@@ -19,7 +19,7 @@ from .. import suggest as suggesting
 from ..errors import QualcodeError
 from ..quotes import quotes
 from ..visibility import round_is_open, viewer_for
-from . import media, records, views
+from . import records, views
 from .context import Filter, Many, QuoteFilters, Viewer, Web
 from .security import check_form
 
@@ -114,7 +114,6 @@ def transcript(request: Request, web: Web, who: Viewer, document: str) -> Respon
         request, "transcript.html", doc=shown, themes=themes, data=data,
         keys=views.flat(themes)[:9], notes=records.rows(notes),
         sees_everyone=_sees_everyone(web, who),
-        media=media.recording_for(web.project, shown.id) is not None,
     )  # fmt: skip
 
 
@@ -216,9 +215,10 @@ def adjudication(request: Request, web: Web, who: Viewer, code: Filter = None) -
         return refusal
     items = adjudicate.pending(web.project, code=code)
     coders = list(items.attrs.get("coders", []))
+    done = adjudicate.settled(web.project, code=code)
     return web.page(
         request, "adjudicate.html", items=records.rows(items.drop(columns=["coders"])),
-        coders=coders, code=code or "",
+        coders=coders, code=code or "", settled=records.rows(done),
     )  # fmt: skip
 
 
@@ -251,5 +251,23 @@ def agreed(request: Request, web: Web, who: Viewer, csrf: Annotated[str, Form()]
         return refusal
     rows = adjudicate.agreed(web.project)
     with web.project.transaction() as session:
-        adjudicate.copy_agreed(session, rows)
+        adjudicate.copy_agreed(session, rows, by=who)
+    return RedirectResponse("/adjudicate", status_code=303)
+
+
+@router.post("/adjudicate/reopen")
+def reopen(
+    request: Request,
+    web: Web,
+    who: Viewer,
+    key: Annotated[str, Form(max_length=200)],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Open a settled item again: it is pending, and the consensus loses its codings."""
+    check_form(request, csrf)
+    refusal = _lead_page(request, web, who, "adjudication")
+    if refusal is not None:
+        return refusal
+    with web.project.transaction() as session:
+        adjudicate.reopen(session, key, by=who)
     return RedirectResponse("/adjudicate", status_code=303)

@@ -17,13 +17,11 @@ from web_controls import controls, pattern
 
 pytestmark = pytest.mark.browser
 HERE = Path(__file__).resolve().parent
-# Only the lead may use these: agreement, adjudication, the round, a team's users.
+# Only the lead may use these: agreement, adjudication, the round.
 FOR_THE_LEAD = {
     "agreement-report", "go-adjudicate", "round", "open-round", "close-round", "copy-agreed",
     "copy-agreed-submit", "settle", "take-coder", "take-both", "take-neither", "reopen",
     "reopen-submit",
-    "add-user", "add-user-submit", "reset-user", "reset-user-submit", "disable-user",
-    "disable-user-submit",
 }  # fmt: skip
 # Driven by a coder only, for a reason each.
 CODER_ONLY = {

@@ -82,6 +82,12 @@ def test_browser_lead_settles_disagreements_with_every_button(page, own_server, 
         expect(page.locator(f'input[name="key"][value="{key}"]')).to_have_count(0)
     shot(page, "settled")
     assert consensus_quotes(page) > agreed  # ana's, ben's and both versions went in
+    settled = page.locator("li.settled-item").count()
+    assert settled == 4
+    page.locator("[data-control=reopen-submit]").first.click()
+    expect(page.locator("h1")).to_have_text("Adjudication")
+    assert items(page) == pending + 1  # the reopened item is pending again
+    expect(page.locator("li.settled-item")).to_have_count(settled - 1)
 
 
 def test_browser_lead_opens_and_closes_the_round_for_everyone(browser_context, own_server):
