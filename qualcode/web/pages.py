@@ -19,7 +19,7 @@ from .. import suggest as suggesting
 from ..errors import QualcodeError
 from ..quotes import quotes
 from ..visibility import round_is_open, viewer_for
-from . import records, views
+from . import media, records, views
 from .context import Filter, Many, QuoteFilters, Viewer, Web
 from .security import check_form
 
@@ -114,6 +114,7 @@ def transcript(request: Request, web: Web, who: Viewer, document: str) -> Respon
         request, "transcript.html", doc=shown, themes=themes, data=data,
         keys=views.flat(themes)[:9], notes=records.rows(notes),
         sees_everyone=_sees_everyone(web, who),
+        media=media.recording_for(web.project, shown.id) is not None,
     )  # fmt: skip
 
 
