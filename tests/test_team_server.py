@@ -226,3 +226,29 @@ def test_no_password_or_session_id_reaches_a_log_or_the_database(team, caplog):
         stored = " ".join(session.scalars(select(WebSession.digest)))
     for hidden in (PASSWORD, "wrong password 1", secret, csrf):
         assert hidden not in logged and hidden not in audit and hidden not in stored
+
+
+def test_the_team_api_works_alike_on_sqlite_and_postgresql(small_project):
+    """Sign in, code blind, open the round, read the audit log: on each backend."""
+    with small_project.transaction() as session:
+        for name, role in (("lee", "lead"), ("ana", "coder"), ("ben", "coder")):
+            users.redeem(session, users.add_user(session, name, role, by="admin"), PASSWORD)
+    document = "area-1-mapping-workshop.md"
+    clients = {}
+    for name in ("lee", "ana", "ben"):
+        clients[name], csrf = signed_in(small_project, name)
+        clients[name].headers["X-Qualcode-CSRF"] = csrf
+    for name, (start, end) in (("ana", (0, 30)), ("ben", (40, 90))):
+        body = {"document": document, "start": start, "end": end, "code": "Trust"}
+        made = clients[name].post("/api/codings", json=body)
+        assert made.status_code == 201, made.text
+        again = clients[name].post("/api/codings", json=body)
+        assert again.json()["id"] == made.json()["id"]  # kept once
+    assert {r["coder"] for r in clients["ana"].get("/api/codings").json()} == {"ana"}
+    assert {r["coder"] for r in clients["lee"].get("/api/codings").json()} == {"ana", "ben"}
+    page = clients["lee"].get("/agreement")
+    token = page.text.split('name="qualcode-csrf" content="')[1].split('"')[0]
+    assert clients["lee"].post("/round", data={"action": "open", "csrf": token}).status_code == 303
+    assert {r["coder"] for r in clients["ana"].get("/api/codings").json()} == {"ana", "ben"}
+    actions = [row["action"] for row in clients["lee"].get("/api/audit").json()]
+    assert actions[:3] == ["round open", "coding add", "coding add"]
