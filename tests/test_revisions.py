@@ -224,3 +224,38 @@ def test_revisions_on_sqlite_and_postgresql(small_project):
         for coding_id, start, end in made.values():
             coding = session.get_one(Coding, coding_id)
             assert (coding.start, coding.end) == (start, end)
+
+
+def test_suggestions_and_segment_memos_follow_their_words(coded, runner):
+    """A suggestion on a segment whose words did not change, and a memo on a segment, move
+    to the new segments; a suggestion on changed words is left behind."""
+    from qualcode.memos import write_memo
+    from qualcode.models import Code, Memo, Suggestion
+
+    root, _ids = coded
+    with open_project(root) as project, project.transaction() as session:
+        segments = {
+            TALK[s.start : s.end]: s.id
+            for s in session.scalars(select(Segment).order_by(Segment.ordinal))
+        }
+        code = session.scalars(select(Code)).first()
+        for words in ("It took years of meetings.", "We learnt to speak the councils langauge."):
+            session.add(
+                Suggestion(segment_id=segments[words], code_id=code.id, score=0.9, method="rules")
+            )
+        ordinal = list(segments).index("The housing officer never came to the table.") + 1
+        write_memo(session, "segment", "talk.txt", "Key moment.", "ana", segment=ordinal)
+    write(root / "talk.txt", CORRECTED)
+    run(runner, root, "import", "--replace", str(root / "talk.txt"))
+    with open_project(root) as project, project.sessionmaker() as session:
+        text = session.scalars(select(Document.text)).one()
+        held = [
+            text[s.start : s.end]
+            for s in session.scalars(
+                select(Segment).join(Suggestion, Suggestion.segment_id == Segment.id)
+            )
+        ]
+        assert held == ["It took years of meetings."]
+        memo = session.scalars(select(Memo).where(Memo.target_type == "segment")).one()
+        segment = session.get_one(Segment, int(memo.target_id))
+        assert text[segment.start : segment.end] == "The housing officer never came to the table."
