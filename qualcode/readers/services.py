@@ -132,7 +132,7 @@ class ServiceTextReader:
 
     def read(self, path: Path, *, unlabelled_speaker: str | None = None) -> Transcript:
         """Speaker blocks when the file is laid out in them, else the text reader's turns."""
-        if path.suffix.lower() == ".txt":
+        if path.suffix.lower() == ".txt" and _opens_a_block(path):
             text, note = decode(path, path.read_bytes())
             pieces = speaker_blocks(text)
             if pieces:
@@ -156,9 +156,25 @@ class ServiceDocxReader:
         return blocks
 
 
+def _opens_a_block(path: Path) -> bool:
+    """Whether the file's first line could head a speaker block (read from its first bytes
+    only, so that other transcripts are not decoded twice)."""
+    with path.open("rb") as file:
+        start = file.read(1024)
+    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if start.startswith(bom):
+            start = start[len(bom) :].decode(codec, "ignore").encode("utf-8")
+    first = start.decode("utf-8", "ignore").lstrip("\ufeff \t\r\n").split("\n", 1)[0]
+    first = first.strip()
+    return _block_header([first]) is not None or bool(_TEAMS_TIMING.fullmatch(first))
+
+
 def speaker_blocks(text: str) -> list[_Piece]:
     """The pieces of a text laid out in speaker blocks, or [] when it is not (every
     paragraph must be a block, and there must be two at least)."""
+    first = text.lstrip().split("\n", 1)[0].strip()
+    if _block_header([first]) is None and not _TEAMS_TIMING.fullmatch(first):
+        return []  # a file in blocks opens with one; most transcripts are told apart here
     pieces: list[_Piece] = []
     paragraphs = [p.strip() for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
     name: str | None = None
