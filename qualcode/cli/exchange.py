@@ -103,7 +103,7 @@ def import_refi(obj: CommandContext, paths: tuple[Path, ...], as_json: bool) -> 
 @click.option("--replace", is_flag=True, help="Overwrite the YAML file if it exists.")
 @pass_context
 def codebook_import(obj: CommandContext, path: Path, out: Path | None, replace: bool) -> None:
-    """Write codebook.yaml from a .qdc, or a CSV/XLSX sheet of codes.
+    """Write codebook.yaml from a .qdc, CSV or XLSX file.
 
     Sheets have a row per code: name (or tag), parent or path, definition, when to
     use, when not to use, example, colour. Then run `qualcode codebook sync`.
@@ -139,7 +139,10 @@ def codebook_import(obj: CommandContext, path: Path, out: Path | None, replace: 
 )
 @pass_context
 def codebook_export(obj: CommandContext, path: Path | None, fmt: str, out: Path | None) -> None:
-    """Write the codebook (codebook.yaml, or PATH) for other tools or for print."""
+    """Write the codebook for other tools, or to print.
+
+    PATH is a codebook file [default: codebook.yaml].
+    """
     from ..exchange.codebooks import write_codebook
 
     book = load_codebook(path if path is not None else obj.root / DEFAULT_CODEBOOK)

@@ -138,10 +138,10 @@ def export(
     no_redact: bool, real_names: bool, keep_coders_apart: bool, verbose: bool, context: int,
     labels: tuple[str, ...], **options: Any,
 ) -> None:  # fmt: skip
-    """Write coded excerpts to files: html md docx csv xlsx; or the project as qdpx.
+    """Write coded excerpts, or the whole project as qdpx.
 
-    Excerpts are grouped by theme, code and attribute (--by). qdpx is REFI-QDA, for
-    NVivo, ATLAS.ti, MAXQDA and QualCoder (see README).
+    Excerpts go to html md docx csv xlsx, grouped by theme, code and attribute (--by).
+    qdpx is REFI-QDA, for NVivo, ATLAS.ti, MAXQDA and QualCoder (see README).
     """
     if "qdpx" in formats:
         from .exchange import export_qdpx

@@ -120,7 +120,7 @@ def import_(
     open_columns: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Import transcript files and folders, or a REFI-QDA project (.qdpx).
+    """Import transcripts and folders, or a .qdpx project.
 
     Reads .txt .md .docx .odt .vtt .srt .pdf .json .tsv .html .rtf, and survey
     sheets (.csv .xlsx) with --survey; a file imported before is skipped

@@ -87,13 +87,28 @@ class _Ids:
     """Keep a file's GUID as a row's id when it is a UUID no row of that kind uses yet."""
 
     def __init__(self, session: Session, model: Any) -> None:
-        self.used = set(session.scalars(select(model.id)))
+        # As integers: a UUID hashes in Python, an int in C, and imports take 100,000 ids.
+        self.used = {found.int for found in session.scalars(select(model.id))}
 
     def take(self, key: str | None) -> uuid.UUID:
         found = as_uuid(key)
-        if found is None or found in self.used:
+        if found is None or found.int in self.used:
             found = uuid.uuid4()
-        self.used.add(found)
+        self.used.add(found.int)
+        return found
+
+
+class _Known:
+    """Each id's integer and text, made once: the few documents, codes and coders of an
+    import recur in every one of its codings."""
+
+    def __init__(self) -> None:
+        self.known: dict[int, tuple[uuid.UUID, int, str]] = {}
+
+    def __call__(self, value: uuid.UUID) -> tuple[uuid.UUID, int, str]:
+        found = self.known.get(id(value))
+        if found is None or found[0] is not value:
+            found = self.known[id(value)] = (value, value.int, str(value))
         return found
 
 
@@ -364,7 +379,12 @@ class _Importer:
         identity = select(
             Coding.document_id, Coding.start, Coding.end, Coding.code_id, Coding.coder_id
         )
-        seen = set(session.execute(identity.where(Coding.document_id.in_(doc_ids))))
+        seen = {
+            (doc.int, start, end, code.int, coder.int)
+            for doc, start, end, code, coder in session.execute(
+                identity.where(Coding.document_id.in_(doc_ids))
+            )
+        }
         segments: dict[uuid.UUID, list[tuple[int, int, int]]] = defaultdict(list)
         for seg_id, doc_id, start, end in session.execute(
             select(Segment.id, Segment.document_id, Segment.start, Segment.end)
@@ -376,7 +396,7 @@ class _Importer:
         rows: list[dict[str, Any]] = []
         log: list[dict[str, Any]] = []
         change, now = uuid.uuid4(), datetime.now(UTC)
-        id_texts: dict[uuid.UUID, str] = {}  # ids as the log writes them, made once each
+        known = _Known()
         for source in self.read.sources:
             doc = documents.get(source.guid)
             if doc is None:
@@ -400,13 +420,16 @@ class _Importer:
                     )
                     if row is None:
                         continue
-                    identity = (doc.id, row["start"], row["end"], row["code_id"], row["coder_id"])
+                    _d, doc_int, doc_text = known(row["document_id"])
+                    _c, code_int, code_text = known(row["code_id"])
+                    _u, coder_int, coder_text = known(row["coder_id"])
+                    identity = (doc_int, row["start"], row["end"], code_int, coder_int)
                     if identity in seen:
                         self.report.codings_unchanged += 1
                         continue
                     seen.add(identity)
                     rows.append(row)
-                    log.append(_log_entry(row, change, now, id_texts))
+                    log.append(_log_entry(row, change, now, (doc_text, code_text, coder_text)))
         bulk_insert(session, Coding.__table__, rows)
         bulk_insert(session, CodingLog.__table__, log)
         self.report.codings_added = len(rows)
@@ -529,18 +552,16 @@ class _Importer:
 
 
 def _log_entry(
-    row: dict[str, Any], change: uuid.UUID, now: datetime, texts: dict[uuid.UUID, str]
+    row: dict[str, Any], change: uuid.UUID, now: datetime, texts: tuple[str, str, str]
 ) -> dict[str, Any]:
-    """The coding log's "add" entry for an imported coding, as ``log_change`` writes it."""
-    for key in ("document_id", "code_id", "coder_id"):
-        if row[key] not in texts:
-            texts[row[key]] = str(row[key])
+    """The coding log's "add" entry for an imported coding, as ``log_change`` writes it;
+    ``texts`` are its document's, code's and coder's ids as text."""
     data = {
-        "document_id": texts[row["document_id"]],
+        "document_id": texts[0],
         "start": row["start"],
         "end": row["end"],
-        "code_id": texts[row["code_id"]],
-        "coder_id": texts[row["coder_id"]],
+        "code_id": texts[1],
+        "coder_id": texts[2],
         "origin": "import",
         "memo": row["memo"],
         "created_at": row["created_at"].isoformat(),
