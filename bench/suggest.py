@@ -149,7 +149,8 @@ def main() -> None:
     n = min(args.train, len(texts))
     documents = np.array([f"doc-{i // 100}" for i in range(n)], dtype=object)  # 100 a document
     known = np.ones((n, len(codes)), dtype=bool)
-    corpus = Corpus(codes, np.arange(n), documents, texts[:n], labels[:n], known)
+    passages = np.arange(n) // 4  # 4 segments a passage (the example project has 3)
+    corpus = Corpus(codes, np.arange(n), documents, texts[:n], labels[:n], known, passages=passages)
     fitted, train_s = timed("train", lambda: fit(corpus, nlp, rules, LinearSettings()))
     assert fitted.model is not None
     model = fitted.model

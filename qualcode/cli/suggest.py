@@ -110,7 +110,12 @@ def _print_evaluation(result: Evaluation) -> None:
         f"{settings['segments']} coded segments of {settings['documents']} documents, "
         f"{settings['folds']} folds by document; {settings.get('scope', '')}"
     )
-    table = Table("method", "P", "R", "F1 micro", "F1 macro", "top-1", "P@5", "P@10", "P@25")
+    from rich import box
+
+    table = Table(
+        "method", "P", "R", "F1 micro", "F1 macro", "top-1", "P@5", "P@10", "P@25",
+        box=box.SIMPLE_HEAD,
+    )  # fmt: skip
     for method in result.methods:
         found = result.summary[method]
         micro, macro, at = found["micro"], found["macro"], found["precision_at"]

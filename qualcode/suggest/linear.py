@@ -125,7 +125,8 @@ def ridge_dual(kernel: np.ndarray, targets: np.ndarray, penalty: float) -> np.nd
     """Dual coefficients of ridge regressions of every target column on one kernel."""
     from scipy.linalg import solve
 
-    return solve(kernel + penalty * np.eye(len(kernel)), targets, assume_a="pos")
+    system = kernel + np.float32(penalty) * np.eye(len(kernel), dtype=np.float32)
+    return solve(system, targets.astype(np.float32), assume_a="pos", check_finite=False)
 
 
 @dataclass
@@ -188,8 +189,9 @@ class Kernels:
         self.weighting = Weighting.fit(counts)
         self.segments = self.weighting.transform(counts)
         self.passages = self.weighting.transform(passage_counts)
-        self.segment_gram = (self.segments @ self.segments.T).toarray()
-        self.passage_gram = (self.passages @ self.passages.T).toarray()
+        # single precision: twice as fast to solve, and ample for a ridge penalty >= 0.1
+        self.segment_gram = (self.segments @ self.segments.T).toarray().astype(np.float32)
+        self.passage_gram = (self.passages @ self.passages.T).toarray().astype(np.float32)
         self.labels, self.passage_labels = training_rows(self.corpus)
 
     def held_out(self, train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
