@@ -259,3 +259,30 @@ def test_suggestions_and_segment_memos_follow_their_words(coded, runner):
         memo = session.scalars(select(Memo).where(Memo.target_type == "segment")).one()
         segment = session.get_one(Segment, int(memo.target_id))
         assert text[segment.start : segment.end] == "The housing officer never came to the table."
+
+
+def test_a_coding_may_move_onto_the_place_another_leaves(coded, runner):
+    """Two codings of one code and coder, the second as far after the first as the text
+    inserted before both: the first moves onto the second's old place."""
+    root, _ids = coded
+    first = TALK.index("It took years")
+    inserted = "Sam: Hello. "
+    second = first + len(inserted)
+    with open_project(root) as project, project.transaction() as session:
+        made = [
+            apply_coding(session, "talk.txt", s, s + 7, "Trust", "ana").id for s in (first, second)
+        ]
+    new = TALK[:first] + inserted + TALK[first:]
+    write(root / "talk.txt", new)
+    output = run(runner, root, "import", "--replace", str(root / "talk.txt"))
+    assert "0 sent to review" in output
+    with open_project(root) as project, project.sessionmaker() as session:
+        moved = [session.get_one(Coding, coding_id) for coding_id in made]
+        assert [(c.start, c.end) for c in moved] == [
+            (second, second + 7),
+            (second + 12, second + 19),
+        ]
+        assert [new[c.start : c.end] for c in moved] == [
+            TALK[first : first + 7],
+            TALK[second : second + 7],
+        ]

@@ -160,6 +160,14 @@ def new_revision(
     if updates:  # a Core executemany: no ORM bookkeeping for thousands of rows
         table = Coding.__table__
         values = {name: bindparam(name) for name in updates[0] if name != "coding"}
+        # Out of each other's way first: one coding may move onto the place another of
+        # the same code and coder leaves (text inserted before both), which the unique
+        # index refuses while the other is still there. No place is negative.
+        session.connection().execute(
+            table.update()
+            .where(table.c.document_id == document.id)
+            .values(start=-table.c.start - 1)
+        )
         session.connection().execute(
             table.update().where(table.c.id == bindparam("coding")).values(**values), updates
         )
