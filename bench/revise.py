@@ -8,7 +8,8 @@
    to the current text and saved as a new revision with ``qualcode.revisions.edit.
    rewrite`` (what ``qualcode edit`` does: read, segment, carry every coding over or
    send it to review, rebuild segments, one transaction). Printed per revision: wall
-   time, and the process's peak memory so far (flat means nothing accumulates).
+   time, the CPU time of this process (what a machine shared with other work still
+   says fairly), and the process's peak memory so far (flat means nothing accumulates).
    Target: under 2 s per revision.
 2. Quality (``--samples``). The measurement of ``tests/test_revisions_samples.py``: every
    sample transcript, 400 codings per seed, five kinds of edit; the share of codings
@@ -132,9 +133,10 @@ def speed(chars: int, codings: int, seed: int) -> dict[str, object]:
             current = stored
             for name, make in edits(rng):
                 new = make(current)  # type: ignore[operator]
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 result = rewrite(project, "hearing.txt", new, author="bench", reason=name)
                 seconds = time.perf_counter() - started
+                cpu = time.process_time() - cpu
                 if result is None:  # the stored text is normalised: no change at all
                     print(f"  {name:26} no change (the stored text has no \\r\\n)")
                     continue
@@ -144,14 +146,24 @@ def speed(chars: int, codings: int, seed: int) -> dict[str, object]:
                     waiting = len(session.scalars(select(CodingReview.id)).all())
                 assert kept + waiting == codings, "a coding was lost"
                 print(
-                    f"  {name:26} {seconds:5.2f} s  kept {kept:5} "
+                    f"  {name:26} {seconds:5.2f} s ({cpu:4.2f} s CPU)  kept {kept:5} "
                     f"(re-anchored {result.reanchored:4})  review {waiting:4}  "
                     f"peak {peak_mb():6.1f} MB"
                 )
-                results.append({"edit": name, "seconds": round(seconds, 3), "review": waiting})
+                results.append(
+                    {"edit": name, "seconds": round(seconds, 3), "cpu_s": round(cpu, 3),
+                     "review": waiting}
+                )  # fmt: skip
     worst = max(r["seconds"] for r in results)  # type: ignore[type-var]
-    print(f"slowest revision {worst:.2f} s (target < 2 s): {'met' if worst < 2 else 'MISSED'}")
-    return {"chars": len(stored), "codings": codings, "revisions": results, "slowest_s": worst}
+    cpu = max(r["cpu_s"] for r in results)  # type: ignore[type-var]
+    print(
+        f"slowest revision {worst:.2f} s wall, {cpu:.2f} s CPU (target < 2 s): "
+        f"wall {'met' if worst < 2 else 'MISSED'}, CPU {'met' if cpu < 2 else 'MISSED'}"
+    )
+    return {
+        "chars": len(stored), "codings": codings, "revisions": results, "slowest_s": worst,
+        "slowest_cpu_s": cpu,
+    }  # fmt: skip
 
 
 def samples() -> dict[str, object]:
