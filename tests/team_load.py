@@ -78,13 +78,17 @@ def build(root: Path, url: str, coders: int, segments: int, seed: int = 7) -> Te
 
 
 @contextmanager
-def serving(team: Team, workers: int = 1) -> Iterator[str]:
-    """`qualcode serve --team` on the team's database; yields its base URL."""
-    command = [sys.executable, "-m", "qualcode", "--project", str(team.root), "--db", team.url,
-               "serve", "--team", "--port", "0", "--no-browser", "--workers", str(workers)]
+def team_server(
+    root: Path, *options: str, db: str | None = None
+) -> Iterator[tuple[str, subprocess.Popen, str]]:
+    """`qualcode serve --team OPTIONS` in a process of its own: the line it printed first,
+    the process, and the base URL of the port it bound."""
+    where = ["--db", db] if db else []
+    command = [sys.executable, "-m", "qualcode", "--project", str(root), *where, "serve",
+               "--team", "--port", "0", "--no-browser", *options]  # fmt: skip
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        server.stdout.readline()
+        first = server.stdout.readline().strip()
         line = ""
         while "serving" not in line:
             line = server.stderr.readline()
@@ -93,15 +97,21 @@ def serving(team: Team, workers: int = 1) -> Iterator[str]:
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):
             try:
-                if httpx.get(f"{base}/login", timeout=10).status_code == 200:
-                    break
+                httpx.get(f"{base}/login", timeout=10)
+                break
             except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        yield base
+                time.sleep(0.1)
+        yield first, server, base
     finally:
         server.terminate()
         server.communicate(timeout=30)
+
+
+@contextmanager
+def serving(team: Team, workers: int = 1) -> Iterator[str]:
+    """A team server on the team's database; yields its base URL."""
+    with team_server(team.root, "--workers", str(workers), db=team.url) as (_, _server, base):
+        yield base
 
 
 @dataclass

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
+from team_load import team_server
 
 from qualcode import open_project
 from qualcode.cli import cli
@@ -30,31 +27,6 @@ def qualcode(root: Path, *args: str) -> str:
     result = CliRunner().invoke(cli, ["--project", str(root), *args])
     assert result.exit_code == 0, result.output
     return result.stdout
-
-
-@contextmanager
-def team_server(root: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen]]:
-    command = [sys.executable, "-m", "qualcode", "--project", str(root), "serve", "--team",
-               "--port", "0", "--no-browser", *options]  # fmt: skip
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        first = server.stdout.readline().strip()
-        line = ""
-        while "serving" not in line:
-            line = server.stderr.readline()
-            assert line, "the server stopped"
-        port = re.search(r":(\d+);", line)[1]
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/login", timeout=10)
-                break
-            except httpx.ConnectError:
-                time.sleep(0.1)
-        yield first, server, base
-    finally:
-        server.terminate()
-        server.communicate(timeout=10)
 
 
 def test_a_team_server_answers_only_its_public_name(coded_project):

@@ -237,11 +237,16 @@ def api_add_user(request: Request, web: Web, body: NewUser) -> dict[str, str]:
     return _add(web, request, body.name, body.role)
 
 
+def _users_page(web: Web, request: Request, invited: dict[str, str] | None) -> Response:
+    """The accounts, and the link just made (shown once)."""
+    people = records.rows(users.users(web.project))
+    return web.page(request, "users.html", people=people, invited=invited)
+
+
 @router.get("/users", response_class=HTMLResponse, include_in_schema=False)
 def users_page(request: Request, web: Web) -> Response:
     lead(request, "manages users")
-    return web.page(request, "users.html", people=records.rows(users.users(web.project)),
-                    invited=None)  # fmt: skip
+    return _users_page(web, request, None)
 
 
 @router.post("/users", include_in_schema=False)
@@ -253,9 +258,7 @@ def add_user(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     check_form(request, csrf)
-    invited = _add(web, request, name, role)
-    return web.page(request, "users.html", people=records.rows(users.users(web.project)),
-                    invited=invited)  # fmt: skip
+    return _users_page(web, request, _add(web, request, name, role))
 
 
 @router.post("/users/{name}/{action}", include_in_schema=False)
@@ -275,8 +278,7 @@ def change_user(
         else:
             link = users.link_url(session, users.reset(session, name, by=by))
             invited = {"name": name, "role": "", "link": link}
-    return web.page(request, "users.html", people=records.rows(users.users(web.project)),
-                    invited=invited)  # fmt: skip
+    return _users_page(web, request, invited)
 
 
 @router.get("/api/audit", summary="Who changed what (a lead)", tags=["api"])

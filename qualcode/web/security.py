@@ -27,6 +27,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
 import secrets
@@ -239,6 +240,9 @@ class TeamMiddleware:
         self.settings = settings
         self.project = project
         self.names = {n.casefold().rstrip(".") for n in settings.allowed_hosts}
+        # SQLite takes one writer at a time: queue this process's writes here rather than
+        # let many wait on the database's lock, where the slowest would time out (503).
+        self.one_writer = asyncio.Lock() if project.engine.dialect.name == "sqlite" else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -263,7 +267,11 @@ class TeamMiddleware:
             return
         token = ACTOR.set(identity.name if identity else None)
         try:
-            await self.app(scope, receive, guarded(send, started))
+            if self.one_writer is not None and scope["method"] in UNSAFE:
+                async with self.one_writer:
+                    await self.app(scope, receive, guarded(send, started))
+            else:
+                await self.app(scope, receive, guarded(send, started))
         finally:
             ACTOR.reset(token)
 
