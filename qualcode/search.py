@@ -135,29 +135,31 @@ def search(
     from .web.views import matches
 
     query = fts_query(words)
+    narrowed = bool(where or code or coder or document)
+    total = None
     with project.transaction() as session:
-        if _sqlite(session):
-            refresh_index(session)
-            rows = session.execute(
-                sql(
-                    "SELECT rowid, highlight(search_index, 0, :o, :c) FROM search_index "
-                    "WHERE search_index MATCH :q ORDER BY rank"
-                ),
-                {"q": query, "o": OPEN, "c": CLOSE},
-            ).all()
-        else:
+        wanted = find_document(session, document).id if document else None
+        if not _sqlite(session):
             piece = 'substr(d.text, s.start + 1, s."end" - s.start)'
-            rows = session.execute(
+            ids = list(session.scalars(
                 sql(
-                    f"SELECT s.id, {piece} FROM segments s JOIN documents d ON d.id = "
-                    f"s.document_id WHERE to_tsvector('simple', {piece}) @@ "
-                    "plainto_tsquery('simple', :q) ORDER BY d.name, s.ordinal"
+                    f"SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id "
+                    f"WHERE to_tsvector('simple', {piece}) @@ plainto_tsquery('simple', :q) "
+                    "ORDER BY d.name, s.ordinal"
                 ),
                 {"q": " ".join(re.findall(r"\w+", words))},
-            ).all()
-        wanted = find_document(session, document).id if document else None
-    marked = dict(rows)
-    frame = _segments(project, list(marked), wanted)
+            ))  # fmt: skip
+        elif narrowed:  # every hit, then the filters
+            refresh_index(session)
+            ids = list(session.scalars(sql(f"{MATCHING} ORDER BY rank"), {"q": query}))
+        else:  # one page of hits, and how many there are
+            refresh_index(session)
+            total = session.scalar(sql(MATCHING.replace("rowid", "count(*)")), {"q": query})
+            ids = list(session.scalars(
+                sql(f"{MATCHING} ORDER BY rank LIMIT :l OFFSET :o"),
+                {"q": query, "l": limit, "o": offset},
+            ))  # fmt: skip
+    frame = _segments(project, ids, wanted)
     if where:
         documents = queries.documents(project)
         keep = {
@@ -172,23 +174,38 @@ def search(
             from .lookup import code_and_descendants
 
             with project.sessionmaker() as session:
-                ids = set().union(*(code_and_descendants(session, c) for c in code))
-            codings = codings[codings["code_id"].isin({str(i) for i in ids})]
+                chosen = set().union(*(code_and_descendants(session, c) for c in code))
+            codings = codings[codings["code_id"].isin({str(i) for i in chosen})]
         if coder:
             codings = codings[codings["coder"].isin(coder)]
         frame = frame[[_overlaps(row, codings) for row in frame.itertuples()]]
-    order = {segment: k for k, segment in enumerate(marked)}
-    frame = frame.assign(rank=frame["segment"].map(order)).sort_values("rank")
-    page = frame.iloc[offset : offset + limit].drop(columns="rank")
-    if _sqlite_marks(page, marked):
-        page = page.assign(marked=[marked[s] for s in page["segment"]])
-    else:
-        page = page.assign(marked=[_mark(t, words) for t in page["text"]])
-    return Found(pd.DataFrame(page, columns=HIT_COLUMNS).reset_index(drop=True), len(frame))
+    order = {segment: k for k, segment in enumerate(ids)}
+    frame = frame.assign(rank=frame["segment"].map(order)).sort_values("rank").drop(columns="rank")
+    if total is None:
+        total = len(frame)
+        frame = frame.iloc[offset : offset + limit]
+    page = frame.assign(marked=_marked(project, query, words, frame))
+    return Found(pd.DataFrame(page, columns=HIT_COLUMNS).reset_index(drop=True), total)
 
 
-def _sqlite_marks(page: pd.DataFrame, marked: dict[int, str]) -> bool:
-    return bool(len(page)) and OPEN in "".join(marked[s] for s in page["segment"])
+MATCHING = "SELECT rowid FROM search_index WHERE search_index MATCH :q"
+
+
+def _marked(project: Project, query: str, words: str, page: pd.DataFrame) -> list[str]:
+    """Each hit's text with the words found between OPEN and CLOSE (FTS5's own marks
+    where it has them, so that a prefix or an accent is marked as it matched)."""
+    with project.sessionmaker() as session:
+        if not _sqlite(session) or not len(page):
+            return [_mark(text, words) for text in page["text"]]
+        ids = ",".join(str(int(i)) for i in page["segment"])
+        marks = dict(session.execute(
+            sql(
+                "SELECT rowid, highlight(search_index, 0, :o, :c) FROM search_index "
+                f"WHERE search_index MATCH :q AND rowid IN ({ids})"
+            ),
+            {"q": query, "o": OPEN, "c": CLOSE},
+        ).all())  # fmt: skip
+    return [marks.get(s, text) for s, text in zip(page["segment"], page["text"], strict=True)]
 
 
 def _mark(text: str, words: str) -> str:

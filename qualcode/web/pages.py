@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import adjudicate, memos, queries, reliability, team
@@ -124,17 +124,29 @@ def quote_page(
     web: Web,
     who: Viewer,
     filters: QuoteFilters,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    group: Filter = None,
+    matrix: Filter = None,
 ) -> Response:
-    """The quotes query as a page, with buttons to download it as an export."""
+    """The quotes query as a page (paged, grouped by code or an attribute), a code x
+    attribute matrix whose cells open their quotes, and buttons to download them."""
     if who is None:
         return _ask(request)
     frame = quotes(web.project, viewer=who, **filters)
-    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if v], doseq=True)
+    kept = [(k, v) for k, v in request.query_params.multi_items() if v and k != "page"]
+    query = urlencode([(k, v) for k, v in kept if k not in ("group", "matrix")], doseq=True)
     themes = views.codebook(web.project)
+    size = web.settings.quote_limit
+    shown = frame.iloc[(page - 1) * size : page * size]
+    if group and group in shown.columns:
+        shown = shown.sort_values(group, kind="stable", key=lambda c: c.astype(str))
     return web.page(
-        request, "quotes.html", excerpts=records.rows(frame.head(web.settings.quote_limit)),
-        total=len(frame), limit=web.settings.quote_limit, query=query, themes=themes,
-        codes=views.flat(themes), chosen=filters, where=filters["where"] or {},
+        request, "quotes.html", excerpts=records.rows(shown), total=len(frame), limit=size,
+        page=page, pages=max(1, -(-len(frame) // size)), here=urlencode(kept, doseq=True),
+        query=query, themes=themes, codes=views.flat(themes), chosen=filters,
+        where=filters["where"] or {}, group=group or "", matrix_by=matrix or "",
+        matrix=views.matrix(frame, matrix) if matrix else None,
+        colours={c.name: c.colour for c in [*themes, *views.flat(themes)]},
         attributes=views.attribute_values(queries.documents(web.project)),
         formats=["html", "md", "docx", "csv", "xlsx"],
     )  # fmt: skip

@@ -272,6 +272,28 @@ def documents_table(
     return rows
 
 
+# --- the code x attribute matrix ------------------------------------------------------------
+
+
+def matrix(frame: pd.DataFrame, attribute: str) -> dict[str, Any] | None:
+    """Excerpts per code (rows) and value of ``attribute`` (columns), each cell with the
+    code's slug so that it can open its quotes; None when no excerpt has the attribute."""
+    from ..quotes import code_matrix
+
+    if attribute not in frame.columns or not len(frame):
+        return None
+    table = code_matrix(frame, attribute)
+    slugs = dict(zip(frame["code"], frame["code_slug"], strict=True))
+    return {
+        "attribute": attribute,
+        "values": [str(v) for v in table.columns],
+        "rows": [
+            {"theme": theme, "code": code, "slug": slugs[code], "counts": [int(n) for n in counts]}
+            for (theme, code), counts in zip(table.index, table.to_numpy(), strict=True)
+        ],
+    }
+
+
 # --- filters from query strings -----------------------------------------------------------
 
 
