@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..codebook import load_codebook, sync_codebook
+from ..codebook import CodeSpec, load_codebook, sync_codebook
 from ..models import Code
 from ..project import Project
 
@@ -27,21 +27,11 @@ BACKUP = "codebook.before-import.yaml"
 
 
 @dataclass
-class Entry:
-    """One code as a codebook file states it; ``parent`` is the parent's key."""
+class Entry(CodeSpec):
+    """A code as another format states it: its parent is named by ``key`` (a GUID, or a
+    name as written) until the file is written."""
 
-    key: str
-    name: str
-    parent: str | None = None
-    id: str | None = None
-    description: str = ""
-    definition: str = ""
-    use_when: str = ""
-    not_when: str = ""
-    examples: list[str] = field(default_factory=list)
-    patterns: list[Any] = field(default_factory=list)
-    colour: str | None = None
-    exclusive: bool = False
+    key: str = ""
 
 
 class _Literal(str):
@@ -76,7 +66,7 @@ def yaml_text(
         children[entry.parent if entry.parent in keys else None].append(entry)
 
     def node(entry: Entry, theme: bool) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": entry.id} if entry.id else {}
+        out: dict[str, Any] = {"id": str(entry.id)} if entry.id else {}
         out["name"] = entry.name
         for key in ("description", "definition", "use_when", "not_when"):
             value = getattr(entry, key).strip()
@@ -112,7 +102,8 @@ def entries_of(session: Session) -> list[Entry]:
         Entry(
             key=str(row.id),
             name=row.name,
-            id=str(row.id),
+            line=0,
+            id=row.id,
             parent=str(row.parent_id) if row.parent_id else None,
             description=row.description,
             definition=row.definition,

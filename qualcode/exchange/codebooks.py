@@ -129,7 +129,8 @@ def _read_qdc(path: Path) -> ReadCodebook:
                 key=key,
                 name=" ".join((element.get("name") or "").split()),
                 parent=parent,
-                id=str(uuid.UUID(key)) if _is_uuid(key) else None,
+                line=0,
+                id=uuid.UUID(key) if _is_uuid(key) else None,
                 definition=text.main,
                 description=text.description,
                 use_when=text.use_when,
@@ -184,7 +185,7 @@ def _read_sheet(path: Path) -> ReadCodebook:
 
     def entry_for(name: str) -> Entry:
         if name.casefold() not in by_name:
-            by_name[name.casefold()] = Entry(key=name.casefold(), name=name)
+            by_name[name.casefold()] = Entry(key=name.casefold(), name=name, line=0)
             found.entries.append(by_name[name.casefold()])
         return by_name[name.casefold()]
 
