@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..codebook import Codebook, slugify
+from ..codebook import Codebook, CodeSpec, slugify
 from ..errors import InputError, QualcodeError
 from ..files import read_bytes
 from .codebook_yaml import Entry, yaml_text
@@ -308,6 +309,22 @@ def _rows(book: Codebook) -> list[list[str]]:
     ]
 
 
+def _printed(book: Codebook) -> Iterator[tuple[CodeSpec, int, list[tuple[str, str]]]]:
+    """Each code of a printable codebook: its level (a theme is 1) and its labelled texts."""
+    depth: dict[str, int] = {}
+    for spec in book.codes:
+        depth[spec.name] = depth[spec.parent] + 1 if spec.parent else 1
+        parts = [
+            ("", spec.description),
+            ("Definition", spec.definition),
+            ("When to use", spec.use_when),
+            ("When not to use", spec.not_when),
+        ]
+        kept = [(label, text) for label, text in parts if text]
+        kept = [p for p in kept if not (p[0] == "Definition" and p[1] == spec.description)]
+        yield spec, depth[spec.name], kept
+
+
 def _markdown(book: Codebook) -> str:
     from ..export import md_escape
 
@@ -316,19 +333,11 @@ def _markdown(book: Codebook) -> str:
         lines += [f"Version {md_escape(book.version)}", ""]
     if book.description:
         lines += [md_escape(book.description), ""]
-    depth = {}
-    for spec in book.codes:
-        depth[spec.name] = depth[spec.parent] + 1 if spec.parent else 2
+    for spec, level, parts in _printed(book):
         flags = " (exclusive: one of its codes per segment)" if spec.exclusive else ""
-        lines += [f"{'#' * min(depth[spec.name], 6)} {md_escape(spec.name)}{flags}", ""]
-        for label, text in (
-            ("", spec.description),
-            ("Definition", spec.definition),
-            ("When to use", spec.use_when),
-            ("When not to use", spec.not_when),
-        ):
-            if text and not (label == "Definition" and text == spec.description):
-                lines += [f"**{label}:** {md_escape(text)}" if label else md_escape(text), ""]
+        lines += [f"{'#' * min(level + 1, 6)} {md_escape(spec.name)}{flags}", ""]
+        for label, text in parts:
+            lines += [f"**{label}:** {md_escape(text)}" if label else md_escape(text), ""]
         for example in spec.examples:
             lines += [f"> {md_escape(example)}", ""]
     return "\n".join(lines)
@@ -343,22 +352,14 @@ def _docx(book: Codebook, out: Path) -> None:
         document.add_paragraph(f"Version {book.version}")
     if book.description:
         document.add_paragraph(book.description)
-    depth: dict[str, int] = {}
-    for spec in book.codes:
-        depth[spec.name] = depth[spec.parent] + 1 if spec.parent else 1
+    for spec, level, parts in _printed(book):
         heading = spec.name + (" (exclusive)" if spec.exclusive else "")
-        document.add_heading(heading, level=min(depth[spec.name], 9))
-        for label, text in (
-            ("", spec.description),
-            ("Definition", spec.definition),
-            ("When to use", spec.use_when),
-            ("When not to use", spec.not_when),
-        ):
-            if text and not (label == "Definition" and text == spec.description):
-                paragraph = document.add_paragraph()
-                if label:
-                    paragraph.add_run(f"{label}: ").bold = True
-                paragraph.add_run(text)
+        document.add_heading(heading, level=min(level, 9))
+        for label, text in parts:
+            paragraph = document.add_paragraph()
+            if label:
+                paragraph.add_run(f"{label}: ").bold = True
+            paragraph.add_run(text)
         for example in spec.examples:
             document.add_paragraph(example, style="Quote")
     document.save(str(out))
