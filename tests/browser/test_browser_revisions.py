@@ -11,16 +11,19 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 CASES = {
-    # document: (turn, coded phrase, word in it, its correction), (turn, word, new word) x 2
+    # document: (turn, coded phrase, word in it, its correction), then (turn, word, new
+    # word) x 3: re-placed by a click, dropped, re-placed by a key (first in the list)
     EMOJI: (
         ("The council", "officer listened to us", "listened", "listens"),
         ("And the school?", "school", "academy"),
         ("came round twice", "twice", "often"),
+        ("How did the first meeting", "meeting", "visit"),
     ),
     PLAIN: (
         ("Thank you for coming", "coming to help us", "help", "assist"),
         ("Thank you for inviting me", "inviting", "asking"),
         ("the next witness", "next", "following"),
+        ("will be Yvonne MacNamara", "Lady", "Chair"),
     ),
 }
 
@@ -47,12 +50,11 @@ def correct(page, turn: str, old: str, new: str) -> None:
 
 @pytest.mark.parametrize(("who", "name"), [("rita", EMOJI), (LEAD, PLAIN)])
 def test_browser_correct_a_turn_then_review_what_could_not_be_placed(page, server, shot, who, name):
-    (turn, phrase, word, fixed), (turn_2, placed, placed_new), (turn_3, dropped, dropped_new) = (
-        CASES[name]
-    )
+    (turn, phrase, word, fixed), placing, dropping, keyed = CASES[name]
+    (turn_2, placed, placed_new), (turn_3, dropped, dropped_new) = placing, dropping
     start_as(page, server.url, who)
     open_document(page, name)
-    for words in (phrase, placed, dropped):
+    for words in (phrase, placed, dropped, keyed[1]):
         drag(page, words)
         apply_code(page, "Trust")
     page.locator("article.turn", has_text=turn).first.locator("[data-correct]").click()
@@ -62,10 +64,14 @@ def test_browser_correct_a_turn_then_review_what_could_not_be_placed(page, serve
     assert phrase.replace(word, fixed) in codings(server, who, name)
     correct(page, turn_2, placed, placed_new)
     correct(page, turn_3, dropped, dropped_new)
+    correct(page, *keyed)
     mine = codings(server, who, name)
     assert placed not in mine and placed_new not in mine and dropped not in mine
     page.click("nav a[href='/review']")
     items = page.locator("li.review-item")
+    expect(items).to_have_count(3)
+    expect(items.first).to_contain_text(keyed[1])  # the first in the list: settled by a key
+    page.keyboard.press("1")
     expect(items).to_have_count(2)
     items.filter(has_text=placed).locator("[data-control=review-place]").first.click()
     expect(page.locator("#toast")).to_contain_text("Re-placed")
@@ -74,4 +80,5 @@ def test_browser_correct_a_turn_then_review_what_could_not_be_placed(page, serve
     expect(page.locator("li.review-item")).to_have_count(0)
     mine = codings(server, who, name)
     assert mine.get(placed_new) == "Trust" and dropped_new not in mine
+    assert mine.get(keyed[2]) == "Trust"
     shot(page, f"revisions-{who}")

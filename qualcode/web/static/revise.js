@@ -49,22 +49,10 @@
     });
   }
 
-  document.addEventListener("click", async (event) => {
-    const corrector = event.target.closest("[data-correct]");
-    if (corrector) {
-      event.stopPropagation();
-      correctTurn(corrector.closest("article.turn"));
-      return;
-    }
-    const item = event.target.closest("li.review-item");
-    if (!item) return;
-    const placer = event.target.closest("[data-place]");
-    const dropper = event.target.closest("[data-drop]");
-    if (!placer && !dropper) return;
+  async function settle(item, candidate) {
     try {
-      if (placer) {
-        await QC.api("POST", `/api/review/${item.dataset.item}/place`,
-          { candidate: Number(placer.dataset.place) });
+      if (candidate) {
+        await QC.api("POST", `/api/review/${item.dataset.item}/place`, { candidate });
         QC.toast("Re-placed");
       } else {
         await QC.api("POST", `/api/review/${item.dataset.item}/drop`);
@@ -73,6 +61,34 @@
       item.remove();
     } catch (error) {
       QC.toast(error.message, true);
+    }
+  }
+
+  document.addEventListener("click", (event) => {
+    const corrector = event.target.closest("[data-correct]");
+    if (corrector) {
+      event.stopPropagation();
+      correctTurn(corrector.closest("article.turn"));
+      return;
+    }
+    const item = event.target.closest("li.review-item");
+    const placer = event.target.closest("[data-place]");
+    if (item && placer) settle(item, Number(placer.dataset.place));
+    else if (item && event.target.closest("[data-drop]")) settle(item, 0);
+  });
+
+  // On the review page, keys settle the first coding of the list: 1-9 re-place it on that
+  // candidate, d drops it.
+  document.addEventListener("keydown", (event) => {
+    const item = document.querySelector("li.review-item");
+    if (!item || QC.typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+    const number = Number(event.key);
+    if (number >= 1 && number <= item.querySelectorAll("[data-place]").length) {
+      settle(item, number);
+      event.preventDefault();
+    } else if (event.key === "d") {
+      settle(item, 0);
+      event.preventDefault();
     }
   });
 })();
