@@ -224,3 +224,21 @@ def test_a_coder_may_not_pour_a_qdpx_into_a_project_with_others_codings(
     result = run(runner, lead_project.root, "import", str(out), who="ana")
     assert result.exit_code == 1
     assert "needs a lead" in result.output
+
+
+def test_import_json_of_a_qdpx_matches_its_schema(lead_project, runner, tmp_path):
+    import json
+
+    import jsonschema_rs
+
+    out = tmp_path / "study.qdpx"
+    run(runner, lead_project.root, "export", "--format", "qdpx", "--out", str(out), who="lea")
+    fresh = tmp_path / "fresh"
+    with init_project(fresh):
+        pass
+    result = run(runner, fresh, "import", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    schema = json.loads((Path(__file__).parent.parent / "docs/schemas/import.json").read_text())
+    found = json.loads(result.output)
+    jsonschema_rs.validator_for(schema).validate(found)
+    assert found["codings_added"] == 908 and found["unplaced"] == []
