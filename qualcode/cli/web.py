@@ -39,12 +39,12 @@ def team_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--team", is_flag=True, help="A team server: people sign in with "
                      "accounts (`qualcode user add`); may listen beyond this machine."),
         click.option("--public-url", metavar="URL", help="The address people open (such as "
-                     "https://qual.example.org/study), for invitation links; its host is the "
+                     "https://qual.example.org), for invitation links; its host is the "
                      "only Host answered, with --allow-host names [default: http://HOST:PORT]."),
         click.option("--trusted-user-header", metavar="HEADER", help="Sign in whoever this "
                      "header of the reverse proxy names (single sign-on), e.g. X-Remote-User."),
-        click.option("--root-path", default="", metavar="PATH", help="The path the reverse "
-                     "proxy serves the app under, such as /study."),
+        click.option("--root-path", default="", metavar="PATH", help="The path prefix a "
+                     "reverse proxy adds (pages still link from /: serve at a host's root)."),
         click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
                      metavar="IPS", help="Proxies whose X-Forwarded-For/-Proto are believed."),
         click.option("--https", is_flag=True, help="Send cookies over TLS only (Secure), "
