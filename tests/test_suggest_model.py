@@ -95,6 +95,19 @@ def test_model_evidence_is_the_models_own_weights(trained):
     assert words["money"] > 0 and alone > 0
 
 
+def test_counts_kept_between_calls_are_the_counts(monkeypatch):
+    """The memo of counts overflows (it is cleared) without losing a text of the call."""
+    from qualcode.suggest import linear
+
+    monkeypatch.setattr(linear, "MEMO_SIZE", 5)
+    monkeypatch.setattr(linear, "_MEMO", {})
+    first, second = ["a b c", "d e f", "g h i"], ["d e f", "j k l", "m n o", "p q", "a b c"]
+    for texts in (first, second, first):
+        assert (linear.hashed_counts(texts) != linear._count(texts)).nnz == 0
+    monkeypatch.setattr(linear, "MEMO_CALL", 2)  # many texts at once: counted directly
+    assert (linear.hashed_counts(second) != linear._count(second)).nnz == 0
+
+
 def test_a_saved_model_scores_the_same_when_loaded(trained, corpus):
     again = LinearSuggester.from_bytes(CODES, trained.to_bytes())
     assert np.array_equal(again.score_texts(corpus.texts), trained.score_texts(corpus.texts))

@@ -58,6 +58,7 @@ _STEMS = HashingVectorizer(
 )
 _MEMO: dict[str, sp.csr_matrix] = {}  # text -> its counts: evaluation scores texts many times
 MEMO_SIZE = 100_000
+MEMO_CALL = 20_000
 
 
 @dataclass(frozen=True)
@@ -72,13 +73,15 @@ class LinearSettings:
 def hashed_counts(texts: Sequence[str]) -> sp.csr_matrix:
     """(texts x 2*HASHED) raw counts: words and word pairs, then word stems.
 
-    Counts of the texts seen last are kept (up to MEMO_SIZE texts), since evaluation and
-    calibration fit many models on the same segments."""
+    For a few texts at a time (at most MEMO_CALL), the counts of the texts seen last are
+    kept (up to MEMO_SIZE texts), since evaluation and calibration fit many models on the
+    same segments; many texts at once (scoring a whole project) are counted directly."""
+    if len(texts) > MEMO_CALL:
+        return _count(texts)
     missing = list(dict.fromkeys(text for text in texts if text not in _MEMO))
     if len(missing) + len(_MEMO) > MEMO_SIZE:
         _MEMO.clear()
-    if len(texts) > MEMO_SIZE:
-        return _count(texts)
+        missing = list(dict.fromkeys(texts))
     if missing:
         counts = _count(missing)
         _MEMO.update(zip(missing, (counts[i] for i in range(len(missing))), strict=True))
