@@ -41,12 +41,29 @@ def test_json_codings_by_offsets_and_by_quote_with_context(example_project, tmp_
     text = text_of(example_project)
     phrase, first, second = repeated_phrase(text)
     before = text[second - 30 : second]
-    path = write_json(tmp_path, {"codings": [
-        {"document": DOC, "code": "speaking_the_language", "coder": "ana", "start": 0, "end": 40},
-        {"document": DOC, "tag": "TRUST", "user": "ana", "text": phrase, "before": before},
-        {"Document": DOC, "Code": "Understanding-the-system", "Coder": "ben", "quote": phrase,
-         "context": text[first - 20 : first + len(phrase) + 20], "memo": "from a script"},
-    ]})  # fmt: skip
+    path = write_json(
+        tmp_path,
+        {
+            "codings": [
+                {
+                    "document": DOC,
+                    "code": "speaking_the_language",
+                    "coder": "ana",
+                    "start": 0,
+                    "end": 40,
+                },
+                {"document": DOC, "tag": "TRUST", "user": "ana", "text": phrase, "before": before},
+                {
+                    "Document": DOC,
+                    "Code": "Understanding-the-system",
+                    "Coder": "ben",
+                    "quote": phrase,
+                    "context": text[first - 20 : first + len(phrase) + 20],
+                    "memo": "from a script",
+                },
+            ]
+        },
+    )
     report = import_codings(example_project, path)
     assert (report.added, report.unplaced) == (3, [])
     with example_project.sessionmaker() as session:
@@ -61,21 +78,25 @@ def test_json_codings_by_offsets_and_by_quote_with_context(example_project, tmp_
 
 def test_a_quote_found_twice_without_context_is_listed_not_guessed(example_project, tmp_path):
     phrase, _first, _second = repeated_phrase(text_of(example_project))
-    path = write_json(tmp_path, [{"document": DOC, "code": "Trust", "coder": "ana",
-                                  "quote": phrase}])  # fmt: skip
+    path = write_json(
+        tmp_path, [{"document": DOC, "code": "Trust", "coder": "ana", "quote": phrase}]
+    )
     report = import_codings(example_project, path)
     assert report.added == 0 and report.unplaced and "record 1" in report.unplaced[0]
 
 
 def test_every_problem_of_a_json_file_is_reported_at_once(example_project, tmp_path):
-    path = write_json(tmp_path, [
-        {"document": DOC, "code": "Trust", "coder": "ana", "start": 0, "end": 10},
-        "not an object",
-        {"document": DOC, "coder": "ana", "start": 0, "end": 10},
-        {"document": DOC, "code": "No such code", "coder": "ana", "start": 0, "end": 10},
-        {"document": DOC, "code": "Trust", "coder": "ana", "start": 5, "end": 10**7},
-        {"document": "nowhere.md", "code": "Trust", "coder": "ana", "start": 0, "end": 5},
-    ])  # fmt: skip
+    path = write_json(
+        tmp_path,
+        [
+            {"document": DOC, "code": "Trust", "coder": "ana", "start": 0, "end": 10},
+            "not an object",
+            {"document": DOC, "coder": "ana", "start": 0, "end": 10},
+            {"document": DOC, "code": "No such code", "coder": "ana", "start": 0, "end": 10},
+            {"document": DOC, "code": "Trust", "coder": "ana", "start": 5, "end": 10**7},
+            {"document": "nowhere.md", "code": "Trust", "coder": "ana", "start": 0, "end": 5},
+        ],
+    )
     with pytest.raises(InputError) as raised:
         import_codings(example_project, path)
     message = str(raised.value)
@@ -87,8 +108,9 @@ def test_every_problem_of_a_json_file_is_reported_at_once(example_project, tmp_p
         assert session.scalars(select(Coding)).all() == []
 
 
-@pytest.mark.parametrize(("content", "says"), [("{not json", "not valid JSON"),
-                                               ('{"rows": 1}', "expected a list")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("content", "says"), [("{not json", "not valid JSON"), ('{"rows": 1}', "expected a list")]
+)
 def test_a_json_file_that_is_no_codings_list_gets_one_line(
     example_project, runner, tmp_path, content, says
 ):

@@ -477,8 +477,10 @@ class _Importer:
         user = coding.user or selection.user
         coder_id = self.coder_ids.get(user) if user else None
         coder_id = coder_id or self.fallback(session)
-        own = "\n\n".join(t for t in [self._note(n) for n in coding.notes] if t)
-        memo = "\n\n".join(t for t in (shared, own) if t) or None
+        memo = shared or None
+        if coding.notes:  # most codings have no note of their own
+            own = "\n\n".join(t for t in [self._note(n) for n in coding.notes] if t)
+            memo = "\n\n".join(t for t in (shared, own) if t) or None
         return {
             "id": ids.take(coding.guid),
             "document_id": doc.id,
@@ -551,6 +553,11 @@ class _Importer:
             self.report.dropped["notes attached to nothing qualcode keeps"] += len(loose)
 
 
+@cache
+def _isoformat(moment: datetime) -> str:
+    return moment.isoformat()
+
+
 def _log_entry(
     row: dict[str, Any], change: uuid.UUID, now: datetime, texts: tuple[str, str, str]
 ) -> dict[str, Any]:
@@ -564,7 +571,7 @@ def _log_entry(
         "coder_id": texts[2],
         "origin": "import",
         "memo": row["memo"],
-        "created_at": row["created_at"].isoformat(),
+        "created_at": _isoformat(row["created_at"]),
     }
     return {
         "at": now,
