@@ -452,6 +452,7 @@ WEB_TABLE: dict[tuple[str, str], Call] = {
         check=lambda b, output, who: _no_hits(output),
     ),
     ("GET", "/search"): Call(_get("/search", q="the", code="Respect")),
+    ("GET", "/memos"): Call(_get("/memos"), quotes=True),
     ("GET", "/api/documents/{document}/media"): Call(_get(f"/api/documents/{DOC_B}/media")),
 }
 

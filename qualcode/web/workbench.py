@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
@@ -17,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from .. import codebook_edit, queries
 from .. import coding as coding_lib
+from .. import memos as memo_lib
 from .. import search as searching
 from ..errors import NotFound
 from ..words import whole_words
@@ -155,3 +157,45 @@ def recording(
     if found is None:
         raise NotFound(f"no recording beside the transcript {document!r}")
     return media.served(found)
+
+
+@router.get("/memos", response_class=HTMLResponse, include_in_schema=False)
+def memo_page(
+    request: Request, web: Web, who: Viewer, seen: Asker, kind: Filter = None,
+    coder: Filter = None, text: Filter = None,
+) -> Response:  # fmt: skip
+    """Every memo one may see, on documents, segments, codes and codings, with filters
+    and a link to what each is about."""
+    if who is None:
+        from .pages import _ask
+
+        return _ask(request)
+    rows = [
+        {"kind": r.target_type, "about": r.target or "", "coder": r.coder, "text": r.text,
+         "link": _memo_link(r.target_type, r.target or "")}
+        for r in memo_lib.memos(web.project, viewer=seen).itertuples()
+    ]  # fmt: skip
+    codings = queries.codings(web.project, viewer=seen)
+    for c in codings[codings["memo"].fillna("") != ""].itertuples():
+        rows.append({
+            "kind": "coding", "about": f"{c.code}, {c.document}", "coder": c.coder,
+            "text": c.memo, "link": f"/documents/{quote(c.document)}#at-{c.start}",
+        })  # fmt: skip
+    wanted = (text or "").strip().casefold()
+    shown = [
+        r for r in rows
+        if (not kind or r["kind"] == kind) and (not coder or r["coder"] == coder.strip())
+        and (not wanted or wanted in r["text"].casefold() or wanted in r["about"].casefold())
+    ]  # fmt: skip
+    return web.page(
+        request, "memos.html", memos=shown, total=len(rows), kind=kind or "",
+        coder_filter=coder or "", text=text or "",
+    )  # fmt: skip
+
+
+def _memo_link(kind: str, about: str) -> str:
+    if kind == "document":
+        return f"/documents/{quote(about)}"
+    if kind == "segment":
+        return f"/documents/{quote(about.rsplit(' #', 1)[0])}"
+    return f"/quotes?code={quote(about)}"

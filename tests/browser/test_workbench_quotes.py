@@ -11,6 +11,7 @@ from browsing import LEAD, start_as
 from playwright.sync_api import expect
 
 from qualcode import open_project
+from qualcode.memos import write_memo
 from qualcode.quotes import quotes
 
 pytestmark = pytest.mark.browser
@@ -57,3 +58,26 @@ def test_browser_quotes_page_group_colour_link_and_matrix(page, server, shot, wh
     page.locator("li.quote .attribution a").first.click()
     page.wait_for_selector('#transcript[data-ready="true"]', state="attached")
     assert re.search(r"#at-\d+$", page.url)
+
+
+@pytest.mark.parametrize("who", [LEAD, "ana"])  # the lead's memo first: ana must not see it
+def test_browser_memo_browser_lists_memos_one_may_see_with_filters(page, server, who):
+    start_as(page, server.url, who)
+    project = open_project(server.root)
+    try:
+        with project.transaction() as session:
+            write_memo(session, "code", "Trust", f"{who} on trust: keep apart from respect", who)
+    finally:
+        project.close()
+    page.click("nav >> text=Memos")
+    expect(page.locator(".memo-item", has_text=f"{who} on trust")).to_have_count(1)
+    page.select_option("form[data-control=filter-memos] select[name=kind]", "code")
+    page.fill("form[data-control=filter-memos] input[name=text]", "apart from respect")
+    page.click("[data-control=filter-memos-submit]")
+    items = page.locator(".memo-item")
+    expect(items.filter(has_text=f"{who} on trust")).to_have_count(1)
+    assert set(items.evaluate_all("(els) => els.map((el) => el.dataset.kind)")) == {"code"}
+    if who != LEAD:  # a blind coder sees none of the lead's
+        expect(items.filter(has_text=f"{LEAD} on trust")).to_have_count(0)
+    items.first.locator("a").click()
+    expect(page.locator("h1")).to_have_text("Quotes")
