@@ -9,6 +9,7 @@ import warnings
 from qualcode import queries
 from qualcode.adjudicate import pending, reopen, settle
 from qualcode.cli import cli
+from qualcode.codebook_edit import edit_codebook
 from qualcode.coding import code_segment, get_coder, merge_codes, undo_last
 from qualcode.memos import memos, write_memo
 from qualcode.models import LOG_ACTIONS, Suggestion
@@ -159,6 +160,8 @@ def test_history_lists_every_kind_of_entry(example_project, runner):
         code_segment(session, DOC, 4, "Respect", "ben")
         accept(session, [first], "ana")  # accept
         reject(session, [second], "ana")  # reject
+        edit_codebook(session, example_project.root, "lee", "recolour", "Respect",
+                      colour="#336699")  # codebook  # fmt: skip
     with example_project.transaction() as session:
         settle(session, pending(example_project).iloc[0], "ben", by="lee")  # settle
         undo_last(session, "ben")  # undo
