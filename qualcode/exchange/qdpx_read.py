@@ -222,7 +222,7 @@ class _Readings:
 
 def _same(quote: str, text: str) -> bool:
     """Do a recorded quote and the text at its span agree (line ends and spaces aside)?"""
-    return " ".join(quote.split()) == " ".join(text.split())
+    return quote == text or " ".join(quote.split()) == " ".join(text.split())
 
 
 def place_selections(raw: str, selections: list[RSelection], origin: str) -> tuple[str, str]:
