@@ -46,8 +46,8 @@ def test_a_team_server_answers_only_its_public_name(coded_project):
 
 
 def test_a_team_server_on_every_interface_needs_its_public_address(coded_project):
-    result = CliRunner().invoke(cli, ["--project", str(coded_project.root), "serve", "--team",
-                                      "--host", "0.0.0.0", "--no-browser"])  # fmt: skip
+    args = ["serve", "--team", "--host", "0.0.0.0", "--no-browser", "--port", "0"]
+    result = CliRunner().invoke(cli, ["--project", str(coded_project.root), *args])
     assert result.exit_code == 1 and "--public-url" in result.output
 
 

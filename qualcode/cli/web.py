@@ -67,14 +67,8 @@ def _team_start(
     from ..accounts.users import URL_KEY, has_accounts
     from ..models import Setting
 
-    if public_url is None:
-        bound = {"0.0.0.0": None, "::": None, "": None}.get(settings.host, settings.host)
-        if bound is None:
-            raise QualcodeError(
-                f"--team on {settings.host}: say the address people open with --public-url "
-                "(such as https://qual.example.org), so that only requests for it are answered"
-            )
-        public_url = f"http://{bound}:{settings.port}{root_path}"
+    if public_url is None:  # serve refused a wildcard address without it
+        public_url = f"http://{settings.host}:{settings.port}{root_path}"
     name = urlsplit(public_url).hostname
     if not name:
         raise QualcodeError(f"--public-url {public_url!r} is not an address: https://NAME/...")
@@ -131,6 +125,11 @@ def serve(
             f"--host {host} would let other machines reach this project with one shared "
             "token: start a team server instead (`qualcode serve --team`, where people "
             "sign in), or keep the default --host 127.0.0.1"
+        )
+    if team and public_url is None and host in ("0.0.0.0", "::", ""):
+        raise QualcodeError(
+            f"--team on {host}: say the address people open with --public-url "
+            "(such as https://qual.example.org), so that only requests for it are answered"
         )
     project = obj.open()
     sock = _bind(host, port)
