@@ -321,8 +321,9 @@ def test_cli_suggest_lists_accepts_and_rejects(study, runner):
     report = json.loads(made.output)
     assert set(report) == {
         "coder", "scope", "method", "threshold", "segments", "stored", "updated",
-        "already_coded", "already_decided", "model",
+        "already_coded", "already_decided", "model", "note",
     }  # fmt: skip
+    assert report["note"] is None  # the model learnt from ana's codings, and suggested
     listed = invoke(runner, root, "--as", "ana", "suggestions", "--json")
     rows = json.loads(listed.output)
     assert len(rows) == report["stored"] and set(rows[0]) == set(SUGGESTION_COLUMNS)

@@ -60,7 +60,10 @@ def write_codebook(themes: list[dict], out: Path) -> None:
             "    codes:",
         ]
         for code in theme["codes"]:
-            lines += [f"      - name: {code['name']}", f"        definition: {quoted(code['definition'])}"]
+            lines += [
+                f"      - name: {code['name']}",
+                f"        definition: {quoted(code['definition'])}",
+            ]
             if "not_when" in code:
                 lines.append(f"        not_when: {quoted(code['not_when'])}")
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -84,13 +87,19 @@ def main(source: Path) -> None:
         ]
         for answer in found:
             document_of[answer["unit"]] = (name, answer["text"].strip())
-            lines += ["", f"## {answer['unit']}", "", f"{answer['speaker']}: {answer['text'].strip()}"]
+            lines += [
+                "",
+                f"## {answer['unit']}",
+                "",
+                f"{answer['speaker']}: {answer['text'].strip()}",
+            ]
         (HERE / "transcripts" / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     write_codebook(read_codebook(source / "codebook.md"), HERE / "codebook.yaml")
     (HERE / "codings").mkdir(exist_ok=True)
-    with (source / "codes.csv").open(encoding="utf-8") as f, (HERE / "codings" / "codings.csv").open(
-        "w", encoding="utf-8", newline=""
-    ) as out:
+    with (
+        (source / "codes.csv").open(encoding="utf-8") as f,
+        (HERE / "codings" / "codings.csv").open("w", encoding="utf-8", newline="") as out,
+    ):
         writer = csv.writer(out)
         writer.writerow(["document", "code", "coder", "quote"])
         for row in csv.DictReader(f):
@@ -99,4 +108,8 @@ def main(source: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parents[2] / "shared/realdata/inquiry-double-coded")
+    main(
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else HERE.parents[2] / "shared/realdata/inquiry-double-coded"
+    )

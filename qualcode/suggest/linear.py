@@ -277,7 +277,7 @@ class LinearSuggester:
                 continue
             found[gram] = by_column[k]
         ranked = sorted(found.items(), key=lambda item: -item[1])
-        return [[gram, round(weight, 4)] for gram, weight in ranked[:top] if weight > 0]
+        return [[gram, round(weight, 6)] for gram, weight in ranked[:top] if round(weight, 6) > 0]
 
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()

@@ -333,12 +333,14 @@ def _explain(
 
 
 SIMILAR = 3
+SIMILAR_FROM = 0.05  # a cosine below this is no likeness worth showing
 
 
 def _similar(
     corpus: Corpus, vectors: Any, coded: np.ndarray, i: int, names: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """The segments coded with the code (outside segment i's passage) most like it."""
+    """The segments coded with the code (outside segment i's passage) most like it, if
+    any is alike enough (SIMILAR_FROM)."""
     rows = np.flatnonzero(coded & (corpus.passages != corpus.passages[i]))
     if not len(rows):
         return []
@@ -352,7 +354,7 @@ def _similar(
             "text": corpus.texts[rows[k]],
         }
         for k in best
-        if similarity[k] > 0
+        if similarity[k] >= SIMILAR_FROM
     ]
 
 
