@@ -10,6 +10,9 @@ from qualcode import queries
 from qualcode.cli import cli
 from qualcode.cli._base import CODER_ALIAS_HELP
 from qualcode.coding import code_segment, get_coder
+from qualcode.lookup import find_document
+from qualcode.revisions.edit import rewrite
+from qualcode.revisions.review import review_frame
 from qualcode.suggest import store_suggestions
 from qualcode.suggest.store import Found
 
@@ -26,6 +29,9 @@ ACTING = {
     "codebook merge": ["codebook", "merge", "Respect", "Trust"],
     "codebook split": ["codebook", "split", "Trust", "Respect", "--containing", "a"],
     "round": ["round", "open"],
+    "edit": ["edit", DOC],  # $EDITOR is a sed that corrects one word (see `project`)
+    "revert": ["revert", DOC, "1"],
+    "review": ["review", "{waiting}", "--drop"],
 }
 FILTERS = {"codings", "codings export", "history", "quotes", "export", "agreement", "adjudicate"}
 
@@ -33,9 +39,12 @@ FILTERS = {"codings", "codings export", "history", "quotes", "export", "agreemen
 @pytest.fixture
 def project(example_project, monkeypatch):
     monkeypatch.delenv("QUALCODE_CODER", raising=False)
+    monkeypatch.setenv("EDITOR", "sed -i s/everyone/everybody/")
     segments = queries.segments(example_project, DOC).set_index("ordinal")
     with example_project.transaction() as session:
         get_coder(session, "lee", role="lead")
+        gone = code_segment(session, DOC, 7, "Trust", "ana")  # its words are cut below
+        cut, text = (gone.start, gone.end), find_document(session, DOC).text
         code_segment(session, DOC, 4, "Respect", "ana")
         code_ = queries.codes(example_project).set_index("name").id["Trust"]
         store_suggestions(
@@ -43,10 +52,13 @@ def project(example_project, monkeypatch):
             "ana",
             [Found(int(segments.id[n]), code_, 0.9, "rules", {}) for n in (5, 6)],
         )
+    rewrite(example_project, DOC, text[: cut[0]] + text[cut[1] :], author="lee")
+    example_project.waiting = review_frame(example_project).id.iloc[0]  # revision 2
     return example_project
 
 
 def run(runner, project, *args):
+    args = [a.format(waiting=getattr(project, "waiting", "")) for a in args]
     return runner.invoke(cli, ["--project", str(project.root), *args], env={"COLUMNS": "200"})
 
 

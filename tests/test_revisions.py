@@ -140,7 +140,7 @@ def test_revisions_show_a_word_diff_and_revert_brings_codings_back_exactly(coded
     assert "[-councils-]{+council's+} language" in listed
     diff = run(runner, root, "revisions", "talk.txt", "--diff", "2")
     assert "[-langauge-]{+language+}" in diff and "[-. We wrote to them twice-]." in diff
-    run(runner, root, "revert", "talk.txt", "1")
+    run(runner, root, "--as", "lead", "revert", "talk.txt", "1")
     text, after, waiting = state(root)
     assert text == TALK and waiting == set()
     assert {k: v[:2] for k, v in after.items()} == {k: v[:2] for k, v in before.items()}

@@ -24,7 +24,7 @@ def edit(obj: CommandContext, document: str, reason: str, coder: str | None) -> 
     from ..lookup import find_document
     from ..revisions.edit import rewrite
 
-    author = coder or obj.viewer
+    author = obj.coder(coder)  # before the editor opens: nobody edits for nothing
     with obj.open() as project:
         with project.sessionmaker() as session:
             row = find_document(session, document)
@@ -167,6 +167,7 @@ def revert(obj: CommandContext, document: str, number: int, coder: str | None) -
     codings made since follow their words."""
     from ..revisions.history import revert as revert_to
 
+    author = obj.coder(coder)
     with obj.open() as project:
-        result = revert_to(project, document, number, author=coder or obj.viewer)
+        result = revert_to(project, document, number, author=author)
     click.echo(f"{document}: {result.describe()}")
