@@ -57,8 +57,19 @@ def codebook_path(session: Session, root: Path) -> Path:
     path = (setting.value or {}).get("path") if setting else None
     if not path:
         raise QualcodeError("no codebook synced yet: run `qualcode codebook sync codebook.yaml`")
-    found = Path(path)
-    return found if found.is_absolute() else root / found
+    found = Path(path) if Path(path).is_absolute() else root / path
+    if found.resolve().is_relative_to(root.resolve()):
+        if not found.is_file():
+            raise QualcodeError(f"no codebook at {found}: put it back, or sync another one")
+        return found
+    # Synced from elsewhere: the project's own copy of that file, never the other one.
+    own = root / found.name
+    if own.is_file():
+        return own
+    raise QualcodeError(
+        f"the codebook was synced from {found}, outside the project folder: copy it into "
+        f"{root} and run `qualcode codebook sync {found.name}` to change it from here"
+    )
 
 
 def _entries(node: Any, parent: Any = None) -> list[tuple[Any, Any]]:

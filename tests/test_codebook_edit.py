@@ -4,6 +4,7 @@ comments and order, synced into the project, logged and undoable."""
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,8 @@ from qualcode import load_codebook, queries, sync_codebook
 from qualcode.codebook_edit import edit_codebook
 from qualcode.coding import get_coder, undo_last
 from qualcode.errors import QualcodeError
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -115,3 +118,17 @@ def test_bad_changes_say_so_and_leave_the_file(study):
         with pytest.raises(QualcodeError, match=said):
             edit(study, "ana", action, code, **what)
         assert path.read_text(encoding="utf-8") == before
+
+
+def test_a_codebook_synced_from_outside_the_project_is_never_written(coded_project, tmp_path):
+    """The example database was synced from the repository's codebook.yaml: a change made
+    in a copy of the project goes to the copy's own file (synced from then on), and once
+    that file is gone a change is refused."""
+    outside = (REPO / "codebook.yaml").read_text(encoding="utf-8")
+    edit(coded_project, "ana", "recolour", "Respect", colour="#336699")
+    assert (REPO / "codebook.yaml").read_text(encoding="utf-8") == outside
+    assert "colour: '#336699'" in (coded_project.root / "codebook.yaml").read_text(encoding="utf-8")
+    (coded_project.root / "codebook.yaml").unlink()
+    with pytest.raises(QualcodeError, match="no codebook at .*put it back"):
+        edit(coded_project, "ana", "rename", "Respect", name="Regard")
+    assert (REPO / "codebook.yaml").read_text(encoding="utf-8") == outside
