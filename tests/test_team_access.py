@@ -167,7 +167,10 @@ def test_no_route_shows_or_changes_another_coders_work(team_template, tmp_path, 
             assert work_of(project, B) == before[B], asker
             if who is None:
                 assert work_of(project, A) == before[A], asker
-            if entry.check and asker in ("coder A", "viewer"):
+            viewer_writes = asker == "viewer" and route[0] in ("POST", "PATCH", "DELETE")
+            if viewer_writes and route[1] not in ("/logout", "/api/session"):
+                assert {r.status_code for r in responses} == {403}, output[:300]
+            elif entry.check and asker in ("coder A", "viewer"):
                 entry.check(blind, output, who)
 
 
