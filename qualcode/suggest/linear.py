@@ -110,6 +110,11 @@ class Weighting:
         idf = np.log((1 + counts.shape[0]) / (1 + seen[columns])) + 1
         return cls(columns, idf.astype(np.float32), int((columns < HASHED).sum()))
 
+    @functools.cached_property
+    def word_positions(self) -> dict[int, int]:
+        """Where each hashed word column sits among ``columns``: made once, for evidence."""
+        return {int(c): k for k, c in enumerate(self.columns[: self.words])}
+
     def transform(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         x = counts[:, self.columns].tocsr()
         x.data = (1 + np.log(x.data)) * self.idf[x.indices]
@@ -256,20 +261,29 @@ class LinearSuggester:
         return self.passage.score(hashed_counts(texts))
 
     def evidence(
-        self, text: str, code: int, hidden: frozenset[str] = frozenset(), top: int = 5
+        self,
+        text: str,
+        code: int,
+        hidden: frozenset[str] = frozenset(),
+        top: int = 5,
+        row: sp.csr_matrix | None = None,
     ) -> list[list[Any]]:
         """The words (and word pairs) of ``text`` that pushed the segment model towards
         ``code`` most, each with its share of the score: its TF-IDF value times its
         weight. Stop words alone, numbers and the words of ``hidden`` (people's names)
-        are left out."""
+        are left out. ``row`` is ``text`` as the segment model's weighting gives it, when
+        the caller has it already (its word part is all that counts here)."""
         weighting = self.segment.weighting
-        counts = _WORDS.transform([text])
-        row = weighting.transform(sp.hstack([counts, sp.csr_matrix((1, HASHED))], format="csr"))
+        if row is None:
+            counts = _WORDS.transform([text])
+            row = weighting.transform(
+                sp.hstack([counts, sp.csr_matrix((1, HASHED))], format="csr")
+            )
         contribution = row.multiply(self.segment.weights[:, code][None, :]).tocsr()
         by_column = dict(
             zip(contribution.indices.tolist(), contribution.data.tolist(), strict=True)
         )
-        where = {int(c): k for k, c in enumerate(weighting.columns[: weighting.words])}
+        where = weighting.word_positions
         found: dict[str, float] = {}
         for gram in _words(text):
             k = where.get(abs(murmurhash3_32(gram, seed=0)) % HASHED)

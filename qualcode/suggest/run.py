@@ -320,7 +320,9 @@ def _explain(
                 evidence["nearby"] = nearby
             if fitted.model is not None and vectors is not None and calibrator.learnable[j]:
                 evidence["model"] = {
-                    "words": fitted.model.evidence(corpus.texts[i], int(j), hidden),
+                    "words": fitted.model.evidence(
+                        corpus.texts[i], int(j), hidden, row=vectors[int(i)]
+                    ),
                     "similar": _similar(corpus, vectors, coded[:, j], int(i), names),
                 }
             by_rules = "rules" in evidence or "nearby" in evidence
