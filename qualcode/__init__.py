@@ -30,7 +30,7 @@ __getattr__ = lazy_exports(
         "merge_codes": ".coding",
         "split_code": ".coding",
         "uncode": ".coding",
-        "undo_last": ".coding",
+        "undo_last": ".undo",
         "CodebookError": ".errors",
         "ImportConflict": ".errors",
         "InputError": ".errors",
@@ -85,7 +85,7 @@ __all__ = [
 if TYPE_CHECKING:  # what type checkers and editors see
     from . import queries
     from .codebook import Codebook, load_codebook, sync_codebook
-    from .coding import apply_coding, code_segment, merge_codes, split_code, uncode, undo_last
+    from .coding import apply_coding, code_segment, merge_codes, split_code, uncode
     from .errors import (
         CodebookError,
         ImportConflict,
@@ -101,3 +101,4 @@ if TYPE_CHECKING:  # what type checkers and editors see
     from .readers import read_transcript
     from .reliability import agreement_table
     from .sheets import export_codings, import_codings
+    from .undo import undo_last

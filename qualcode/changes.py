@@ -1,40 +1,35 @@
-"""The coding log: every change a coder makes, grouped into changes; and undo.
+"""The coding log: every change a coder makes, grouped into changes (undone by
+:mod:`qualcode.undo`).
 
 Each entry says who acted (``coder_id``), what they did (``action``, one of
 ``models.LOG_ACTIONS``), and where: ``data`` always holds the keys of :data:`PLACE`
 (null where a change has no such thing, as a memo on a code has no span) plus what
 undoing it needs. The entries written inside :func:`one_change` share a ``change_id``:
 a merge that recodes forty codings, an accept of five suggestions, a settled item with
-the consensus codings it added are each one change, and :func:`take_back` (``qualcode
-undo``) takes the latest change of a coder back whole, whatever its kind.
+the consensus codings it added are each one change, which ``qualcode undo`` takes
+back whole.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .db import insert_new
-from .errors import QualcodeError
 from .models import (
     CODING_IDENTITY,
-    Code,
     Coder,
     Coding,
     CodingLog,
     Document,
-    Memo,
     Segment,
     Suggestion,
-    utcnow,
 )
 from .revisions.anchor import anchor_of
 
@@ -122,103 +117,6 @@ def insert_coding(session: Session, values: dict[str, Any]) -> bool:
     return insert_new(session, Coding.__table__, values, CODING_IDENTITY)
 
 
-def take_back(session: Session, coder: Coder) -> str:
-    """Undo ``coder``'s latest change not undone yet, all its entries; say what was undone."""
-    done = undone_entries(session)
-    mine = session.scalars(
-        select(CodingLog)
-        .where(CodingLog.coder_id == coder.id, CodingLog.action.not_in(("undo", "move")))
-        .order_by(CodingLog.id.desc())
-    )
-    latest = next((entry for entry in mine if entry.id not in done), None)
-    if latest is None:
-        raise QualcodeError(f"{coder.name} has no change left to undo")
-    group = [latest]
-    if latest.change_id is not None:
-        together = session.scalars(
-            select(CodingLog)
-            .where(CodingLog.change_id == latest.change_id, CodingLog.action != "undo")
-            .order_by(CodingLog.id.desc())
-        )
-        group = [entry for entry in together if entry.id not in done]
-    said = []
-    with one_change(session):
-        for entry in group:
-            revert = _REVERT.get(entry.action)
-            if revert is None:
-                raise QualcodeError(f"a change of kind {entry.action!r} cannot be undone")
-            said.append(revert(session, entry))
-            session.flush()
-            log_change(
-                session, coder, "undo", None,
-                **{**entry.data, "undoes": entry.id, "undone_action": entry.action},
-            )  # fmt: skip
-    if len(group) == 1:
-        return f"undid {_describe(session, latest)}: {said[0]}"
-    counts = Counter(entry.action for entry in group)
-    kinds = ", ".join(f"{count} {action}" for action, count in counts.items())
-    return f"undid one change of {len(group)} entries ({kinds}): {_describe(session, latest)}"
-
-
-def _describe(session: Session, entry: CodingLog) -> str:
-    """``add of 'Trust' at 120-188``: the action, its code and its span, where it has them."""
-    data, words = entry.data, [entry.action]
-    code = session.get(Code, uuid.UUID(data["code_id"])) if data.get("code_id") else None
-    if code is not None:
-        words.append(f"of {code.name!r}")
-    elif data.get("target_type"):
-        words.append(f"on a {data['target_type']}")
-    if data.get("start") is not None:
-        words.append(f"at {data['start']}-{data['end']}")
-    return " ".join(words)
-
-
-def _undo_add(session: Session, entry: CodingLog) -> str:
-    coding = session.get(Coding, entry.coding_id) if entry.coding_id else None
-    if coding is None:
-        return "the coding it added is gone already"
-    session.delete(coding)
-    return "removed the coding it added"
-
-
-def _undo_remove(session: Session, entry: CodingLog) -> str:
-    data = entry.data
-    document = session.get_one(Document, uuid.UUID(data["document_id"]))
-    created = data.get("created_at")
-    start, end = data["start"], data["end"]
-    if data.get("revision") not in (None, document.revision):  # removed before a correction
-        from .revisions.store import follow
-
-        place = follow(session, document, data["revision"], start, end)
-        if place is None:
-            return _undo_into_review(session, entry, document)
-        start, end = place
-    restored = insert_coding(
-        session,
-        {
-            "id": entry.coding_id or uuid.uuid4(),
-            "document_id": document.id,
-            "start": start,
-            "end": end,
-            "segment_id": containing_segment(session, document, start, end),
-            "code_id": uuid.UUID(data["code_id"]),
-            "coder_id": uuid.UUID(data["coder_id"]),
-            "origin": data.get("origin") or "manual",
-            "memo": data.get("memo"),
-            "created_at": datetime.fromisoformat(created) if created else utcnow(),
-        },
-    )
-    return "put back the coding it removed" if restored else "the same coding is there again"
-
-
-def _undo_into_review(session: Session, entry: CodingLog, document: Document) -> str:
-    """A removed coding whose words a later revision changed goes back to the review list."""
-    from .revisions.store import park_data
-
-    park_data(session, document, entry.coding_id or uuid.uuid4(), entry.data)
-    return "its words changed in a later revision, so it waits in the review list (qualcode review)"
-
-
 def twin_of(session: Session, coding: Coding, code_id: uuid.UUID) -> Coding | None:
     """The coding of ``code_id`` on the same place by the same coder, if there is one."""
     return session.scalars(
@@ -228,74 +126,6 @@ def twin_of(session: Session, coding: Coding, code_id: uuid.UUID) -> Coding | No
             Coding.code_id == code_id, Coding.id != coding.id,
         )
     ).first()  # fmt: skip
-
-
-def _undo_recode(session: Session, entry: CodingLog) -> str:
-    coding = session.get(Coding, entry.coding_id) if entry.coding_id else None
-    if coding is None:
-        return "the coding is gone"
-    previous = uuid.UUID(entry.data["previous_code_id"])
-    if twin_of(session, coding, previous) is not None:
-        session.delete(coding)  # the previous code is there again: keep one coding
-        return "its previous code is there again, so the recoded one was removed"
-    coding.code_id = previous
-    return "gave the coding its previous code back"
-
-
-def _undo_memo(session: Session, entry: CodingLog) -> str:
-    coding = session.get(Coding, entry.coding_id) if entry.coding_id else None
-    if coding is None:
-        return "the coding is gone"
-    coding.memo = entry.data.get("previous_memo")
-    return "gave the coding its previous memo back"
-
-
-def _undo_note(session: Session, entry: CodingLog) -> str:
-    memo = session.get(Memo, uuid.UUID(entry.data["memo_id"]))
-    if memo is None:
-        return "the memo is gone already"
-    session.delete(memo)
-    return "removed the memo"
-
-
-def _undo_decision(session: Session, entry: CodingLog) -> str:
-    row = session.get(Suggestion, entry.data["suggestion_id"])
-    if row is None:
-        return "the suggestion is gone"
-    before = entry.data["previous"]
-    row.status = before["status"]
-    row.decided_by_id = uuid.UUID(before["decided_by_id"]) if before["decided_by_id"] else None
-    row.decided_at = datetime.fromisoformat(before["decided_at"]) if before["decided_at"] else None
-    row.coding_id = uuid.UUID(before["coding_id"]) if before["coding_id"] else None
-    return f"the suggestion is {row.status} again"
-
-
-def _undo_settle(_session: Session, _entry: CodingLog) -> str:
-    return "the item is pending again"
-
-
-def _undo_reopen(_session: Session, _entry: CodingLog) -> str:
-    return "the item is settled again"
-
-
-def _undo_codebook(session: Session, entry: CodingLog) -> str:
-    from .codebook_edit import undo_codebook  # it imports this module
-
-    return undo_codebook(session, entry)
-
-
-_REVERT: dict[str, Callable[[Session, CodingLog], str]] = {
-    "add": _undo_add,
-    "remove": _undo_remove,
-    "recode": _undo_recode,
-    "memo": _undo_memo,
-    "note": _undo_note,
-    "accept": _undo_decision,
-    "reject": _undo_decision,
-    "settle": _undo_settle,
-    "reopen": _undo_reopen,
-    "codebook": _undo_codebook,
-}
 
 
 def decision_state(row: Suggestion) -> dict[str, Any]:

@@ -21,7 +21,6 @@ from .changes import (
     insert_coding,
     log_change,
     one_change,
-    take_back,
     twin_of,
 )
 from .db import insert_new
@@ -247,12 +246,6 @@ def recode(session: Session, coding: Coding, code: str | Code, coder: str | Code
     session.flush()
     log_change(session, get_coder(session, coder), "recode", coding, previous_code_id=str(before))
     return coding
-
-
-def undo_last(session: Session, coder: str | Coder) -> str:
-    """Undo ``coder``'s latest change not undone yet, whatever its kind (a coding added,
-    removed or recoded, a memo, a decision on a suggestion, a settled item); say what."""
-    return take_back(session, get_coder(session, coder))
 
 
 def merge_codes(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bisect
 import gc
-import hashlib
 import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from .errors import DatabaseProblem, InputError, QualcodeError
 from .files import not_plain, plain_file
-from .models import Coding, Document, DocumentRevision, Segment, Speaker
+from .models import Coding, Document, DocumentRevision, Segment, Speaker, content_hash, word_count
 from .nlp import load_pipeline
 from .project import Project
 from .readers import SUFFIXES, not_a_transcript, read_transcript
@@ -133,14 +132,6 @@ class _SideFiles:
         if table is None:
             return {}
         return {label: table.attributes(label, path.name) for label in labels}
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def word_count(text: str) -> int:
-    return len(text.split())
 
 
 def _prepare(transcript: Transcript, side: _SideFiles, extra: dict[str, str]) -> Transcript:

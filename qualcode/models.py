@@ -347,3 +347,14 @@ class CodingLog(Base):
     coding_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     change_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+def content_hash(text: str) -> str:
+    """A document's text as a digest: the same words import once."""
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def word_count(text: str) -> int:
+    return len(text.split())

@@ -178,7 +178,8 @@ def search(
             codings = codings[codings["code_id"].isin({str(i) for i in chosen})]
         if coder:
             codings = codings[codings["coder"].isin(coder)]
-        frame = frame[[_overlaps(row, codings) for row in frame.itertuples()]]
+        # .loc: a plain [] reads an empty list as no columns, not as no rows
+        frame = frame.loc[[_overlaps(row, codings) for row in frame.itertuples()]]
     order = {segment: k for k, segment in enumerate(ids)}
     frame = frame.assign(rank=frame["segment"].map(order)).sort_values("rank").drop(columns="rank")
     if total is None:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from .codebook import slugify
 from .coding import apply_coding, find_codings, get_coder
 from .errors import InputError, NotAllowed, NotFound, QualcodeError
-from .exchange.codings_json import PROBLEM, by_context, json_records
+from .exchange.codings_json import ALIASES, PROBLEM, by_context, json_records
 from .files import plain_file, read_bytes
 from .formulas import csv_frame, restore
 from .lookup import find_code, find_document
@@ -40,16 +40,6 @@ from .readers.encoding import decode
 from .visibility import may_change
 
 # Accepted headers (any case) for each field, ours first, then other tools' names.
-ALIASES = {
-    "document": ("document", "doc", "file", "source", "document name"),
-    "code": ("code", "tag", "codes", "code name"),
-    "coder": ("coder", "user", "author", "owner"),
-    "start": ("start", "begin", "from"),
-    "end": ("end", "stop", "to"),
-    "segment": ("segment", "segment ordinal", "ordinal"),
-    "quote": ("quote", "text", "content", "highlight", "excerpt"),
-    "memo": ("memo", "note", "comment"),
-}
 SHEET_HINT = "Give a codings file saved as CSV (UTF-8) or XLSX, such as `codings export` writes"
 EXPORT_COLUMNS = [c for c in CODING_COLUMNS if c not in ("id", "code_id", "text")] + ["quote"]
 

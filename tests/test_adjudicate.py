@@ -15,9 +15,10 @@ from qualcode.adjudicate import (
     settled,
 )
 from qualcode.cli import cli
-from qualcode.coding import apply_coding, code_segment, get_coder, undo_last
+from qualcode.coding import apply_coding, code_segment, get_coder
 from qualcode.reliability import agreement_table
 from qualcode.team import assign
+from qualcode.undo import undo_last
 
 DOC = "area-1-mapping-workshop.md"
 

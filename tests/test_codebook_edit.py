@@ -10,8 +10,9 @@ import pytest
 
 from qualcode import load_codebook, queries, sync_codebook
 from qualcode.codebook_edit import edit_codebook
-from qualcode.coding import get_coder, undo_last
+from qualcode.coding import get_coder
 from qualcode.errors import QualcodeError
+from qualcode.undo import undo_last
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -14,10 +14,10 @@ from qualcode.coding import (
     merge_codes,
     split_code,
     uncode,
-    undo_last,
 )
 from qualcode.memos import memos, write_memo
 from qualcode.models import Coding
+from qualcode.undo import undo_last
 
 DOC = "area-1-mapping-workshop.md"
 

@@ -105,6 +105,10 @@ STEPS: list[tuple[str | None, str, Args]] = [
     ("lee", "assign", [DOC, OTHER, "--coders", "ana,ben"]),
     (None, "assignments", []),
     ("lee", "codings import", codings_sheet),
+    ("lee", "edit", [DOC]),  # $EDITOR is a sed that corrects a word (see `invoke`)
+    ("lee", "revisions", [DOC]),
+    ("lee", "review", []),
+    ("lee", "revert", [DOC, "1"]),
     ("ana", "code", [DOC, "2", "Funding"]),
     ("ana", "uncode", [DOC, "2", "Funding"]),
     ("ana", "undo", []),
@@ -135,6 +139,18 @@ STEPS: list[tuple[str | None, str, Args]] = [
     ("lee", "round", ["close"]),
     ("lee", "codebook split", ["Funding", "Money", "--containing", "money"]),
     ("lee", "codebook merge", ["Money", "Funding"]),
+    ("lee", "codebook export", ["--format", "csv"]),
+    ("lee", "codebook import",
+     lambda root: [str(root / "exports" / "codebook.csv"), "--out", str(root / "back.yaml")]),
+    ("lee", "user add", ["sam"]),
+    ("lee", "user role", ["sam", "lead"]),
+    ("lee", "user reset", ["sam"]),
+    ("lee", "user disable", ["sam"]),
+    ("lee", "user list", []),
+    ("lee", "audit", []),
+    ("lee", "backup", lambda root: [str(root / "exports" / "backup.db")]),
+    (None, "db copy",
+     lambda root: [str(root / "qualcode.db"), str(root / "exports" / "copy.db")]),
     (None, "serve", ["--port", "0", "--no-browser"]),
 ]
 
@@ -153,7 +169,8 @@ def commands(group: click.Group, prefix: str = "") -> list[str]:
 
 
 def invoke(root: Path, *args: str):
-    return CliRunner().invoke(cli, ["--project", str(root), *args], env={"COLUMNS": "120"})
+    env = {"COLUMNS": "120", "EDITOR": "sed -i s/Inquiry/inquiry/"}  # for `edit`
+    return CliRunner().invoke(cli, ["--project", str(root), *args], env=env)
 
 
 def serve(root: Path, args: list[str]) -> tuple[int, str]:

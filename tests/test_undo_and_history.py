@@ -10,12 +10,13 @@ from qualcode import queries
 from qualcode.adjudicate import pending, reopen, settle
 from qualcode.cli import cli
 from qualcode.codebook_edit import edit_codebook
-from qualcode.coding import code_segment, get_coder, merge_codes, undo_last
+from qualcode.coding import code_segment, get_coder, merge_codes
 from qualcode.memos import memos, write_memo
 from qualcode.models import LOG_ACTIONS, Suggestion
 from qualcode.suggest import accept, reject, store_suggestions, suggestions
 from qualcode.suggest.store import Found
 from qualcode.team import assign
+from qualcode.undo import undo_last
 from qualcode.web import WebSettings, create_app
 
 with warnings.catch_warnings():

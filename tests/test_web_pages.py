@@ -206,7 +206,9 @@ def test_web_adjudication_page_settles_with_a_form(coded_project):
         "/adjudicate/settle", data={"key": keys[0], "choice": "ana", "csrf": settings.csrf}
     )
     assert settled.status_code == 200  # followed the redirect back to the page
-    assert len(re.findall(r'name="key" value="', settled.text)) == len(keys) - 1
+    pending, _, done = settled.text.partition("<h2>Settled</h2>")
+    assert len(re.findall(r'name="key" value="', pending)) == len(keys) - 1
+    assert re.findall(r'name="key" value="([^"]+)"', done) == [keys[0]]  # can be reopened
 
 
 def test_web_pages_can_be_overridden_by_the_project(coded_project):

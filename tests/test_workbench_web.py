@@ -120,3 +120,9 @@ def test_a_recording_beside_the_transcript_is_served_in_ranges(study):
     assert outside.status_code == 416
     # a transcript imported from outside the project: its neighbours are not served
     assert api.get(f"/api/documents/{AREA_1}/media").status_code == 404
+
+
+def test_a_search_narrowed_to_a_coder_with_no_hits_is_an_empty_page(coded_project):
+    """Found by the API fuzzing: ?q=0&coder=0 once lost the columns of an empty result."""
+    found = search(coded_project, "zqxjvw", coder=["ana"])
+    assert found.total == 0 and found.hits.empty and "segment" in found.hits.columns

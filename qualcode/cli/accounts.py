@@ -45,7 +45,9 @@ def user_add(obj: CommandContext, name: str, role: str) -> None:
 @click.argument("name")
 @pass_context
 def user_reset(obj: CommandContext, name: str) -> None:
-    """A new one-time link to set a password (ends their sessions; enables the account)."""
+    """A new one-time link to set a password.
+
+    It ends NAME's sessions and enables the account again."""
     from ..accounts.users import reset
 
     _link(obj, lambda session: reset(session, name, by=obj.viewer))
@@ -100,7 +102,10 @@ def user_list(obj: CommandContext, as_json: bool) -> None:
 @json_option
 @pass_context
 def audit_(obj: CommandContext, limit: int, as_json: bool) -> None:
-    """Who changed codings, codebook, assignments, rounds and users, newest first."""
+    """Who changed what, newest first.
+
+    Changes to codings, the codebook, assignments, rounds and users, each with the
+    account and the time."""
     from ..accounts.report import AUDIT_COLUMNS, audit
     from ..visibility import require_everyone
 
@@ -127,8 +132,10 @@ def db_() -> None:
 @click.argument("target")
 @pass_context
 def db_copy(obj: CommandContext, source: str, target: str) -> None:
-    """Copy the project in SOURCE into the new, empty TARGET (each a SQLite file or a
-    postgresql:// URL), then compare every table."""
+    """Copy a whole project into another database.
+
+    SOURCE goes into the new, empty TARGET (each a SQLite file or a postgresql:// URL);
+    then every table is compared."""
     from ..copying import copy_command
     from ..project import database_location
 
@@ -143,7 +150,9 @@ def db_copy(obj: CommandContext, source: str, target: str) -> None:
 @click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
 @pass_context
 def backup(obj: CommandContext, destination: Path) -> None:
-    """Write a consistent copy of the SQLite project to DESTINATION while others work."""
+    """Copy a SQLite project while others work.
+
+    The copy written to DESTINATION is consistent (SQLite's online backup)."""
     from ..copying import backup as write_backup
 
     with obj.open() as project:

@@ -204,9 +204,11 @@ def undo(obj: CommandContext, coder: str | None) -> None:
 
     Run it again to go further back.
     """
+    from ..undo import undo_last
+
     coder = obj.coder(coder)
     with obj.open() as project, project.transaction() as session:
-        click.echo(coding.undo_last(session, coder))
+        click.echo(undo_last(session, coder))
 
 
 @cli.command()

@@ -30,11 +30,21 @@ CONTEXT_KEYS = {
 }
 PROBLEM = "_problem"  # a record that cannot be a coding says why under this key
 
+# The columns of a coding, and the names other tools give them (case and spaces aside).
+ALIASES = {
+    "document": ("document", "doc", "file", "source", "document name"),
+    "code": ("code", "tag", "codes", "code name"),
+    "coder": ("coder", "user", "author", "owner"),
+    "start": ("start", "begin", "from"),
+    "end": ("end", "stop", "to"),
+    "segment": ("segment", "segment ordinal", "ordinal"),
+    "quote": ("quote", "text", "content", "highlight", "excerpt"),
+    "memo": ("memo", "note", "comment"),
+}
+
 
 def json_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(record number, field -> text) for each record of a codings JSON file."""
-    from ..sheets import ALIASES
-
     try:
         data = json.loads(read_bytes(path).decode("utf-8-sig"))
     except UnicodeDecodeError:

@@ -35,8 +35,18 @@ from sqlalchemy.orm import Session
 
 from ..codebook import slugify
 from ..coding import get_coder
-from ..importing import _write_segments, auto_workers, content_hash, word_count
-from ..models import Code, Coder, Coding, CodingLog, Document, Memo, Segment
+from ..importing import _write_segments, auto_workers
+from ..models import (
+    Code,
+    Coder,
+    Coding,
+    CodingLog,
+    Document,
+    Memo,
+    Segment,
+    content_hash,
+    word_count,
+)
 from ..nlp import load_pipeline
 from ..project import Project
 from ..readers.base import Transcript

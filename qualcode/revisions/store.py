@@ -19,8 +19,17 @@ from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..changes import PLACE, coding_data, log_change
-from ..importing import content_hash, word_count
-from ..models import Coder, Coding, CodingLog, CodingReview, Document, DocumentRevision, utcnow
+from ..models import (
+    Coder,
+    Coding,
+    CodingLog,
+    CodingReview,
+    Document,
+    DocumentRevision,
+    content_hash,
+    utcnow,
+    word_count,
+)
 from .align import TextMap
 from .anchor import Anchor, Placement, anchor_of, place_all
 

@@ -24,6 +24,7 @@ from .. import suggest as suggesting
 from ..errors import QualcodeError
 from ..export import render_export
 from ..quotes import code_tree, quotes
+from ..undo import undo_last
 from ..visibility import check_may_change, ensure_sees, viewer_for
 from ..words import whole_words
 from . import records, schemas
@@ -160,7 +161,7 @@ def remove(web: Web, who: CoderName, coding_id: CodingId) -> dict[str, str]:
 @router.post("/undo", response_model=schemas.Message, summary="Undo your latest change")
 def undo(web: Web, who: CoderName) -> dict[str, str]:
     with web.project.transaction() as session:
-        return {"message": coding_lib.undo_last(session, who)}
+        return {"message": undo_last(session, who)}
 
 
 @router.get("/history", summary="Changes to codings, newest first")
