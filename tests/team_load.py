@@ -161,8 +161,10 @@ def _coder(base: str, team: Team, name: str, start: threading.Barrier, until: li
             target, code = rng.choice(sorted(held)), rng.choice(team.codes)
             changed = client.patch(f"/api/codings/{target}", json={"code": code})
             outcome.count(changed.status_code)
-            if changed.status_code == 200:
-                held[target] = changed.json()["code"]
+            if changed.status_code == 200:  # the coding, or its twin that had that code
+                kept = changed.json()
+                del held[target]
+                held[kept["id"]] = kept["code"]
         else:
             start, end = rng.choice(team.segments)
             body = {"document": DOC, "start": start, "end": end, "code": rng.choice(team.codes)}
