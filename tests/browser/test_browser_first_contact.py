@@ -15,7 +15,7 @@ from harness import CONTROLS, REBOUND, copy_of, serve
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
-DOCUMENTS = 15  # the example's eleven, three hearing transcripts, the emoji interview
+DOCUMENTS = 14  # the example's eleven, two hearings (an .rst twin is skipped), the emoji one
 
 
 def test_browser_first_page_asks_who_is_coding_and_remembers_it(page, server, shot):

@@ -79,7 +79,8 @@ def test_browser_lead_settles_disagreements_with_every_button(page, own_server, 
         expect(page.locator("h1")).to_have_text("Adjudication")
         pending -= 1
         assert items(page) == pending
-        expect(page.locator(f'input[name="key"][value="{key}"]')).to_have_count(0)
+        pending_form = page.locator(f'form[action="/adjudicate/settle"] input[value="{key}"]')
+        expect(pending_form).to_have_count(0)
     shot(page, "settled")
     assert consensus_quotes(page) > agreed  # ana's, ben's and both versions went in
     settled = page.locator("li.settled-item").count()
@@ -129,7 +130,7 @@ def test_browser_lead_uses_the_pages_a_coder_uses(page, server, tmp_path):
                        value="method=workshop")  # fmt: skip
     expect(page.locator("a.doc-link")).to_have_count(3)
     page.click("[data-control=clear-documents-filter]")
-    expect(page.locator("a.doc-link")).to_have_count(15)
+    expect(page.locator("a.doc-link")).to_have_count(14)  # a hearing's .rst twin is skipped
     page.click("[data-control=change-coder]")
     page.fill("#name", LEAD)
     page.click("[data-control=start-coding]")
