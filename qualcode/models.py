@@ -8,6 +8,7 @@ Schema changes go through ``qualcode/migrations``, never through ``create_all``.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -351,8 +352,6 @@ class CodingLog(Base):
 
 def content_hash(text: str) -> str:
     """A document's text as a digest: the same words import once."""
-    import hashlib
-
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
