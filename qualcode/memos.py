@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, null, select
 from sqlalchemy.orm import Session
 
 from .coding import find_segment, get_coder, log_change
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 TARGETS = ("document", "segment", "code", "coding")
 MEMO_COLUMNS = ["id", "target_type", "target", "coder", "text", "created_at", "updated_at"]
+ON_DOCUMENT = ["id", "target_type", "segment", "start", "end", "coder", "text"]
 
 
 def write_memo(
@@ -50,25 +51,53 @@ def write_memo(
         session.flush()
         log_change(session, author, "memo", coding, previous_memo=before)
         return coding
-    place: dict[str, Any] = {"coder_id": str(author.id)}  # where the log shows the memo
     if target_type == "document":
-        target_id = place["document_id"] = str(find_document(session, target).id)
+        target_id = str(find_document(session, target).id)
     elif target_type == "segment":
         if segment is None:
             raise QualcodeError("a segment memo needs the document and the segment number")
-        found = find_segment(session, target, segment)
-        target_id = str(found.id)
-        place |= {"document_id": str(found.document_id), "start": found.start, "end": found.end}
+        target_id = str(find_segment(session, target, segment).id)
     else:
-        target_id = place["code_id"] = str(find_code(session, target).id)
+        target_id = str(find_code(session, target).id)
     memo = Memo(target_type=target_type, target_id=target_id, coder_id=author.id, text=text)
     session.add(memo)
     session.flush()
-    log_change(
-        session, author, "note", None, **place, memo_id=str(memo.id), target_type=target_type,
-        text=text,
-    )  # fmt: skip
+    log_change(session, author, "note", None, **_place(session, memo), text=text)
     return memo
+
+
+def edit_memo(session: Session, memo_id: str, text: str, coder: str) -> Memo:
+    """Give a memo on a document, segment or code new words (its author or a lead may);
+    logged, and undone by giving it its previous words back."""
+    author = get_coder(session, coder)
+    try:
+        memo = session.get(Memo, uuid.UUID(memo_id))
+    except ValueError:
+        memo = None
+    if memo is None:
+        raise NotFound(f"no memo {memo_id!r} (see the ids in `qualcode memos --json`)")
+    check_may_change(session, author, memo.coder_id, "this memo")
+    before = memo.text
+    memo.text = text
+    session.flush()
+    log_change(session, author, "note", None, **_place(session, memo), text=text,
+               previous_text=before)  # fmt: skip
+    return memo
+
+
+def _place(session: Session, memo: Memo) -> dict[str, Any]:
+    """Where the coding log shows a memo: its author (whose history it is in) and what
+    it is about (a document, a segment's span, or a code)."""
+    place: dict[str, Any] = {"coder_id": str(memo.coder_id), "memo_id": str(memo.id),
+                             "target_type": memo.target_type}  # fmt: skip
+    if memo.target_type == "document":
+        place["document_id"] = memo.target_id
+    elif memo.target_type == "segment":
+        found = session.get_one(Segment, int(memo.target_id))
+        place |= {"document_id": str(found.document_id), "start": found.start, "end": found.end}
+    else:
+        place["code_id"] = memo.target_id
+    return place
 
 
 def _coding(session: Session, ref: str, author: Coder) -> Coding:
@@ -128,3 +157,32 @@ def memos(project: Project, *, viewer: Who = None) -> pd.DataFrame:
                 )
             )
     return pd.DataFrame(rows, columns=MEMO_COLUMNS)
+
+
+def document_memos(project: Project, document: str, *, viewer: Who = None) -> pd.DataFrame:
+    """The memos ``viewer`` may see on one document and on each of its segments (with the
+    segment's number and span), in the order of the text, oldest first within a place."""
+    import pandas as pd
+
+    with project.sessionmaker() as session:
+        doc = find_document(session, document)
+        seen = viewer_for(session, viewer)
+        on_segments = session.execute(
+            select(Memo.id, Memo.target_type, Segment.ordinal, Segment.start, Segment.end,
+                   Coder.name, Memo.text)
+            .join(Segment, Memo.target_id == cast(Segment.id, String))
+            .outerjoin(Coder, Memo.coder_id == Coder.id)
+            .where(Memo.target_type == "segment", Segment.document_id == doc.id,
+                   seen.where(Memo.coder_id))
+            .order_by(Segment.ordinal, Memo.created_at)
+        ).all()  # fmt: skip
+        on_document = session.execute(
+            select(Memo.id, Memo.target_type, null(), null(), null(), Coder.name, Memo.text)
+            .outerjoin(Coder, Memo.coder_id == Coder.id)
+            .where(Memo.target_type == "document", Memo.target_id == str(doc.id),
+                   seen.where(Memo.coder_id))
+            .order_by(Memo.created_at)
+        ).all()  # fmt: skip
+    frame = pd.DataFrame([tuple(r) for r in on_document + on_segments], columns=ON_DOCUMENT)
+    spans = {c: frame[c].astype("Int64") for c in ("segment", "start", "end")}
+    return frame.assign(id=frame["id"].astype(str), **spans)

@@ -154,6 +154,9 @@ def _undo_note(session: Session, entry: CodingLog) -> str:
     memo = session.get(Memo, uuid.UUID(entry.data["memo_id"]))
     if memo is None:
         return "the memo is gone already"
+    if "previous_text" in entry.data:  # an edit: its words go back
+        memo.text = entry.data["previous_text"]
+        return "gave the memo its previous words back"
     session.delete(memo)
     return "removed the memo"
 

@@ -454,7 +454,22 @@ WEB_TABLE: dict[tuple[str, str], Call] = {
     ("GET", "/search"): Call(_get("/search", q="the", code="Respect")),
     ("GET", "/memos"): Call(_get("/memos"), quotes=True),
     ("GET", "/api/documents/{document}/media"): Call(_get(f"/api/documents/{DOC_B}/media")),
+    ("GET", "/api/documents/{document}/memos"): Call(
+        _get(f"/api/documents/{DOC_B}/memos"), quotes=True
+    ),
+    ("PATCH", "/api/memos/{memo_id}"): Call(
+        lambda c, b: [c.patch(f"/api/memos/{_memo_of(b, B)}", json={"text": "A writes here"})]
+    ),
 }
+
+
+def _memo_of(blind: Blind, name: str) -> str:
+    """The id of the segment memo ``name`` wrote."""
+    with blind.project.sessionmaker() as session:
+        return str(session.scalars(
+            select(Memo.id).join(Coder, Memo.coder_id == Coder.id)
+            .where(Coder.name == name, Memo.target_type == "segment")
+        ).one())  # fmt: skip
 
 
 DEFINE_RESPECT = {"action": "define", "code": "Respect", "definition": "Taken seriously."}

@@ -126,3 +126,26 @@ def test_a_search_narrowed_to_a_coder_with_no_hits_is_an_empty_page(coded_projec
     """Found by the API fuzzing: ?q=0&coder=0 once lost the columns of an empty result."""
     found = search(coded_project, "zqxjvw", coder=["ana"])
     assert found.total == 0 and found.hits.empty and "segment" in found.hits.columns
+
+
+def test_a_segment_memo_is_written_edited_by_its_author_only_and_undone(study):
+    ana, ben = client_for(study, "ana"), client_for(study, "ben")
+    made = ana.post("/api/memos", json={"target_type": "segment", "target": AREA_1,
+                                        "segment": 3, "text": "Ana's first thought"})  # fmt: skip
+    assert made.status_code == 201, made.text
+    memo_id = made.json()["id"]
+    listed = ana.get(f"/api/documents/{AREA_1}/memos").json()
+    segment = queries.segments(study, AREA_1).set_index("ordinal").loc[3]
+    mine = [m for m in listed if m["id"] == memo_id]
+    assert mine == [{"id": memo_id, "target_type": "segment", "segment": 3,
+                     "start": int(segment["start"]), "end": int(segment["end"]),
+                     "coder": "ana", "text": "Ana's first thought"}]  # fmt: skip
+    assert ben.get(f"/api/documents/{AREA_1}/memos").json() == []  # the round is closed
+    refused = ben.patch(f"/api/memos/{memo_id}", json={"text": "Ben writes over it"})
+    assert refused.status_code == 403 and "ana's" in refused.json()["detail"]
+    changed = ana.patch(f"/api/memos/{memo_id}", json={"text": "Ana thinks again"})
+    assert changed.json() == {"id": memo_id, "text": "Ana thinks again"}
+    assert ana.patch(f"/api/memos/{'0' * 32}", json={"text": "x"}).status_code == 404
+    assert "previous words" in ana.post("/api/undo").json()["message"]
+    assert [m["text"] for m in ana.get(f"/api/documents/{AREA_1}/memos").json()
+            if m["id"] == memo_id] == ["Ana's first thought"]  # fmt: skip

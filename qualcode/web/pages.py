@@ -96,8 +96,7 @@ def transcript(request: Request, web: Web, who: Viewer, document: str) -> Respon
     codings = queries.codings(web.project, document=shown.id, viewer=who)
     pending = suggesting.suggestions(web.project, viewer=who, document=shown.id)
     themes = views.codebook(web.project)
-    notes = memos.memos(web.project, viewer=who)
-    notes = notes[(notes["target_type"] == "document") & (notes["target"] == shown.name)]
+    notes = memos.document_memos(web.project, shown.id, viewer=who)
     data = {
         "document": {"id": shown.id, "name": shown.name, "length": shown.length},
         "coder": who,
@@ -109,10 +108,12 @@ def transcript(request: Request, web: Web, who: Viewer, document: str) -> Respon
             codings[["id", "start", "end", "code_id", "coder", "memo", "origin"]]
         ),
         "suggestions": records.suggestion_rows(pending),
+        "notes": records.rows(notes[notes["target_type"] == "segment"]),
     }
     return web.page(
         request, "transcript.html", doc=shown, themes=themes, data=data,
-        keys=views.flat(themes)[:9], notes=records.rows(notes),
+        keys=views.flat(themes)[:9],
+        notes=records.rows(notes[notes["target_type"] == "document"]),
         sees_everyone=_sees_everyone(web, who),
         media=media.recording_for(web.project, shown.id) is not None,
     )  # fmt: skip

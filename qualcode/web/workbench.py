@@ -27,6 +27,7 @@ from .context import Asker, CoderName, Filter, Many, Viewer, Web
 
 router = APIRouter(tags=["workbench"])
 Words = Annotated[str, Query(min_length=1, max_length=500, description="Words to find.")]
+DocumentRef = Annotated[str, PathParam(min_length=1, max_length=255)]
 
 
 class CodebookChange(BaseModel):
@@ -148,15 +149,36 @@ def _parts(marked: str) -> list[tuple[str, bool]]:
     response_class=Response,
     responses={200: {"content": {"audio/mpeg": {}}}, 206: {"description": "A range of it."}},
 )
-def recording(
-    web: Web, document: Annotated[str, PathParam(min_length=1, max_length=255)]
-) -> Response:
+def recording(web: Web, document: DocumentRef) -> Response:
     """The ``.mp3``, ``.m4a``, ``.wav``, ``.mp4`` or ``.webm`` of the same name as the
     transcript's file, served in the ranges the player asks for."""
     found = media.recording_for(web.project, document)
     if found is None:
         raise NotFound(f"no recording beside the transcript {document!r}")
     return media.served(found)
+
+
+class MemoWords(BaseModel):
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+@router.get("/api/documents/{document}/memos", summary="Memos on a document and its segments")
+def document_memos(web: Web, seen: Asker, document: DocumentRef) -> list[dict[str, Any]]:
+    """The memos one may see on the document and on each of its segments (``segment``:
+    its number, ``start`` and ``end`` its span; none for a memo on the whole document)."""
+    return records.rows(memo_lib.document_memos(web.project, document, viewer=seen))
+
+
+@router.patch("/api/memos/{memo_id}", summary="New words for a memo")
+def memo_edit(
+    web: Web, who: CoderName, body: MemoWords,
+    memo_id: Annotated[str, PathParam(min_length=1, max_length=64)],
+) -> dict[str, str]:  # fmt: skip
+    """A memo on a document, segment or code gets new words (its author's or a lead's);
+    logged, and ``POST /api/undo`` gives it the old ones back."""
+    with web.project.transaction() as session:
+        memo = memo_lib.edit_memo(session, memo_id, body.text, who)
+        return {"id": str(memo.id), "text": memo.text}
 
 
 @router.get("/memos", response_class=HTMLResponse, include_in_schema=False)

@@ -9,9 +9,10 @@
   const docId = data.document.id;
   const codes = data.codes;
   const root = document.getElementById("transcript");
-  const state = { sel: null, chosen: null, active: null, lastSeg: -1, fetched: Date.now(), openHints: new Set() };
+  const state = { sel: null, chosen: null, active: null, lastSeg: -1, fetched: Date.now(), openHints: new Set(), note: null };
   let codings = new Map(data.codings.map((c) => [c.id, c]));
   let suggestions = data.suggestions.filter((s) => s.status === "pending");
+  let notes = data.notes;  // memos on this document's segments that this coder may see
 
   // --- pieces of text and offsets ---------------------------------------------------
 
@@ -40,6 +41,7 @@
     end: Number(el.dataset.end),
     stripes: el.querySelector(".stripes"),
     hints: el.querySelector(".hints"),
+    notes: el.querySelector(".notes"),
   }));
   const segments = pieces.filter((p) => p.seg !== null);
 
@@ -260,6 +262,8 @@
     }
     const cards = turns.map(() => []);
     if (!hintsHidden()) for (const s of visibleSuggestions()) cards[turnIndex(s.start)].push(s);
+    const notesOf = turns.map(() => []);
+    for (const n of notes) notesOf[turnIndex(n.start)].push(n);
     const lane = 22;
     turns.forEach((turn, i) => {
       const origin = turn.stripes.getBoundingClientRect().top;
@@ -278,6 +282,7 @@
       turn.stripes.style.width = `${Math.max(lanes.length, 1) * lane}px`;
       turn.stripes.replaceChildren(...made);
       turn.hints.replaceChildren(...(cards[i].length ? [marker(cards[i])] : []));
+      turn.notes.replaceChildren(...notesOf[i].map(noteButton));
     });
     for (const piece of segments) piece.el.classList.remove("suggested");
     for (const s of hintsHidden() ? [] : visibleSuggestions()) {
@@ -310,6 +315,19 @@
     const others = coding.coder === data.coder ? "" : ` (${coding.coder})`;
     button.title = `${name.textContent}${others}: ${textOf(coding.start, coding.end)}${coding.memo ? `\nMemo: ${coding.memo}` : ""}`;
     button.setAttribute("aria-label", `${name.textContent}${others}`);
+    return button;
+  }
+
+  function noteButton(note) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "note";
+    button.dataset.control = "segment-note";
+    button.dataset.memo = note.id;
+    button.dataset.seg = note.segment;
+    button.textContent = `✎ ${note.coder === data.coder ? "" : `${note.coder}: `}${note.text}`;
+    button.title = `Memo by ${note.coder} on sentence ${note.segment}: ${note.text}`;
+    button.setAttribute("aria-label", `Memo by ${note.coder} on sentence ${note.segment}`);
     return button;
   }
 
@@ -493,7 +511,7 @@
       const done = await QC.api("POST", "/api/undo");
       QC.toast(done.message);
       loadCounts();
-      await refresh();
+      await Promise.all([refresh(), loadNotes()]);
     } catch (error) {
       QC.toast(error.message, true);
     }
@@ -510,6 +528,61 @@
       QC.toast(error.message, true);
     }
   }
+
+  // --- memos on segments, beside their turn -------------------------------------------------
+
+  const noteBox = document.getElementById("segment-memo");
+  const noteText = document.getElementById("segment-memo-text");
+
+  function openNote(seg, memoId) {
+    const piece = segments.find((p) => p.seg === seg);
+    if (!piece) return;
+    const memo = notes.find((n) => n.id === memoId)
+      || (memoId === undefined ? notes.find((n) => n.segment === seg && n.coder === data.coder) : null);
+    state.note = { seg, id: memo ? memo.id : null };
+    noteBox.hidden = false;
+    document.getElementById("segment-memo-title").textContent = memo ? `Memo by ${memo.coder}` : "New memo on this sentence";
+    document.getElementById("segment-memo-quote").textContent = textOf(piece.start, piece.end);
+    noteText.value = memo ? memo.text : "";
+    noteText.focus();
+  }
+
+  function noteOnSelection() {
+    const piece = state.sel && segments.find((p) => p.end > state.sel.start);
+    if (piece) openNote(piece.seg);
+  }
+
+  async function loadNotes() {
+    const found = await QC.api("GET", `/api/documents/${docId}/memos`);
+    notes = found.filter((n) => n.target_type === "segment");
+    drawMargins();
+  }
+
+  async function saveNote() {
+    if (!state.note || !noteText.value.trim()) return;
+    try {
+      if (state.note.id) await QC.api("PATCH", `/api/memos/${state.note.id}`, { text: noteText.value });
+      else await QC.api("POST", "/api/memos", { target_type: "segment", target: docId, segment: state.note.seg, text: noteText.value });
+      noteBox.hidden = true;
+      state.note = null;
+      await loadNotes();
+      QC.toast("Memo saved (u to undo)");
+    } catch (error) {
+      QC.toast(error.message, true);
+    }
+  }
+
+  document.getElementById("note-selection").addEventListener("click", noteOnSelection);
+  document.getElementById("save-note").addEventListener("click", saveNote);
+  noteText.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      saveNote();
+    } else if (event.key === "Escape") {
+      noteBox.hidden = true;
+      state.note = null;
+    }
+  });
 
   async function remove() {
     if (!state.chosen) return;
@@ -669,6 +742,11 @@
       choose(labelButton.dataset.coding);
       return;
     }
+    const note = event.target.closest(".note");
+    if (note) {
+      openNote(Number(note.dataset.seg), note.dataset.memo);
+      return;
+    }
     const mark = event.target.closest(".marker");
     if (mark) {
       const ids = mark.dataset.ids.split(" ").map(Number);
@@ -747,6 +825,8 @@
       remove();
     } else if (key === "m" && state.chosen) {
       document.getElementById("memo").focus();
+    } else if (key === "m" && state.sel) {
+      noteOnSelection();
     } else if (key === "Escape") {
       select(0, 0);
       choose(null);
@@ -792,7 +872,7 @@
 
   // Another tab may have coded here meanwhile: look again when this one comes back.
   window.addEventListener("focus", () => {
-    if (Date.now() - state.fetched > 3000) refresh().catch(() => {});
+    if (Date.now() - state.fetched > 3000) Promise.all([refresh(), loadNotes()]).catch(() => {});
   });
 
   // --- counts, collapsing, and changing the codebook in place ----------------------------
