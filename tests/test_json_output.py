@@ -62,6 +62,8 @@ CASES: dict[str, list[tuple[str, list[str]]]] = {
     "suggestions": [("suggestions", ["--status", "all"])],
     "user list": [("user-list", [])],
     "audit": [("audit", ["--limit", "1000"])],
+    "review": [("review", [])],
+    "revisions": [("revisions", [DOCUMENTS[0]]), ("revisions", [DOCUMENTS[0], "--diff", "2"])],
 }
 
 
@@ -118,6 +120,19 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["user", "add", "author", "--role", "viewer"],
     ):
         invoke(root, *args)
+    # A corrected transcript: a coded passage re-worded (re-anchored), another removed
+    # (it waits for review).
+    corrected = root / "transcripts" / DOCUMENTS[0]
+    text = corrected.read_text(encoding="utf-8")
+    text = text.replace("would believe a word", "would ever believe a word")
+    respect = text.index("When we first started going to meetings")
+    write(corrected, text[:respect] + text[text.index("\n", respect) :])
+    invoke(root, "import", "--replace", str(corrected))
+    # The `codings import` case re-imports the rows whose quotes are still there.
+    with open(root / "codings.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(row for row in rows if row["document"] != DOCUMENTS[0])
     return root
 
 
@@ -152,6 +167,16 @@ def test_json_output_is_strict_and_matches_its_schema(root, command, schema, arg
 def test_history_schema_names_every_action_of_the_log():
     schema = json.loads((SCHEMAS / "history.json").read_text(encoding="utf-8"))
     assert schema["items"]["properties"]["action"]["enum"] == list(LOG_ACTIONS)
+
+
+def test_review_and_revisions_show_the_correction(root):
+    waiting = strict(invoke(root, "review", "--json"))
+    assert {item["document"] for item in waiting} == {DOCUMENTS[0]}
+    assert any("civic centre" in item["quote"] for item in waiting)
+    revisions = strict(invoke(root, "revisions", DOCUMENTS[0], "--json"))
+    assert [(r["number"], r["current"]) for r in revisions] == [(1, False), (2, True)]
+    added = [change["added"] for change in revisions[1]["changes"]]
+    assert "ever " in "".join(added)
 
 
 def test_numbers_json_cannot_hold_are_null_and_missing_segments_are_null(root):

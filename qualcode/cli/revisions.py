@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import click
 
-from ._base import CommandContext, cli, coder_option, console, pass_context
+from ._base import (
+    CommandContext,
+    cli,
+    coder_option,
+    console,
+    json_option,
+    pass_context,
+    print_json,
+    records,
+)
 
 SHOWN_CHANGES = 5  # word-diff lines shown per revision in `qualcode revisions`
 
@@ -50,6 +59,7 @@ def edit(obj: CommandContext, document: str, reason: str, coder: str | None) -> 
 )
 @click.option("--drop", is_flag=True, help="Drop ITEM deliberately (qualcode undo brings it back).")
 @coder_option
+@json_option
 @pass_context
 def review(
     obj: CommandContext,
@@ -59,6 +69,7 @@ def review(
     span: str | None,
     drop: bool,
     coder: str | None,
+    as_json: bool,
 ) -> None:
     """Codings a correction could not place: list, re-place, drop.
 
@@ -67,11 +78,17 @@ def review(
     ITEM --place 1` puts it on the best one, `--at START:END` on a span of your choosing,
     `--drop` drops it.
     """
-    from ..revisions.review import drop_coding, replace_coding, review_frame
+    from ..revisions.review import REVIEW_COLUMNS, drop_coding, replace_coding, review_frame
 
+    if as_json and item is not None:
+        raise click.UsageError("--json lists what waits for review: leave out ITEM")
     with obj.open() as project:
         if item is None:
-            _show(review_frame(project, obj.asker, document))
+            frame = review_frame(project, obj.asker, document)
+            if as_json:
+                print_json(records(frame, REVIEW_COLUMNS))
+            else:
+                _show(frame)
             return
         who = obj.coder(coder)
         if drop:
@@ -125,15 +142,23 @@ def _show(frame: object) -> None:
 @click.option(
     "--diff", "number", type=int, help="Every change of revision N (against the one before)."
 )
+@json_option
 @pass_context
-def revisions(obj: CommandContext, document: str, number: int | None) -> None:
+def revisions(obj: CommandContext, document: str, number: int | None, as_json: bool) -> None:
     """DOCUMENT's revisions: who, when, why, what changed.
 
     Each revision after the first shows its first changes as a word diff; --diff N shows
-    all of revision N's."""
-    from ..revisions.history import revision_diff, revisions_frame
+    all of revision N's (with --json: revision N alone)."""
+    from ..revisions.history import REVISION_COLUMNS, revision_diff, revisions_frame
 
     with obj.open() as project:
+        if as_json:
+            frame = revisions_frame(project, document)
+            if number is not None:
+                revision_diff(project, document, number)  # a clear error if there is no N
+                frame = frame[frame["number"] == number]
+            print_json(records(frame, REVISION_COLUMNS))
+            return
         if number is not None:
             for line in revision_diff(project, document, number):
                 console().print(line)

@@ -8,7 +8,7 @@ exactly where it was; codings made since follow their words like any correction'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 REVISION_COLUMNS = [
     "number", "author", "created_at", "reason", "words_removed", "words_added", "current",
+    "changes",
 ]  # fmt: skip
 
 
@@ -107,7 +108,8 @@ def _revisions(session: object, document_id: object) -> list[DocumentRevision]:
 
 
 def revisions_frame(project: Project, document: str) -> pd.DataFrame:
-    """The document's revisions, oldest first, with how many words each took and gave."""
+    """The document's revisions, oldest first, with how many words each took and gave;
+    ``changes`` lists each revision's :class:`Change` s (as dicts) against the one before."""
     import pandas as pd
 
     with project.sessionmaker() as session:
@@ -126,6 +128,7 @@ def revisions_frame(project: Project, document: str) -> pd.DataFrame:
                 "words_removed": sum(len(c.removed.split()) for c in found),
                 "words_added": sum(len(c.added.split()) for c in found),
                 "current": revision.number == current,
+                "changes": [asdict(change) for change in found],
             }  # fmt: skip
         )
         previous = revision.text

@@ -132,7 +132,9 @@ def new_revision(
     taken: set[tuple[Any, ...]] = set()
     updates: list[dict[str, Any]] = []
     parked: list[dict[str, Any]] = []
-    log = _Log(reason or f"revision {number}", number)
+    # The moves are the author's doing, when the author is one of the project's coders.
+    author_id = session.scalar(select(Coder.id).where(Coder.name == author)) if author else None
+    log = _Log(reason or f"revision {number}", number, author_id)
     for coding, anchor, placement in zip(codings, anchors, placements, strict=True):
         if str(coding.id) in restore:
             placement = Placement("exact", *restore[str(coding.id)])
@@ -200,9 +202,10 @@ def new_revision(
 class _Log:
     """The ``move`` entries of one revision, written at once as one change."""
 
-    def __init__(self, reason: str, number: int) -> None:
+    def __init__(self, reason: str, number: int, coder_id: uuid.UUID | None) -> None:
         self.reason = reason
         self.number = number
+        self.coder_id = coder_id
         self.change_id = uuid.uuid4()
         self.rows: list[dict[str, Any]] = []
 
@@ -217,7 +220,7 @@ class _Log:
         if to is not None:  # the entry's place is where the coding is now, as log_change's
             data |= {"start": to[0], "end": to[1], "revision": self.number}
         self.rows.append(
-            {"at": utcnow(), "coder_id": None, "action": "move", "coding_id": coding.id,
+            {"at": utcnow(), "coder_id": self.coder_id, "action": "move", "coding_id": coding.id,
              "change_id": self.change_id, "data": data}
         )  # fmt: skip
 
