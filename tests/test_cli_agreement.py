@@ -32,8 +32,9 @@ def test_cli_agreement_json_shape(runner, coded_project):
     data = json.loads(result.output)
     assert list(data) == [
         "unit", "coders", "basis", "kappa_statistic", "filters", "intervals", "documents",
-        "methods", "notes", "codes", "pooled",
+        "methods", "notes", "codes", "pooled", "named_methods",
     ]  # fmt: skip
+    assert data["named_methods"] == []
     assert "Two coders (ana, ben) independently coded" in data["methods"]
     assert data["intervals"]["resamples"] == 1000
     assert (data["unit"], data["coders"], data["basis"]) == ("segment", ["ana", "ben"], "codings")

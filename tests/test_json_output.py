@@ -53,7 +53,12 @@ CASES: dict[str, list[tuple[str, list[str]]]] = {
     "history": [("history", ["--limit", "1000"])],
     "memos": [("memos", [])],
     "assignments": [("assignments", [])],
-    "agreement": [("agreement", []), ("agreement", ["--unit", "span"])],
+    "agreement": [
+        ("agreement", []),
+        ("agreement", ["--unit", "span"]),
+        ("agreement", ["--resamples", "0", "--method", "krippendorff-1995", "--method", "atlas",
+                       "--method", "maxqda", "--method", "nvivo"]),
+    ],  # fmt: skip
     "quotes": [("quotes", [])],
     "suggest": [
         ("suggest", ["--coder", "ana"]),

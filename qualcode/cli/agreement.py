@@ -89,6 +89,23 @@ def _allowed(obj: CommandContext, project: Project, action: str) -> None:
     show_default=True,
     help="Confidence level of the intervals.",
 )
+@click.option(
+    "--method",
+    "methods",
+    multiple=True,
+    type=click.Choice(reliability.NAMED_METHODS),
+    help="Also a method other tools name (repeatable): krippendorff-1995 (|uα of the "
+    "2004 book), atlas (α-binary, cu-α, Cu-α), maxqda (presence, frequency, segment "
+    "overlap, Brennan & Prediger kappa), nvivo (characters per code and document).",
+)
+@click.option(
+    "--overlap",
+    type=click.IntRange(0, 100),
+    default=90,
+    show_default=True,
+    metavar="PERCENT",
+    help="MAXQDA's segment criterion: how much two segments must overlap to agree.",
+)
 @json_option
 @pass_context
 def agreement(
@@ -104,6 +121,8 @@ def agreement(
     wheres: tuple[str, ...],
     tables_path: Path | None,
     confidence: float,
+    methods: tuple[str, ...],
+    overlap: int,
     as_json: bool,
 ) -> None:
     """Agreement between coders, per code and pooled.
@@ -118,7 +137,8 @@ def agreement(
         report = reliability.agreement_table(
             project, _names(coders), code, theme, unit,
             resamples=resamples, seed=seed, confidence=confidence,
-            documents=list(documents) or None, where=where or None,
+            documents=list(documents) or None, where=where or None, methods=methods,
+            overlap=overlap / 100,
         )  # fmt: skip
         title = reliability.report_title(project)
     if html_path is not None:
@@ -183,6 +203,12 @@ def _print_report(report: reliability.AgreementReport) -> None:
     _print_pooled(report)
     for note in report.notes:
         click.echo(f"note: {note}")
+    for method in report.named:
+        click.echo(f"\n{method.title}")
+        for line in method.summary:
+            click.echo(_wrapped(line, "  "))
+    if report.named:
+        click.echo("(each method's definition, source and tables: --html, --tables, --json)")
 
 
 def _print_pooled(report: reliability.AgreementReport) -> None:

@@ -27,6 +27,8 @@ from ..lazy import lazy_exports
 # What agreement is measured over (``--unit``). Here, not in ``units`` with pandas, because
 # the command line reads it at start; the other names are imported when first used.
 UNITS = ("segment", "span")
+# The methods other tools name, on request (``--method``; :mod:`.named` computes them).
+NAMED_METHODS = ("krippendorff-1995", "atlas", "maxqda", "nvivo")
 
 
 def figure(value: float, percent: bool = False) -> str:
@@ -81,6 +83,7 @@ __all__ = [
     "CONSENSUS",
     "DISAGREEMENT_COLUMNS",
     "EXCLUSIVE",
+    "NAMED_METHODS",
     "UNITS",
     "AgreementReport",
     "Variable",

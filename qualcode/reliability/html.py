@@ -84,10 +84,43 @@ def _context(report: AgreementReport, title: str) -> dict[str, Any]:
         "pooled": _pooled_context(report),
         "heat": _heat_context(report, anchors),
         "groups": _disagreement_context(report, anchors),
+        "named": [_named_context(method) for method in report.named],
         "good": GOOD,
         "tentative": TENTATIVE,
         "legend": [(v, heat_colour(v)) for v in (-0.2, 0.0, 0.4, TENTATIVE, GOOD, 0.9, 1.0)],
     }
+
+
+# Columns of the --method tables that hold shares of units or characters, shown as percents.
+_SHARES = {"percent", "agreement", "a_and_b", "neither", "a_not_b", "b_not_a", "kappa_chance"}
+
+
+def _named_context(method: Any) -> dict[str, Any]:
+    """A method asked for with --method: its words, and each table as rows of text."""
+    tables = []
+    for name, frame in method.tables.items():
+        columns = [str(c) for c in frame.columns]
+        rows = [
+            [_cell(value, column in _SHARES) for column, value in zip(columns, row, strict=True)]
+            for row in frame.itertuples(index=False)
+        ]
+        tables.append({"name": name, "columns": columns, "rows": rows})
+    return {
+        "title": method.title,
+        "definition": method.definition,
+        "source": method.source,
+        "summary": method.summary,
+        "tables": tables,
+        "anchor": f"m-{method.key}",
+    }
+
+
+def _cell(value: Any, share: bool) -> str:
+    if value is None or (isinstance(value, float) and value != value):  # None or NaN
+        return ""
+    if isinstance(value, float):
+        return figure(value, share)
+    return str(value)
 
 
 def _range(low: float | None, high: float | None) -> str:

@@ -12,8 +12,9 @@ from .units import AgreementReport
 
 def report_tables(report: AgreementReport) -> dict[str, pd.DataFrame]:
     """Every table of the report by name, in the order a lead reads them: the methods
-    paragraph and notes, per code, pooled, per document, the breakdown tables and the
-    disagreements."""
+    paragraph and notes, per code, pooled, per document, the breakdown tables, the
+    disagreements, and each method asked for with ``--method`` (its definition and
+    source on a sheet of its own, then its tables)."""
     pooled = pd.DataFrame(
         {"figure": list(report.pooled), "value": list(report.pooled.values())}
     ).astype({"value": object})
@@ -32,6 +33,10 @@ def report_tables(report: AgreementReport) -> dict[str, pd.DataFrame]:
         **report.tables,
         "disagreements": report.disagreements,
     }
+    for method in report.named:  # --method: a sheet with its definition, then its tables
+        about = [method.title, method.definition, f"Source: {method.source}", *method.summary]
+        tables[method.key.replace("-", "_")] = pd.DataFrame({"text": about})
+        tables |= method.tables
     return tables
 
 

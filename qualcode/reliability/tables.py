@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -13,7 +13,7 @@ from .. import agreement as stats
 from ..agreement import uncertainty
 from ..errors import QualcodeError
 from ..project import Project
-from . import UNITS, breakdown
+from . import NAMED_METHODS, UNITS, breakdown
 from .units import (
     ABSENT,
     CODE,
@@ -328,6 +328,8 @@ def agreement_table(
     confidence: float = 0.95,
     documents: Sequence[str] | None = None,
     where: Mapping[str, Sequence[str]] | None = None,
+    methods: Sequence[str] = (),
+    overlap: float = 0.9,
 ) -> AgreementReport:
     """Agreement per code and pooled, per code × document, and the disagreements.
 
@@ -336,6 +338,8 @@ def agreement_table(
     Every alpha and kappa gets a bootstrap interval from ``resamples`` resamples (0: none),
     repeatable with ``seed`` (:mod:`qualcode.agreement.uncertainty` names the methods).
     ``documents`` (names) and ``where`` (document attribute -> values) narrow the scope.
+    ``methods`` adds the methods other tools name (:data:`NAMED_METHODS`, :mod:`.named`),
+    MAXQDA's segment criterion at ``overlap`` (a share, 0.9 for its default 90%).
 
     >>> report = agreement_table(project, coders=["ana", "ben"])
     >>> report.per_code[["code", "units", "kappa", "alpha"]]
@@ -346,6 +350,13 @@ def agreement_table(
         raise QualcodeError(f"--resamples must be 0 (no intervals) or 2 or more, got {resamples}")
     if not 0 < confidence < 1:
         raise QualcodeError(f"--confidence must lie between 0 and 1, got {confidence}")
+    unknown = [m for m in methods if m not in NAMED_METHODS]
+    if unknown:
+        raise QualcodeError(
+            f"unknown method {', '.join(unknown)}: choose among {', '.join(NAMED_METHODS)}"
+        )
+    if not 0 <= overlap <= 1:
+        raise QualcodeError(f"--overlap is a percentage from 0 to 100, got {overlap * 100:g}")
     boot = Bootstrap(resamples, seed, confidence)
     with project.sessionmaker() as session:
         units, filters = load_units(session, coders, code, theme, documents, where)
@@ -372,6 +383,8 @@ def agreement_table(
     pooled["disagreements"] = len(disagreements)
     disagreements["settled"] = _settled(project, disagreements["key"])
     pooled["settled"] = int(disagreements["settled"].notna().sum())
+    from .named import run  # named imports this module
+
     return AgreementReport(
         unit=unit,
         coders=units.coders,
@@ -386,6 +399,7 @@ def agreement_table(
         intervals=boot.describe() if resamples else {},
         documents=len(units.documents),
         tables=tables,
+        named=run(units, methods, overlap),
     )
 
 
@@ -605,11 +619,16 @@ def _marks(
 
 
 def _unitizing(
-    units: Units, codings: pd.DataFrame, covers: list[frozenset[uuid.UUID]]
+    units: Units,
+    codings: pd.DataFrame,
+    covers: list[frozenset[uuid.UUID]],
+    measure: Callable[..., stats.UnitizingAlpha] = stats.unitizing_alpha,
 ) -> tuple[list[tuple[float | None, str | None]], tuple[float | None, str | None]]:
-    """Unitizing alpha per code and pooled. Documents with the same coders are laid end to
-    end as one continuum; where coders differ between documents, each set of coders is
-    one continuum and the disagreements (weighted by the continuum's size) are summed."""
+    """Unitizing alpha per code and pooled (``measure``: the 2016 |cuα, or the 1995
+    |uα of :func:`agreement.boundary_alpha`). Documents with the same coders are laid end
+    to end as one continuum; where coders differ between documents, each set of coders
+    is one continuum and the disagreements (weighted by the continuum's size) are
+    summed."""
     slots: dict[uuid.UUID, list[int]] = {}
     for slot, cover in enumerate(covers):
         for code_id in cover:
@@ -632,9 +651,7 @@ def _unitizing(
         ]
         length = int(lengths[docs].sum())
         size = len(who) * length  # the details are per character of every coder's continuum
-        result = stats.unitizing_alpha(
-            spans, length, coders=list(who), categories=range(len(covers))
-        )
+        result = measure(spans, length, coders=list(who), categories=range(len(covers)))
         for slot, found in result.by_category.items():
             marked[slot] |= found.details.get("marked", 0) > 0
             if "expected_disagreement" in found.details:

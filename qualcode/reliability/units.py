@@ -58,6 +58,7 @@ class AgreementReport:
     intervals: dict[str, Any] = field(default_factory=dict)  # how; empty: no intervals
     documents: int = 0  # documents in the project, double-coded or not
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # breakdown.py's tables
+    named: list[Any] = field(default_factory=list)  # named.NamedMethod, as --method asks
 
     def to_dict(self) -> dict[str, Any]:
         from .methods import methods_paragraph  # the paragraph imports this module
@@ -80,6 +81,7 @@ class AgreementReport:
             "notes": self.notes,
             "codes": codes,
             "pooled": self.pooled,
+            "named_methods": [method.to_dict() for method in self.named],
         }
 
 
