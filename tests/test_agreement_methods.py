@@ -160,6 +160,11 @@ def test_maxqda_presence_frequency_and_kappa_by_hand():
     }  # fmt: skip
     p_o, p_c = 4 / 7, 1 / 2
     assert math.isclose(overlap.kappa.value, (p_o - p_c) / (1 - p_c))
+    # P_o is the table's total row; q counts the codes in the table, not the codebook's
+    assert overlap.kappa.details["observed"] == overlap.percent
+    assert overlap.kappa.details["categories"] == len(overlap.per_code) == 2
+    third = maxqda_agreement([*rows, ("d2", "ann", "z", 50, 60)], ("ann", "bo"), "overlap")
+    assert third.kappa.details["expected"] == 1 / 3
 
 
 def test_nvivo_kappa_and_agreement_match_scikit_learn_on_characters():

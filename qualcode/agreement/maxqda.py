@@ -15,10 +15,21 @@ the same documents, code by code, by one of three criteria:
 
 Each gives a table per code (agree, disagree, total, percent) and an overall percent.
 For the segment criterion MAXQDA adds a kappa "in the manner of Brennan & Prediger
-(1981)": κ_n = (P_o − P_c) / (1 − P_c) with P_o the overall share of agreed segments and
-P_c = 1/q, q the number of codes in the table, since the cell "neither coder coded it"
-does not exist for segments. The P_c rule follows MAXQDA's description; check it against
-the manual of the MAXQDA version a study cites before calling figures identical.
+(1981)": κ_n = (P_o − P_c) / (1 − P_c), where
+
+- P_o is the percentage in the total row of the code-specific results table: agreed
+  segments over all segments, each coder's segments counted (what ``percent`` holds);
+- P_c = 1/q, q the number of codes in that table, that is the codes either coder
+  applied in the documents compared (a code of the codebook neither used does not
+  count). MAXQDA's help states this rule: chance agreement "is determined by the number
+  of different categories used by the two coders", which "corresponds to the number of
+  codes in the code-specific results table" (MAXQDA 12 and 2018 help, "Intercoder
+  agreement"; Brennan & Prediger's free-marginal P_c = 1/q with q categories), because
+  the cell "neither coder coded it" does not exist for segments.
+
+Neither ../shared/AGREEMENT.md nor MAXQDA's help gives a worked kappa example; the tests
+check the rule on a table counted by hand. Check it against the manual of the MAXQDA
+version a study cites before calling figures identical.
 
 Segments are ``(document, coder, code, start, end)``, end exclusive.
 """

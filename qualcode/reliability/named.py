@@ -246,8 +246,9 @@ def maxqda(units: Units, overlap: float = 0.9) -> NamedMethod:
         f"segment overlap: each coded segment is agreed when the other coder has one of "
         f"the same code overlapping it by at least {overlap:.0%} of the two segments' joint "
         "extent. For the overlap criterion, kappa in the manner of Brennan & Prediger: "
-        "κ = (P_o − P_c) / (1 − P_c) with P_o the share of agreed segments and P_c = 1/q, "
-        "q the number of codes in the table (chance agreement of q equally likely "
+        "κ = (P_o − P_c) / (1 − P_c) with P_o the share of agreed segments in the table's "
+        "total row (each coder's segments counted) and P_c = 1/q, q the number of codes in "
+        "the table, those either coder applied (chance agreement of q equally likely "
         "categories, since 'neither coder coded it' does not exist for segments).",
         "MAXQDA help, 'Intercoder agreement' (maxqda.com/help-mx24/coding/"
         "problem-intercoder-agreement-qualitative-research; help-max12-tag/intercoder-"
