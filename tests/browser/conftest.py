@@ -110,7 +110,8 @@ def server(study: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Se
 @pytest.fixture
 def own_server(study: Path, tmp_path: Path) -> Iterator[Server]:
     """`qualcode serve` over a copy of the study for one test (it changes what everyone
-    sees: the round, the consensus)."""
+    sees: the round, the consensus). A test names it before ``page``, so that its pages
+    close before the server stops (a page still polling a stopped server is an error)."""
     running = serve(copy_of(study, tmp_path))
     yield running
     said = running.stop()

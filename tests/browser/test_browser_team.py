@@ -45,7 +45,7 @@ def coders_seen(page) -> set[str]:
 
 
 def test_browser_a_lead_invites_a_coder_who_codes_blind_until_the_round_opens(
-    browser_context, team_server, shot
+    team_server, browser_context, shot
 ):
     said = qualcode(team_server.root, "--as", LEAD, "user", "add", LEAD, "--role", "lead")
     link = said.splitlines()[0]  # then, on stderr: what the link is

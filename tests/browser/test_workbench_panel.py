@@ -91,6 +91,7 @@ def test_browser_counts_collapse_and_an_in_vivo_code_edited_merged_and_undone(
     assert f"{who}: worth a theme?" in set(notes[notes["target_type"] == "code"]["text"])
     # the key of one's own codes a sentence
     page.locator(".p.seg", has_text=SENTENCE).click()
+    expect(page.locator("#selection-text")).to_contain_text(SENTENCE)  # then the key
     page.keyboard.press("t")
     expect(label(page, renamed)).to_have_count(2)
     # merge it into Trust, then undo the merge
