@@ -230,12 +230,12 @@ def import_files(
 
     def admit(transcript: Transcript) -> bool:
         """Whether a transcript read is to be written; if not, its result is recorded."""
-        path = transcript.path
+        path = transcript.origin  # the survey sheet, for one of its documents
         digest = content_hash(transcript.text)
-        name = path.name
+        name = transcript.path.name
         if name in known and known[name][1] == digest:
             if known[name][2] == transcript.attributes:
-                record(FileResult(path, "skipped", name, message="unchanged"))
+                record(FileResult(path, "skipped", name, message=_about(transcript, "unchanged")))
                 return False
         elif name not in known and digest in by_hash:
             record(
@@ -258,8 +258,9 @@ def import_files(
                 )
             )
             return False
-        elif name not in known and (twin := same_words.twin(name, transcript.text)):
+        elif name not in known and (twin := same_words.twin(name, transcript.text, str(path))):
             message = f"same words as {twin!r} (another format of it?), not imported twice"
+            message = _about(transcript, message)
             record(FileResult(path, "skipped", twin, message=message))
             return False
         this_run.add(name)
@@ -307,20 +308,20 @@ def _write_one(
 ) -> None:
     """Write one file in its own transaction; a failure of the file is recorded, one of
     the database as a whole (DatabaseProblem) raised."""
-    path = transcript.path
+    path, name = transcript.origin, transcript.path.name
     try:
         with project.transaction() as session:
             result = _write(session, transcript, spans, existing, author)
     except DatabaseProblem:
         raise
     except QualcodeError as error:
-        result = FileResult(path, "failed", path.name, message=str(error))
+        result = FileResult(path, "failed", name, message=str(error))
     except SQLAlchemyError as error:
         reason = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
         result = FileResult(
             path,
             "failed",
-            path.name,
+            name,
             message=f"{path}: the database refused it ({reason}); nothing was written",
         )
     record(result)
@@ -333,11 +334,11 @@ def _write(
     existing: tuple[uuid.UUID, str, Any] | None,
     author: str | None,
 ) -> FileResult:
-    path = transcript.path
+    path = transcript.origin
     digest = content_hash(transcript.text)
     if existing is None:
         document = Document(
-            name=path.name,
+            name=transcript.path.name,
             source_path=str(path),
             format=path.suffix.lower().lstrip("."),
             content_hash=digest,
@@ -353,20 +354,21 @@ def _write(
                 author=author, reason="imported",
             )
         )  # fmt: skip
-        count = _write_segments(session, document, transcript, spans)
+        count = write_segments(session, document, transcript, spans)
         return FileResult(path, "imported", document.name, count, _notes(transcript))
     document = session.get_one(Document, existing[0])
     if existing[1] == digest:
         document.attributes = transcript.attributes
         _write_speakers(session, document, transcript.speakers)
-        return FileResult(path, "updated", document.name, message="attributes updated")
+        message = _about(transcript, "attributes updated")
+        return FileResult(path, "updated", document.name, message=message)
     document.source_path = str(path)
     document.attributes = transcript.attributes
     count, revised = revise_document(
         session, document, transcript, spans, author=author,
         reason=f"import --replace {path.name}",
     )  # fmt: skip
-    message = f"replaced; {revised.describe()}" + (
+    message = _about(transcript, f"replaced; {revised.describe()}") + (
         f"; {_notes(transcript)}" if transcript.notes else ""
     )
     return FileResult(path, "replaced", document.name, count, message)
@@ -392,7 +394,7 @@ def revise_document(
     revised = new_revision(
         session, document, transcript.text, author=author, reason=reason, restore=restore
     )
-    count = _write_segments(session, document, transcript, spans)
+    count = write_segments(session, document, transcript, spans)
     realign_codings(session, document)
     if revised.mapping is not None:
         reattach(session, document, old_segments, revised.mapping)
@@ -401,6 +403,11 @@ def revise_document(
 
 def _notes(transcript: Transcript) -> str:
     return "; ".join(transcript.notes)
+
+
+def _about(transcript: Transcript, message: str) -> str:
+    """``message`` naming the document when its file holds several (a survey sheet)."""
+    return f"{transcript.path.name}: {message}" if transcript.source else message
 
 
 def _write_speakers(
@@ -418,9 +425,11 @@ def _write_speakers(
     return {label: row.id for label, row in rows.items()}
 
 
-def _write_segments(
+def write_segments(
     session: Session, document: Document, transcript: Transcript, spans: list[SegmentSpan]
 ) -> int:
+    """Write the speakers of ``transcript`` and the segments ``spans`` of ``document``
+    (which has none yet); return how many segments."""
     speaker_ids = _write_speakers(session, document, transcript.speakers)
     if spans:
         # A Core insert: no ORM bookkeeping for what may be thousands of rows per file.

@@ -30,22 +30,24 @@ def words_digest(text: str) -> str:
 
 class SameWords:
     """Finds, for a transcript of a new name, a document (or an earlier file of this
-    import) with the same words."""
+    import) with the same words, read from another file: the documents one survey sheet
+    makes (two respondents who gave the same answers) are never each other's twins."""
 
     def __init__(self, project: Project, known: Mapping[str, Any]) -> None:
         self.project = project
         self.pending = bool(known)  # the project's documents, not read yet
-        self.names: dict[str, str] = {}  # words digest -> document name
+        self.names: dict[str, tuple[str, str]] = {}  # words digest -> (name, source file)
 
-    def twin(self, name: str, text: str) -> str | None:
-        """The name of a twin of ``text``, or None; ``name`` is remembered for later files."""
+    def twin(self, name: str, text: str, source: str) -> str | None:
+        """The name of a twin of ``text``, read from a file other than ``source``, or None;
+        ``name`` is remembered for later files."""
         if self.pending:
             self.pending = False
             with self.project.sessionmaker() as session:
-                for known, stored in session.execute(select(Document.name, Document.text)):
-                    self.names.setdefault(words_digest(stored), known)
+                for known, stored, path in session.execute(
+                    select(Document.name, Document.text, Document.source_path)
+                ):
+                    self.names.setdefault(words_digest(stored), (known, path))
         digest = words_digest(text)
-        found = self.names.get(digest)
-        if found is None:
-            self.names[digest] = name
-        return found
+        found = self.names.setdefault(digest, (name, source))
+        return found[0] if found[1] != source else None

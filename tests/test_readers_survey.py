@@ -44,6 +44,10 @@ def test_survey_by_respondent_open_answers_are_turns_under_their_question(tmp_pa
             expected += [("heading", None, question), ("speech", rid, answer)]
         assert said == expected
         chosen = str(row[3]).split(", ")
+        assert document.origin == path
+        place = (document.attributes["survey"], document.attributes["row"])
+        assert place == (path.name, rows.index(row) + 2)
+        assert document.attributes.get("sheet") == ("Responses" if writer is write_xlsx else None)
         assert document.attributes["Region"] == row[1]
         assert document.attributes["Satisfaction (1-5)"] == str(row[6])
         assert document.attributes["Which support did you use?"] == "; ".join(chosen)
@@ -61,7 +65,10 @@ def test_survey_by_question_gives_each_respondent_a_labelled_turn(tmp_path):
     assert [d.path.name for d in documents] == ["reps-Q5.xlsx", "reps-Q6.xlsx"]
     for document, question in zip(documents, OPEN, strict=True):
         check_turns(document)
-        assert document.attributes == {"question": question, "survey": "reps.xlsx"}
+        assert document.attributes == {
+            "question": question, "survey": "reps.xlsx", "sheet": "Responses"
+        }
+        assert document.origin == path
         column = HEADER.index(question)
         expected = [("heading", None, question)] + [
             ("speech", row[0], row[column]) for row in rows if row[column]

@@ -52,6 +52,14 @@ class Transcript:
     attributes: dict[str, Any] = field(default_factory=dict)
     speakers: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # e.g. "decoded as cp1252"
+    # The file read, when ``path`` only names the document: a survey respondent's document
+    # (``reps-R017.xlsx``) comes from the sheet (``reps.xlsx``).
+    source: Path | None = None
+
+    @property
+    def origin(self) -> Path:
+        """The file this transcript was read from."""
+        return self.source or self.path
 
 
 class Reader(Protocol):

@@ -1,4 +1,4 @@
-"""Zip packages (.docx, .odt) opened with their sizes checked before anything is decompressed.
+"""Zip packages (.docx, .odt, .xlsx) opened with their sizes checked before decompressing.
 
 A word-processor file is a zip of XML parts. A hostile or broken one can claim a part that
 expands a thousandfold (a "zip bomb": 1 MB on disk, 1 GB of XML), or hold no document at
@@ -44,11 +44,13 @@ class Package:
     """An open .docx or .odt; use as a context manager.
 
     ``kind`` names the format in messages ("a Word document (.docx)"), ``hint`` says what
-    to do when the file cannot be used at all.
+    to do when the file cannot be used at all, ``program`` what makes such files.
     """
 
-    def __init__(self, path: Path, kind: str, hint: str) -> None:
-        self.path, self.kind, self.hint = path, kind, hint
+    def __init__(
+        self, path: Path, kind: str, hint: str, *, program: str = "a word processor"
+    ) -> None:
+        self.path, self.kind, self.hint, self.program = path, kind, hint, program
         try:
             self._zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
@@ -117,7 +119,7 @@ class Package:
     def stream(self, name: str) -> Iterator[bytes]:
         """The part's bytes in chunks, after checking its declared sizes, and capped as read."""
         info = self._entries[name]
-        self._check_declared(info)
+        self.check(name)
         limit = min(info.file_size, MAX_PART_BYTES)
         seen = 0
         try:
@@ -138,22 +140,25 @@ class Package:
                 hint="Save a copy without the password and import that",
             ) from None
 
-    def _check_declared(self, info: zipfile.ZipInfo) -> None:
+    def check(self, name: str) -> None:
+        """Refuse the file when the zip directory says part ``name`` would expand too far
+        or is compressed oddly; nothing is decompressed."""
+        info = self._entries[name]
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             # Other methods (bzip2, lzma) decompress without a bound on each step's output.
             raise self._unreadable(
-                f"its {info.filename} part is compressed in a way word processors do not use"
+                f"its {name} part is compressed in a way word processors do not use"
             )
         if info.file_size > MAX_PART_BYTES:
             raise self._too_big(
-                info.filename,
+                name,
                 f"would expand to {info.file_size / 2**20:,.0f} MiB "
                 f"(qualcode reads parts of at most {MAX_PART_BYTES // 2**20} MiB)",
             )
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR and ratio > MAX_RATIO:
             raise self._too_big(
-                info.filename,
+                name,
                 f"would expand {ratio:,.0f} times, from {info.compress_size:,} to "
                 f"{info.file_size:,} bytes (a document expands at most about 30 times)",
             )
@@ -162,7 +167,7 @@ class Package:
         return InputError(
             self.path,
             f"refused, as it may be a zip bomb: its {name} part {what}",
-            hint="If you trust the file, open it in a word processor and save it again",
+            hint=f"If you trust the file, open it in {self.program} and save it again",
         )
 
     def _unreadable(self, why: str = "") -> InputError:

@@ -64,10 +64,11 @@ _LINE = re.compile(r"[^\r\n]+")
 _LABEL = re.compile(r"\S{1,20}")
 _AFTER_SPACE = re.compile(r"\s+")
 _ENDS_SENTENCE = tuple(".?!:;\"'”’)]")
+_LABEL_STARTS = "[(*0123456789"
 _HINT_DAMAGED = "Open it in a PDF viewer and save or print it to a new PDF, then import that copy"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Box:
     """A run of text on one line of a page, in PDF points (y grows upwards)."""
 
@@ -156,6 +157,41 @@ def _extract(path: Path) -> tuple[list[list[_Box]], list[tuple[float, float]], d
     return pages, sizes, attributes
 
 
+class _Chars:
+    """Where PDFium puts a page's characters and boxes, asked through its C functions with
+    the buffers made once per page (each call is a few microseconds of ctypes)."""
+
+    def __init__(self, textpage: Any, raw: Any) -> None:
+        import ctypes
+
+        self.handle = textpage.raw
+        self.get_box, self.get_rect = raw.FPDFText_GetCharBox, raw.FPDFText_GetRect
+        self.get_index = raw.FPDFText_GetCharIndexAtPos
+        self.font_size, self.count_rects = raw.FPDFText_GetFontSize, raw.FPDFText_CountRects
+        self.values = [ctypes.c_double() for _ in range(4)]
+        self.pointers = [ctypes.byref(value) for value in self.values]
+
+    def rects(self) -> list[tuple[float, ...]]:
+        """PDFium's text boxes of the page, each (left, bottom, right, top)."""
+        handle, get_rect, pointers = self.handle, self.get_rect, self.pointers
+        left, top, right, bottom = self.values
+        found = []
+        for number in range(self.count_rects(handle, 0, -1)):
+            get_rect(handle, number, *pointers)
+            found.append((left.value, bottom.value, right.value, top.value))
+        return found
+
+    def index_at(self, x: float, y: float) -> int:
+        """The character at or within 2 points of (x, y); negative when there is none."""
+        return self.get_index(self.handle, x, y, 2, 2)
+
+    def box(self, at: int) -> tuple[float, float, float, float]:
+        """Character ``at``'s box: left, right, bottom, top."""
+        self.get_box(self.handle, at, *self.pointers)
+        left, right, bottom, top = self.values
+        return left.value, right.value, bottom.value, top.value
+
+
 def _page_boxes(textpage: Any, raw: Any, page: int) -> list[_Box]:
     """The text boxes of one page: PDFium's lines, each cut where PDFium sees a gap (a
     margin number, the next column) into boxes with their own text and font size.
@@ -164,33 +200,37 @@ def _page_boxes(textpage: Any, raw: Any, page: int) -> list[_Box]:
     none spans two lines of the text, so each line takes the boxes that follow (see
     :func:`_lines_and_boxes`).
     """
-    import ctypes
-
     full = textpage.get_text_range()
-    edges = [ctypes.c_double() for _ in range(4)]  # left, top, right, bottom
-    pointers = [ctypes.byref(value) for value in edges]
-    rects = []
-    for number in range(raw.FPDFText_CountRects(textpage.raw, 0, -1)):
-        raw.FPDFText_GetRect(textpage.raw, number, *pointers)
-        rects.append((edges[0].value, edges[3].value, edges[2].value, edges[1].value))
+    chars = _Chars(textpage, raw)
+    rects = chars.rects()
 
     def holds(at: int, rect: tuple[float, ...]) -> bool:
-        return _holds(textpage, raw, at, rect, pointers, edges)
+        return _holds(chars, at, rect)
 
     lines = _lines_and_boxes(full, rects, holds, quick=True)
     if lines is None:  # PDFium's boxes did not fall as the quick rule expects
         lines = _lines_and_boxes(full, rects, holds, quick=False) or []
     boxes: list[_Box] = []
+    font_size, handle = chars.font_size, chars.handle
     for start, end, mine in lines:
+        if len(mine) == 1:
+            text = full[start:end]
+            if _PDFIUM_HYPHEN in text:
+                text = text.replace(_PDFIUM_HYPHEN, _SOFT_HYPHEN)
+            text = text.strip()
+            if text:
+                left, bottom, right, top = mine[0]
+                size = font_size(handle, start)
+                boxes.append(_Box(page, left, bottom, right, top, text, size))
+            continue
         cuts = [start]
         for rect in mine[1:]:
-            cuts.append(_cut(textpage, raw, full, cuts[-1], end, rect))
+            cuts.append(_cut(chars, full, cuts[-1], end, rect))
         cuts.append(end)
         for (left, bottom, right, top), a, b in zip(mine, cuts, cuts[1:], strict=False):
             text = full[a:b].replace(_PDFIUM_HYPHEN, _SOFT_HYPHEN).strip()
             if text:
-                size = raw.FPDFText_GetFontSize(textpage.raw, a)
-                boxes.append(_Box(page, left, bottom, right, top, text, size))
+                boxes.append(_Box(page, left, bottom, right, top, text, font_size(handle, a)))
     return boxes
 
 
@@ -207,19 +247,19 @@ def _lines_and_boxes(
     """
     found = []
     taken = 0
+    count = len(rects)
     for line in _LINE.finditer(full):
         start, end = line.span()
-        last = end - 1
-        while last > start and full[last].isspace():
-            last -= 1
-        if full[last].isspace():
+        kept = len(line[0].rstrip())
+        if not kept:
             continue
-        if taken >= len(rects):
+        last = start + kept - 1
+        if taken >= count:
             return None if quick else found
         mine = [rects[taken]]
         taken += 1
-        joined = full.count(_PDFIUM_HYPHEN, start, end)
-        while taken < len(rects):
+        joined = full.count(_PDFIUM_HYPHEN, start, end) if quick else 0
+        while taken < count:
             following = rects[taken]
             beside = _beside(mine[-1], following)
             if quick and joined and not beside:
@@ -238,33 +278,25 @@ def _beside(rect: tuple[float, ...], following: tuple[float, ...]) -> bool:
     return abs(rect[1] - following[1]) < height * 0.5 and following[0] >= rect[2] - 1
 
 
-def _holds(
-    textpage: Any, raw: Any, at: int, rect: tuple[float, ...], pointers: list, edges: list
-) -> bool:
+def _holds(chars: _Chars, at: int, rect: tuple[float, ...]) -> bool:
     """Whether character ``at`` stands inside ``rect`` (left, bottom, right, top)."""
-    raw.FPDFText_GetCharBox(textpage.raw, at, *pointers)  # left, right, bottom, top
-    middle_x = (edges[0].value + edges[1].value) / 2
-    middle_y = (edges[2].value + edges[3].value) / 2
+    char_left, char_right, char_bottom, char_top = chars.box(at)
+    middle_x = (char_left + char_right) / 2
+    middle_y = (char_bottom + char_top) / 2
     left, bottom, right, top = rect
     return left - 0.5 <= middle_x <= right + 0.5 and bottom - 0.5 <= middle_y <= top + 0.5
 
 
-def _cut(
-    textpage: Any, raw: Any, full: str, start: int, end: int, rect: tuple[float, ...]
-) -> int:
+def _cut(chars: _Chars, full: str, start: int, end: int, rect: tuple[float, ...]) -> int:
     """The first character of ``full[start:end]`` that stands inside ``rect`` (left, bottom,
     right, top): where that box's text begins. PDFium's guesses are tried first (the
     character after a line-end hyphen, the character at the box's left edge), each checked,
     before looking at every character in turn."""
-    import ctypes
-
-    box = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
-    pointers = [ctypes.byref(value) for value in box]
     left, bottom, _right, top = rect
 
     def inside(at: int) -> bool:
-        raw.FPDFText_GetCharBox(textpage.raw, at, *pointers)
-        return box[0].value >= left - 0.5 and bottom <= (box[2].value + box[3].value) / 2 <= top
+        char_left, _char_right, char_bottom, char_top = chars.box(at)
+        return char_left >= left - 0.5 and bottom <= (char_bottom + char_top) / 2 <= top
 
     def first_inside(at: int) -> bool:
         before = at - 1
@@ -278,8 +310,8 @@ def _cut(
     for at in guesses:
         if start < at < end and first_inside(at):
             return at
-    at = textpage.get_index(left + 0.5, (top + bottom) / 2, 2, 2)
-    if at is not None and start < at < end and first_inside(at):
+    at = chars.index_at(left + 0.5, (top + bottom) / 2)
+    if start < at < end and first_inside(at):
         return at
     for at in range(start + 1, end):
         if not full[at].isspace() and inside(at):
@@ -438,8 +470,11 @@ def _paragraphs(lines: list[_Box]) -> tuple[list[Para], list[list[tuple[int, int
 def _starts_paragraph(previous: _Box, line: _Box, step: float, big: bool, heading: bool) -> bool:
     if big != heading:
         return True
-    colon = line.text.find(":", 0, 90)  # a label's colon comes early, after a few words
-    label = match_label(line.text) if colon > 0 and line.text.count(" ", 0, colon) < 8 else None
+    text = line.text
+    colon = text.find(":", 0, 90)  # a label's colon comes early, after a few words
+    # and a label starts with a capital, or a time or bold mark before it
+    could = colon > 0 and (text[0].isupper() or text[0] in _LABEL_STARTS)
+    label = match_label(text) if could and text.count(" ", 0, colon) < 8 else None
     if label is not None and (looks_like_name(label.name) or label.name.isupper()):
         return True
     ends = previous.text.rstrip().endswith(_ENDS_SENTENCE)

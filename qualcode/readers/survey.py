@@ -30,7 +30,6 @@ a repeated respondent id, an encrypted or damaged workbook.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 from collections import Counter
@@ -47,7 +46,6 @@ _ID_HEADERS = re.compile(
     r"(?:respondent|response|participant|record)?[ _]*(?:id|no|number|#)?", re.IGNORECASE
 )
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Office's encrypted files, and .xls
-_XLSX_HINT = "Open it in Excel or LibreOffice and save it again as .xlsx"
 
 
 @dataclass(frozen=True)
@@ -63,9 +61,14 @@ class SurveyOptions:
 @dataclass
 class _Table:
     path: Path
-    where: str  # 'sheet "Responses": ' for a workbook, "" for a CSV
+    sheet: str  # the sheet's name in a workbook, "" for a CSV
     header: list[str]
     rows: list[tuple[int, list[str]]]  # row number in the file, cells as text
+
+    @property
+    def where(self) -> str:
+        """Where in the file, for messages: 'sheet "Responses": ' in a workbook."""
+        return _where(self.sheet)
 
 
 @dataclass
@@ -100,8 +103,8 @@ def read_survey(path: Path, options: SurveyOptions) -> list[Transcript]:
                 if column.kind == "open"]  # fmt: skip
     documents = [
         document
-        for (_row, cells), (rid, attributes) in zip(table.rows, respondents, strict=True)
-        if (document := _respondent_document(table, columns, cells, rid, attributes))
+        for (row, cells), (rid, attributes) in zip(table.rows, respondents, strict=True)
+        if (document := _respondent_document(table, columns, row, cells, rid, attributes))
     ]
     silent = len(table.rows) - len(documents)
     if silent and documents:
@@ -119,8 +122,9 @@ def _csv_table(path: Path) -> _Table:
 
 
 def _xlsx_table(path: Path, sheet: str | None) -> _Table:
-    """The sheet's cells as text; formulas are read through their saved values."""
-    from qualcode.readers.package import Package
+    """The sheet's cells as text (formulas through their saved values), every size bounded
+    (:mod:`qualcode.readers.xlsx`)."""
+    from qualcode.readers.xlsx import read_sheet
 
     with path.open("rb") as file:
         if file.read(8) == _OLE_MAGIC:
@@ -129,66 +133,29 @@ def _xlsx_table(path: Path, sheet: str | None) -> _Table:
                 "is password-protected (encrypted), or an old Excel .xls file",
                 hint="Open it in Excel or LibreOffice and save it as .xlsx without a password",
             )
-    with Package(path, "an Excel workbook (.xlsx)", _XLSX_HINT) as package:
-        package.require("xl/workbook.xml")
-    import openpyxl
+    found = read_sheet(path, sheet)
+    header_row = next((number for number, cells in found.rows if any(map(str.strip, cells))), 0)
+    for merged in found.merged:
+        from openpyxl.utils.cell import range_boundaries
 
-    try:
-        book = openpyxl.load_workbook(path, data_only=False)
-    except Exception as error:  # openpyxl raises many kinds for a broken package
-        raise InputError(path, f"is damaged ({type(error).__name__})", hint=_XLSX_HINT) from None
-    names = book.sheetnames
-    if sheet is not None and sheet not in names:
-        raise InputError(path, f'has no sheet "{sheet}"', hint=f"Its sheets: {', '.join(names)}")
-    worksheet = book[sheet or names[0]]
-    where = f'sheet "{worksheet.title}": '
-    for merged in worksheet.merged_cells.ranges:
-        if merged.min_row == 1:
+        _left, top, _right, bottom = range_boundaries(merged)
+        if top <= header_row <= bottom:
             raise InputError(
                 path,
-                f"{where}header cells {merged.coord} are merged",
-                hint="Unmerge them so that each column has its own question in row 1",
+                f"{_where(found.title)}header cells {merged} are merged",
+                hint="Unmerge them so that each column has its own question in row "
+                f"{header_row}",
             )
-    formulas = {
-        cell.coordinate
-        for row in worksheet.iter_rows()
-        for cell in row
-        if cell.data_type == "f"
-    }
-    if formulas:
-        values = openpyxl.load_workbook(path, data_only=True)[worksheet.title]
-        for coordinate in sorted(formulas):
-            if values[coordinate].value is None:
-                raise InputError(
-                    path,
-                    f"{where}cell {coordinate} holds a formula with no saved value",
-                    hint="Open the workbook in Excel or LibreOffice and save it, or paste "
-                    "the values over the formulas",
-                )
-        worksheet = values
-    rows = [
-        (number, [_cell_text(value) for value in values])
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
-    ]
-    return _checked(path, where, rows)
+    return _checked(path, found.title, found.rows)
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ", timespec="minutes").removesuffix(" 00:00")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+def _where(sheet: str) -> str:
+    return f'sheet "{sheet}": ' if sheet else ""
 
 
-def _checked(path: Path, where: str, rows: list[tuple[int, list[str]]]) -> _Table:
+def _checked(path: Path, sheet: str, rows: list[tuple[int, list[str]]]) -> _Table:
     """The header and the non-empty rows, after the checks every sheet must pass."""
+    where = _where(sheet)
     rows = [(n, [c.replace("\r\n", "\n").strip() for c in cells]) for n, cells in rows]
     rows = [(n, cells) for n, cells in rows if any(cells)]
     if not rows:
@@ -217,7 +184,7 @@ def _checked(path: Path, where: str, rows: list[tuple[int, list[str]]]) -> _Tabl
     if not data:
         raise InputError(path, f"{where}has a header but no answers", hint="Add the answers")
     padded = [(n, (cells + [""] * len(header))[: len(header)]) for n, cells in data]
-    return _Table(path, where, header, padded)
+    return _Table(path, sheet, header, padded)
 
 
 def _columns(table: _Table, options: SurveyOptions) -> tuple[int | None, list[_Column]]:
@@ -354,7 +321,12 @@ def _answer(text: str) -> str:
 
 
 def _respondent_document(
-    table: _Table, columns: list[_Column], cells: list[str], rid: str, attributes: dict[str, str]
+    table: _Table,
+    columns: list[_Column],
+    row: int,
+    cells: list[str],
+    rid: str,
+    attributes: dict[str, str],
 ) -> Transcript | None:
     answers = [(c.question, _answer(cells[c.index])) for c in columns if c.kind == "open"]
     answers = [(q, a) for q, a in answers if a]
@@ -367,8 +339,8 @@ def _respondent_document(
         writer.add(answer, rid, "speech")
     path = table.path
     name = path.with_name(f"{path.stem}-{_safe(rid)}{path.suffix}")
-    document = {**attributes, "respondent": rid, "survey": path.name}
-    return Transcript(name, writer.text, writer.turns, document, {rid: {}})
+    document = {**attributes, "respondent": rid, **_place(table), "row": row}
+    return Transcript(name, writer.text, writer.turns, document, {rid: {}}, source=path)
 
 
 def _question_document(
@@ -384,8 +356,16 @@ def _question_document(
             speakers[rid] = dict(attributes)
     path = table.path
     name = path.with_name(f"{path.stem}-Q{column.index + 1}{path.suffix}")
-    document = {"question": column.question, "survey": path.name}
-    return Transcript(name, writer.text, writer.turns, document, speakers)
+    document = {"question": column.question, **_place(table)}
+    return Transcript(name, writer.text, writer.turns, document, speakers, source=path)
+
+
+def _place(table: _Table) -> dict[str, str]:
+    """Where in which file the answers are: the file's name, and the sheet of a workbook."""
+    place = {"survey": table.path.name}
+    if table.sheet:
+        place["sheet"] = table.sheet
+    return place
 
 
 def _safe(text: str) -> str:
