@@ -183,7 +183,7 @@ class Coder(Base):
 
 
 class Assignment(Base):
-    """A document given to a coder for (blind) coding by the team lead."""
+    """A document (or a passage of it) given to a coder for (blind) coding by the lead."""
 
     __tablename__ = "assignments"
     __table_args__ = (UniqueConstraint("document_id", "coder_id"),)
@@ -195,6 +195,10 @@ class Assignment(Base):
         ForeignKey("coders.id", ondelete="CASCADE"), index=True
     )
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A passage of the document (character offsets, end exclusive), a sample inside a long
+    # transcript; both None: the whole document. Agreement compares coders where both were asked.
+    start: Mapped[int | None] = mapped_column(default=None)
+    end: Mapped[int | None] = mapped_column(default=None)
 
     def __repr__(self) -> str:
         return f"<Assignment {self.document_id} -> {self.coder_id}>"

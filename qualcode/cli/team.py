@@ -37,13 +37,35 @@ def coder(obj: CommandContext, name: str, role: str) -> None:
 @cli.command()
 @click.argument("documents", nargs=-1, required=True)
 @click.option("--coders", required=True, help="Comma-separated coder names: --coders ana,ben")
+@click.option(
+    "--segments",
+    metavar="FIRST-LAST",
+    help="Only this passage of each document (segment numbers, as `qualcode segments` "
+    "shows them): a sample inside a long transcript. Agreement compares coders there only.",
+)
 @pass_context
-def assign(obj: CommandContext, documents: tuple[str, ...], coders: str) -> None:
+def assign(
+    obj: CommandContext, documents: tuple[str, ...], coders: str, segments: str | None
+) -> None:
     """Give DOCUMENTS to coders for blind double coding."""
     names = [name.strip() for name in coders.split(",") if name.strip()]
+    passage = _segment_range(segments) if segments else None
     with obj.open() as project, project.transaction() as session:
-        added = team.assign(session, documents, names, by=obj.viewer)
+        added = team.assign(session, documents, names, by=obj.viewer, segments=passage)
     click.echo(f"{len(added)} new assignment(s) for {len(documents)} document(s)")
+    if passage:
+        click.echo(f"each covers segments {passage[0]} to {passage[1]} only")
+
+
+def _segment_range(text: str) -> tuple[int, int]:
+    first, _dash, last = text.partition("-")
+    try:
+        return int(first), int(last or first)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r}: give two segment numbers, FIRST-LAST (e.g. 12-40)",
+            param_hint="--segments",
+        ) from None
 
 
 @cli.command("assignments")
@@ -59,7 +81,9 @@ def assignments_(obj: CommandContext, as_json: bool) -> None:
     if frame.empty:
         click.echo("No document is assigned yet: `qualcode assign DOCUMENT... --coders A,B`.")
         return
-    grouped = frame.groupby("document")["coder"].apply(", ".join)
+    passage = " (characters " + frame["start"].astype(str) + "–" + frame["end"].astype(str) + ")"
+    frame["who"] = frame["coder"].where(frame["start"].isna(), frame["coder"] + passage)
+    grouped = frame.groupby("document")["who"].apply(", ".join)
     for document, names in grouped.items():
         console().print(f"{document}: {names}")
 

@@ -511,11 +511,10 @@ def _pooled(
     codes in all), and the spread of the per-code ones."""
     data = _as_data(matrix)
     pairable = (matrix >= 0).sum(axis=0) >= 2
-    pairable_docs = units.assigned.sum(axis=0) >= 2
     pooled: dict[str, Any] = {
         "codes": len(per_code),
         "codes_one_by_one": slots,  # decisions = codes_one_by_one × units
-        "units": int(np.count_nonzero(pairable_docs[units.segments["doc"].to_numpy()])),
+        "units": int(np.count_nonzero(units.rated().sum(axis=0) >= 2)),
         "decisions": int(np.count_nonzero(pairable)),
     }
     for name, result in (
@@ -553,6 +552,11 @@ def _span_tables(
     total = int(lengths.sum())
     doc_of_char = np.repeat(scope, lengths)
     rated = units.assigned[:, doc_of_char]
+    for k, d in zip(*np.nonzero(units.assigned), strict=True):  # passages: outside is missing
+        start, end = units.passages[k, d]
+        if start > 0 or end < docs["length"].iat[d]:
+            rated[k, base[d] : base[d] + start] = False
+            rated[k, base[d] + end : base[d] + docs["length"].iat[d]] = False
     codings = units.codings
     codings = codings[units.assigned[codings["coder"], codings["doc"]]]
     starts = base[codings["doc"]] + codings["start"].to_numpy()

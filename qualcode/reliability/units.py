@@ -96,6 +96,12 @@ class Units(NamedTuple):
     assigned: np.ndarray  # coders × documents, bool
     codings: pd.DataFrame  # doc, code_id, coder, start, end
     variables: list[Variable]
+    passages: np.ndarray  # coders × documents × (start, end): the characters assigned
+
+    def rated(self) -> np.ndarray:
+        """Coders × segments: True where the coder was asked to code the segment (its
+        document is assigned to them and the segment lies inside their passage)."""
+        return rated_segments(self.assigned, self.passages, self.segments)
 
 
 # --- who may look ---------------------------------------------------------------------
@@ -222,10 +228,14 @@ def load_units(
     ``documents`` (names) and ``where`` (document attribute -> accepted values, any
     case) narrow the scope: a document outside it counts as assigned to nobody."""
     names = dict(session.execute(select(Coder.id, Coder.name)).all())
-    pairs = session.execute(select(Assignment.document_id, Assignment.coder_id)).all()
+    pairs = session.execute(
+        select(Assignment.document_id, Assignment.coder_id, Assignment.start, Assignment.end)
+    ).all()
     basis = "assignments" if pairs else "codings"
     if coders is None:
-        ids = {c for _d, c in pairs} if pairs else set(session.scalars(select(Coding.coder_id)))
+        ids = (
+            {p.coder_id for p in pairs} if pairs else set(session.scalars(select(Coding.coder_id)))
+        )
         chosen = _coders(session, None, [names[i] for i in ids])
     else:
         chosen = _coders(session, coders, [])
@@ -265,10 +275,14 @@ def load_units(
     coded = coded[scope[coded["doc"].to_numpy()]].reset_index(drop=True)
 
     assigned = np.zeros((len(chosen), len(docs)), dtype=bool)
+    passages = np.zeros((len(chosen), len(docs), 2), dtype=np.int64)
+    passages[:, :, 1] = docs["length"].to_numpy()
     if pairs:
-        for doc_id, coder_id in pairs:
+        for doc_id, coder_id, start, end in pairs:
             if coder_id in ids:
                 assigned[ids[coder_id], doc_index[doc_id]] = True
+                if start is not None and end is not None:
+                    passages[ids[coder_id], doc_index[doc_id]] = start, end
     else:
         assigned[coded["coder"].to_numpy(), coded["doc"].to_numpy()] = True
     assigned[:, ~scope] = False
@@ -289,8 +303,33 @@ def load_units(
 
     found, filters = _select(session, variables(session, set(coded["code_id"])), code, theme)
     filters |= scope_filters
-    notes = _notes(chosen, basis, assigned, coded) + _scope_notes(scope, assigned, segs)
-    return Units(chosen, basis, notes, docs, segs, assigned, coded, found), filters
+    rated = rated_segments(assigned, passages, segs)
+    notes = _notes(chosen, basis, assigned, coded) + _scope_notes(scope, assigned, segs, rated)
+    notes += _passage_notes(assigned, passages, docs["length"].to_numpy())
+    units = Units(chosen, basis, notes, docs, segs, assigned, coded, found, passages)
+    return units, filters
+
+
+def rated_segments(assigned: np.ndarray, passages: np.ndarray, segs: pd.DataFrame) -> np.ndarray:
+    """Coders × segments: the segment's document is assigned to the coder and the segment
+    lies inside the passage assigned (the whole document unless a passage was given)."""
+    doc = segs["doc"].to_numpy()
+    inside = (segs["start"].to_numpy() >= passages[:, doc, 0]) & (
+        segs["end"].to_numpy() <= passages[:, doc, 1]
+    )
+    return assigned[:, doc] & inside
+
+
+def _passage_notes(assigned: np.ndarray, passages: np.ndarray, lengths: np.ndarray) -> list[str]:
+    """What a passage assignment does to the report, when there is one."""
+    part = assigned & ((passages[:, :, 0] > 0) | (passages[:, :, 1] < lengths))
+    if not part.any():
+        return []
+    return [
+        f"{int(part.sum())} assignment(s) cover a passage of their document only: a coder's "
+        "segments outside their passage are missing, not absent, so coders are compared "
+        "only where both were asked to code."
+    ]
 
 
 def _scope(
@@ -324,14 +363,16 @@ def _scope(
     return keep, filters
 
 
-def _scope_notes(scope: np.ndarray, assigned: np.ndarray, segs: pd.DataFrame) -> list[str]:
+def _scope_notes(
+    scope: np.ndarray, assigned: np.ndarray, segs: pd.DataFrame, asked: np.ndarray
+) -> list[str]:
     """What "missing" and "absent" meant here, with counts, and how big the scope was."""
     notes = []
     if not scope.all():
         notes.append(f"Scope: {int(scope.sum())} of {len(scope)} documents.")
     doc = segs["doc"].to_numpy()
     double = assigned.sum(axis=0) >= 2
-    rated = assigned[:, doc[double[doc]]]
+    rated = asked[:, double[doc]]
     notes.append(
         "In the segments of documents with two or more coders, a coder assigned to the "
         "document who did not code a segment with a code gave it 'absent' "
@@ -410,7 +451,7 @@ def unit_values(units: Units) -> list[tuple[np.ndarray, list[str], list[np.ndarr
     seg_rows = [(s, coder[r], h) for r, h in zip(rows, hit, strict=True) for s in slot_lists[r]]
     if seg_rows:
         present[tuple(np.array(seg_rows).T)] = True
-    rated = units.assigned[:, units.segments["doc"].to_numpy()]
+    rated = units.rated()
     out, slot = [], 0
     for variable in units.variables:
         members = [present[slot + i] & rated for i in range(len(variable.members))]
