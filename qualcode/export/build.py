@@ -81,6 +81,7 @@ class ContextBuilder:
                  "context_after", "attribution", "reference", "document", "speaker", "time",
                  "segment", "start", "end", "coder", "origin", "memo"]  # fmt: skip
         rows = zip(*(_values(f[name]) for name in names), attribute_rows, strict=True)
+        reanchored = f["reanchored"].tolist()
         for n, row in enumerate(rows, 1):
             (code_id, path, theme, codes, before, text, after, attribution, ref, document,
              speaker, time, segment, start, end, coder, origin, memo, attrs) = row  # fmt: skip
@@ -93,7 +94,8 @@ class ContextBuilder:
                     f"q{n}", path, theme, self.nodes[code_id].colour, chips, chips[1:] or _NO_CHIPS,
                     before, text, after,
                     attribution, ref, document, speaker or "", clock(time), segment, start, end,
-                    coder, origin, memo or "", dict(zip(attribute_names, attrs, strict=True)),
+                    coder, origin, bool(reanchored[n - 1]), memo or "",
+                    dict(zip(attribute_names, attrs, strict=True)),
                 )
             )  # fmt: skip
         return made

@@ -51,6 +51,10 @@ class Excerpt:
         "How the coding came: `manual`, `import`, `suggestion` (an accepted suggestion), "
         "`consensus`; several, comma-separated, when a passage's codings differ."
     )
+    reanchored: bool = _help(
+        "True when a correction of the transcript moved this coding onto changed words (or "
+        "found it by search) and nobody has checked it since: templates mark it."
+    )
     memo: str = _help(
         "The coding's memo, or empty; a passage's memos joined by `; `, each with its "
         "coder's name when coders differ."

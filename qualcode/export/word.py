@@ -72,8 +72,9 @@ def _quote(document: Any, e: Excerpt, style: str | None, with_coders: bool) -> N
     quote.keep_together = quote.keep_with_next = True
     quote.space_before, quote.space_after = Pt(EXCERPT_GAP / 2), Pt(QUOTE_GAP)
     coders = f" · coded by {e.coder}" if with_coders else ""
+    moved = " · re-anchored" if e.reanchored else ""  # a correction moved it, unchecked
     line = document.add_paragraph()
-    run = line.add_run(e.reference + coders)
+    run = line.add_run(e.reference + coders + moved)
     run.font.size = Pt(8)
     run.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
     ref = line.paragraph_format

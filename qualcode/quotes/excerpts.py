@@ -28,6 +28,7 @@ QUOTE_COLUMNS = [
     "coding_id", "code", "code_id", "code_slug", "code_path", "theme", "codes", "coder",
     "origin", "memo", "document", "document_id", "speaker", "segment", "time", "start",
     "end", "context_before", "text", "context_after", "attribution", "reference",
+    "reanchored",
 ]  # fmt: skip
 _NONE: frozenset[uuid.UUID] = frozenset()
 
@@ -74,6 +75,7 @@ class _Kept(NamedTuple):
     time: float | None
     pair: _Pair
     others: Set[uuid.UUID]
+    anchor: str | None  # "reanchored" when a correction moved it and nobody checked
 
 
 def _memos(group: list[_Kept]) -> str | None:
@@ -194,7 +196,7 @@ class Builder:
     def keep(self, row: Any) -> _Kept | None:
         """A coding placed (its speaker, segment and time), or None if a filter drops it."""
         (coding_id, doc_id, start, end, segment_id, code_raw, coder, origin, memo, speaker_id,
-         ordinal, time) = row  # fmt: skip
+         ordinal, time, anchor) = row  # fmt: skip
         if not segment_id and doc_id in self.data.unaligned:
             index = self.data.unaligned[doc_id]
             position = index.at(start, end)
@@ -214,7 +216,7 @@ class Builder:
         if filters.cooccurs and any(not (others & wanted) for wanted in filters.cooccurs):
             return None
         return _Kept(coding_id, doc_id, start, end, code_raw, coder, origin, memo, ordinal, time,
-                     pair, others)  # fmt: skip
+                     pair, others, anchor)  # fmt: skip
 
     def excerpt(self, group: list[_Kept]) -> tuple[Any, ...]:
         """One excerpt's columns, from one coding or several of one passage (see
@@ -261,6 +263,7 @@ class Builder:
             after, pair.attribution,
             reference(pair.document, pair.speaker, time, ordinal, start, end,
                       page_at(pair.doc, start)),
+            any(k.anchor == "reanchored" for k in group),
         )  # fmt: skip
 
     def attribute_columns(self, pairs: list[_Pair]) -> dict[str, list[Any]]:

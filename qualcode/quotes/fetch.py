@@ -68,6 +68,7 @@ def fetch(session: Session, filters: Filters) -> Fetched:
             raw(Coding.id), raw(Coding.document_id), Coding.start, Coding.end,
             Coding.segment_id, raw(Coding.code_id), Coder.name.label("coder"), Coding.origin,
             Coding.memo, Segment.speaker_id, Segment.ordinal, Segment.time_start,
+            Coding.anchor,
         )
         .join(Coder, Coding.coder_id == Coder.id)
         .outerjoin(Segment, Coding.segment_id == Segment.id)
