@@ -201,3 +201,52 @@ def test_survey_closed_answers_filter_quotes_both_ways(project, tmp_path):
     assert set(wales["Region"]) == {"Wales"}
     expected = {r[0] for r in rows if r[1] == "Wales" and answered(r)}
     assert set(wales[~per_question]["speaker"]) == expected
+
+
+def test_survey_documents_keep_their_sheet_through_replace_and_another_format(
+    project, tmp_path, runner
+):
+    rows = survey_rows(20)
+    for number, row in enumerate(rows, start=1):
+        row[0] = number  # ids as many survey tools give them: bare numbers
+    rows[1][4:6] = rows[0][4:6] = ["Nothing to add.", "Nothing to add."]  # the same answers
+    path = write_xlsx(tmp_path / "reps.xlsx", rows)
+
+    def run(*args: str):
+        return runner.invoke(cli, ["--project", str(project.root), "import", *args, "--survey"])
+
+    first = run(str(path))
+
+    assert first.exit_code == 0, first.output
+    with project.sessionmaker() as session:
+        documents = {d.name: d for d in session.scalars(select(Document))}
+    assert len(documents) == sum(1 for row in rows if answered(row))  # both "Nothing to add."
+    for number, row in enumerate(rows, start=2):
+        if answered(row):
+            document = documents[f"reps-{row[0]}.xlsx"]
+            assert document.source_path == str(path)
+            assert document.attributes["row"] == number
+            assert document.attributes["sheet"] == "Responses"
+
+    rows[4][5] = "We would meet the council every month instead."
+    write_xlsx(path, rows)
+    refused = run(str(path))
+    assert refused.exit_code == 1
+    assert f"{path}: changed since it was imported as 'reps-5.xlsx'; use --replace" in (
+        refused.output
+    )
+    replaced = run(str(path), "--replace")
+    assert replaced.exit_code == 0, replaced.output
+    assert f"replaced: {path} (reps-5.xlsx: replaced;" in replaced.output
+    with project.sessionmaker() as session:
+        document = session.scalars(select(Document).where(Document.name == "reps-5.xlsx")).one()
+        assert document.source_path == str(path)
+        assert "every month instead" in document.text
+        assert session.scalar(select(func.count()).select_from(Document)) == len(documents)
+
+    copy = write_csv(tmp_path / "reps.csv", rows)
+    again = run(str(copy))
+    assert again.exit_code == 0, again.output
+    assert f"{len(documents)} skipped" in again.output
+    with project.sessionmaker() as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == len(documents)
