@@ -143,6 +143,8 @@ def memos(project: Project, *, viewer: Who = None) -> pd.DataFrame:
         ):
             if memo.target_type == "segment":
                 label = segments.get(int(memo.target_id))
+            elif memo.target_type == "project":  # a project memo from another tool (REFI-QDA)
+                label = "the project"
             else:
                 label = names[memo.target_type].get(uuid.UUID(memo.target_id))
             rows.append(
@@ -186,3 +188,25 @@ def document_memos(project: Project, document: str, *, viewer: Who = None) -> pd
     frame = pd.DataFrame([tuple(r) for r in on_document + on_segments], columns=ON_DOCUMENT)
     spans = {c: frame[c].astype("Int64") for c in ("segment", "start", "end")}
     return frame.assign(id=frame["id"].astype(str), **spans)
+
+
+def every_memo(project: Project, *, viewer: Who = None) -> pd.DataFrame:
+    """:func:`memos`, and the memo of each coding ``viewer`` may see (``target``: its code
+    and document); ``document`` and ``start`` say where in a text each coding memo is."""
+    import pandas as pd
+
+    from .queries import codings
+
+    notes = memos(project, viewer=viewer).assign(document=None, start=None)
+    coded = codings(project, viewer=viewer)
+    coded = coded[coded["memo"].fillna("") != ""]
+    on_codings = pd.DataFrame({
+        "id": coded["id"], "target_type": "coding",
+        "target": coded["code"] + ", " + coded["document"], "coder": coded["coder"],
+        "text": coded["memo"], "created_at": coded["created_at"], "updated_at": None,
+        "document": coded["document"], "start": coded["start"],
+    })  # fmt: skip
+    frames = [f for f in (notes, on_codings) if len(f)]
+    if not frames:
+        return notes
+    return pd.concat(frames, ignore_index=True).astype({"start": "Int64"})

@@ -238,9 +238,22 @@ def memo(
 
 @cli.command("memos")
 @json_option
+@click.option(
+    "--export", "export_to", type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every memo one may see, those of codings too, to FILE.csv or FILE.md.",
+)  # fmt: skip
 @pass_context
-def memos_(obj: CommandContext, as_json: bool) -> None:
+def memos_(obj: CommandContext, as_json: bool, export_to: Path | None) -> None:
     """Every memo, with what it is about and who wrote it."""
+    if export_to is not None:
+        from ..export.memos import write_memos
+
+        with obj.open() as project:
+            frame = memos.every_memo(project, viewer=obj.asker)
+        with writing_to(export_to, "the memos", "choose a folder you can write to"):
+            write_memos(frame, export_to)
+        click.echo(f"wrote {export_to} ({len(frame)} memos)")
+        return
     with obj.open() as project:
         frame = memos.memos(project, viewer=obj.asker)
     if as_json:

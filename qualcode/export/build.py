@@ -11,6 +11,7 @@ from ..codebook import slugify
 from ..errors import NotFound
 from ..quotes import MISSING, QUOTE_COLUMNS, CodeTree, clock, label
 from .context import Chip, Excerpt, Group
+from .memos import Notes
 
 GROUP_KEYS = ("theme", "code")
 DEFAULT_BY = ("theme", "agency_type")  # the study's way; left out where nobody has it
@@ -40,9 +41,10 @@ class ContextBuilder:
 
     def __init__(
         self, frame: pd.DataFrame, tree: CodeTree, by: Sequence[str] | None,
-        labels: Mapping[str, str] | None, attribution: str,
+        labels: Mapping[str, str] | None, attribution: str, notes: Notes | None = None,
     ) -> None:  # fmt: skip
         self.frame, self.tree, self.labels = frame, tree, labels
+        self.memos = notes or Notes()
         self.by = list(DEFAULT_BY if by is None else by)
         self.levels, self.notes = plan_levels(by, frame)
         self.nodes = {str(i): n for i, n in tree.nodes.items()}
@@ -79,12 +81,12 @@ class ContextBuilder:
         made = []
         names = ["code_id", "code_path", "theme", "codes", "context_before", "text",
                  "context_after", "attribution", "reference", "document", "speaker", "time",
-                 "segment", "start", "end", "coder", "origin", "memo"]  # fmt: skip
+                 "segment", "start", "end", "coder", "origin", "memo", "document_id"]  # fmt: skip
         rows = zip(*(_values(f[name]) for name in names), attribute_rows, strict=True)
         reanchored = f["reanchored"].tolist()
         for n, row in enumerate(rows, 1):
-            (code_id, path, theme, codes, before, text, after, attribution, ref, document,
-             speaker, time, segment, start, end, coder, origin, memo, attrs) = row  # fmt: skip
+            (code_id, path, theme, codes, before, text, after, attribution, ref, document, speaker,
+             time, segment, start, end, coder, origin, memo, doc_id, attrs) = row  # fmt: skip
             before, text, after = _display(before, text, after)
             chips = self.chip_lists.get(codes)
             if chips is None:  # a few lists shared by many excerpts
@@ -96,6 +98,7 @@ class ContextBuilder:
                     attribution, ref, document, speaker or "", clock(time), segment, start, end,
                     coder, origin, bool(reanchored[n - 1]), memo or "",
                     dict(zip(attribute_names, attrs, strict=True)),
+                    self.memos.on_span(doc_id, start, end),
                 )
             )  # fmt: skip
         return made
@@ -130,6 +133,7 @@ class ContextBuilder:
                         node.description if key in GROUP_KEYS else "",
                         [] if last else build(members, depth + 1, anchor),
                         [excerpts[i] for i in members] if last else [],
+                        self.memos.on_code(str(node.id)) if key in GROUP_KEYS else [],
                     )
                 )  # fmt: skip
             return made

@@ -60,6 +60,7 @@ class Excerpt:
         "coder's name when coders differ."
     )
     attributes: dict[str, Any] = _help("Document and speaker attributes (speaker's win).")
+    notes: list[str] = _help("Memos on the sentences the quote touches: `ana: words` each.")
 
 
 @dataclass(slots=True)
@@ -75,6 +76,7 @@ class Group:
     description: str = _help("The theme's description or the code's definition.")
     groups: list[Group] = _help("Headings one level down (empty at the last level).")
     excerpts: list[Excerpt] = _help("The excerpts (at the last level only).")
+    memos: list[str] = _help("Memos on the theme or code: `ana: words` each (else empty).")
 
 
 @dataclass(slots=True)

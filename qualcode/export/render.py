@@ -19,6 +19,7 @@ from . import FORMATS
 from .build import ContextBuilder
 from .context import ExportContext
 from .counts import count_table, matrices
+from .memos import Notes, export_notes
 from .tabular import write_csv
 from .templates import TEMPLATED, environment, write_template
 from .word import write_docx
@@ -104,7 +105,9 @@ def render_export(
     )  # fmt: skip
     with project.sessionmaker() as session:
         tree = code_tree(session)
-    builder = ContextBuilder(frame, tree, by, labels, attribution)
+    hide = redactor.apply if redactor is not None else None
+    notes = export_notes(project, viewer=viewer, hide=hide)
+    builder = ContextBuilder(frame, tree, by, labels, attribution, notes)
     if report is not None:
         for note in builder.notes:
             report(note)
@@ -120,15 +123,25 @@ def render_export(
         elif each == "docx" and ctx is not None:
             considered = write_docx(ctx, path, dirs)
         elif each == "csv":
-            write_csv(frame, path)
+            write_csv(_with_notes(frame, notes), path)
         elif each == "xlsx":
-            write_xlsx(xlsx_sheets(frame, builder.counted, tables), path)
+            write_xlsx(xlsx_sheets(_with_notes(frame, notes), builder.counted, tables), path)
         if report is not None:
             shown = ctx.total if ctx is not None and each not in ("csv", "xlsx") else len(frame)
             report(f"wrote {path} ({shown} excerpts)")
             if considered:
                 report(f"  templates considered: {', '.join(considered)}")
     return list(paths.values())
+
+
+def _with_notes(frame: pd.DataFrame, notes: Notes) -> pd.DataFrame:
+    """The table with the memos on each quote's sentences and on its code (``; `` apart)."""
+    rows = zip(frame["document_id"], frame["start"], frame["end"], frame["code_id"], strict=True)
+    spans, codes = [], []
+    for doc, start, end, code in rows:
+        spans.append("; ".join(notes.on_span(doc, start, end)))
+        codes.append("; ".join(notes.on_code(code)))
+    return frame.assign(segment_memos=spans, code_memos=codes)
 
 
 def _context(

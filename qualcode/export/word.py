@@ -49,6 +49,8 @@ def write_docx(context: ExportContext, path: Path, dirs: Sequence[Path]) -> list
     def add(groups: list[Group]) -> None:
         for group in groups:
             document.add_heading(group.label, level=min(group.level, 9))
+            for memo in group.memos:
+                _memo(document, f"Memo on {group.label}: {memo}", None)
             add(group.groups)
             for excerpt in group.excerpts:
                 _quote(document, excerpt, quote_style, with_coders)
@@ -80,7 +82,24 @@ def _quote(document: Any, e: Excerpt, style: str | None, with_coders: bool) -> N
     ref = line.paragraph_format
     ref.keep_together = True
     ref.left_indent = quote.left_indent or para.style.paragraph_format.left_indent
-    ref.space_before, ref.space_after = Pt(0), Pt(EXCERPT_GAP)
+    memos = [f"Memo: {e.memo}"] if e.memo else []
+    memos += [f"Memo on the sentence: {n}" for n in e.notes]
+    ref.space_before, ref.space_after = Pt(0), Pt(0 if memos else EXCERPT_GAP)
+    for memo in memos:
+        _memo(document, memo, ref.left_indent)
+
+
+def _memo(document: Any, text: str, indent: Any) -> None:
+    """A memo in small grey italics, under its quote or heading."""
+    from docx.shared import Pt, RGBColor
+
+    para = document.add_paragraph()
+    run = para.add_run(text)
+    run.italic = True
+    run.font.size = Pt(8)
+    run.font.color.rgb = RGBColor(0x47, 0x54, 0x67)
+    para.paragraph_format.left_indent = indent
+    para.paragraph_format.space_before, para.paragraph_format.space_after = Pt(0), Pt(EXCERPT_GAP)
 
 
 def _counts_table(document: Any, matrix: Matrix) -> None:

@@ -194,15 +194,9 @@ def memo_page(
         return _ask(request)
     rows = [
         {"kind": r.target_type, "about": r.target or "", "coder": r.coder, "text": r.text,
-         "link": _memo_link(r.target_type, r.target or "")}
-        for r in memo_lib.memos(web.project, viewer=seen).itertuples()
+         "link": _memo_link(r.target_type, r.target or "", r.document, r.start)}
+        for r in memo_lib.every_memo(web.project, viewer=seen).itertuples()
     ]  # fmt: skip
-    codings = queries.codings(web.project, viewer=seen)
-    for c in codings[codings["memo"].fillna("") != ""].itertuples():
-        rows.append({
-            "kind": "coding", "about": f"{c.code}, {c.document}", "coder": c.coder,
-            "text": c.memo, "link": f"/documents/{quote(c.document)}#at-{c.start}",
-        })  # fmt: skip
     wanted = (text or "").strip().casefold()
     shown = [
         r for r in rows
@@ -215,7 +209,9 @@ def memo_page(
     )  # fmt: skip
 
 
-def _memo_link(kind: str, about: str) -> str:
+def _memo_link(kind: str, about: str, document: str | None, start: Any) -> str:
+    if kind == "coding":
+        return f"/documents/{quote(str(document))}#at-{start}"
     if kind == "document":
         return f"/documents/{quote(about)}"
     if kind == "segment":
