@@ -68,6 +68,7 @@ def test_browser_correct_a_turn_then_review_what_could_not_be_placed(page, serve
     mine = codings(server, who, name)
     assert placed not in mine and placed_new not in mine and dropped not in mine
     page.click("nav a[href='/review']")
+    page.wait_for_load_state()  # its keys work once its script has run
     items = page.locator("li.review-item")
     expect(items).to_have_count(3)
     expect(items.first).to_contain_text(keyed[1])  # the first in the list: settled by a key
