@@ -121,6 +121,25 @@ def test_cli_adjudicate_take_settles_every_item(runner, coded_project):
     assert "Error: cannot take 'cy': choose one of ana, ben, both or neither" in wrong.output
 
 
+def test_cli_settled_items_show_the_choice_in_history_and_reopen(runner, coded_project):
+    root = with_lead(coded_project)
+    run(runner, root, "--as", "lee", "adjudicate", "--code", "Trust", "--take", "ben")
+    listed = run(runner, root, "--as", "lee", "adjudicate", "--code", "Trust", "--settled")
+    lines = [line for line in listed.output.splitlines() if "took ben" in line]
+    assert len(lines) == 18
+    key = lines[0].rsplit("[", 1)[1].rstrip("]")
+    history = run(runner, root, "--as", "lee", "history", "--limit", "100").output
+    assert "took ben" in history
+    reopened = run(runner, root, "--as", "lee", "adjudicate", "--reopen", key)
+    assert reopened.exit_code == 0, reopened.output
+    assert reopened.output.startswith(f"reopened {key}: ") and "it is pending" in reopened.output
+    again = run(runner, root, "--as", "lee", "adjudicate", "--code", "Trust", "--settled")
+    assert again.output.count("took ben") == 17 and key not in again.output
+    twice = run(runner, root, "--as", "lee", "adjudicate", "--reopen", key)
+    assert twice.exit_code == 1 and twice.output.startswith("Error: ")
+    assert twice.output.count("\n") == 1
+
+
 def test_cli_adjudicate_walks_the_items_with_prompts(runner, example_project):
     with example_project.transaction() as session:
         get_coder(session, "lee", role="lead")

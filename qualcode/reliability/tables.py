@@ -409,6 +409,8 @@ def _settled(project: Project, keys: pd.Series) -> pd.Series:
 
     with project.sessionmaker() as session:
         made = decisions(session)
+    if not made:  # nothing settled yet: no key to turn into its log id (15,000 of them cost 1 s)
+        return pd.Series(None, index=keys.index, dtype=object)
     return pd.Series([made.get(log_id(k)) for k in keys], index=keys.index, dtype=object)
 
 
