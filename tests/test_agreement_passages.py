@@ -85,3 +85,29 @@ def test_assignments_show_the_passage_and_a_bad_range_is_one_line(runner, sample
     assert result.output.startswith(f"Error: {DOC} has segments 1 to ")
     assert result.output.count("\n") == 1
     assert json.loads(run(runner, sampled, "assignments", "--json").output) == shown
+
+
+def test_named_methods_count_codings_inside_the_passage_only(runner, sampled):
+    result = run(runner, sampled, "--as", "lee", "agreement", "--resamples", "0", "--json",
+                 "--method", "maxqda")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    method = json.loads(result.output)["named_methods"][0]
+    assert any(line.startswith("Passages: ") for line in method["summary"])
+    segments = queries.segments(sampled, DOC).set_index("ordinal")
+    low, high = int(segments.loc[5, "start"]), int(segments.loc[20, "end"])
+    codings = queries.codings(sampled, document=DOC)
+    rows = [
+        (c.document, c.coder, c.code, max(c.start, low), min(c.end, high))
+        for c in codings.itertuples()
+        if max(c.start, low) < min(c.end, high)
+    ]
+    overall = {r["criterion"]: r["percent"] for r in method["tables"]["maxqda_overall"]}
+    for criterion in ("presence", "frequency", "overlap"):
+        expected = agreement.maxqda_agreement(rows, ("ana", "ben"), criterion).percent
+        assert overall[criterion] == pytest.approx(expected)
+    everything = agreement.maxqda_agreement(
+        list(codings[["document", "coder", "code", "start", "end"]].itertuples(index=False)),
+        ("ana", "ben"),
+        "frequency",
+    )
+    assert everything.percent != pytest.approx(overall["frequency"])  # the passage matters

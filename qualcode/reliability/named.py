@@ -67,11 +67,22 @@ def _members(units: Units) -> list[tuple[str, str, frozenset]]:
     ]
 
 
-def _spans(units: Units) -> pd.DataFrame:
-    """Codings of codes in scope, in documents assigned to their coder, one row per code
-    one by one: doc, coder (position), code (name), theme, start, end."""
+def _clipped(units: Units) -> pd.DataFrame:
+    """Codings in documents assigned to their coder, cut to the coder's passage when only
+    a passage was assigned (what lies outside it does not count)."""
     codings = units.codings
-    codings = codings[units.assigned[codings["coder"].to_numpy(), codings["doc"].to_numpy()]]
+    coder, doc = codings["coder"].to_numpy(), codings["doc"].to_numpy()
+    codings = codings.assign(
+        start=np.maximum(codings["start"].to_numpy(), units.passages[coder, doc, 0]),
+        end=np.minimum(codings["end"].to_numpy(), units.passages[coder, doc, 1]),
+    )
+    return codings[units.assigned[coder, doc] & (codings["start"] < codings["end"])]
+
+
+def _spans(units: Units) -> pd.DataFrame:
+    """Codings of codes in scope (:func:`_clipped`), one row per code one by one: doc,
+    coder (position), code (name), theme, start, end."""
+    codings = _clipped(units)
     rows = []
     for name, theme, cover in _members(units):
         mine = codings[codings["code_id"].isin(cover)]
@@ -104,9 +115,7 @@ def _by_code(
 ) -> tuple[pd.DataFrame, tuple[float | None, str | None]]:
     members = _members(units)
     covers = [cover for _n, _t, cover in members]
-    codings = units.codings
-    codings = codings[units.assigned[codings["coder"].to_numpy(), codings["doc"].to_numpy()]]
-    per_code, pooled = _unitizing(units, codings, covers, measure)
+    per_code, pooled = _unitizing(units, _clipped(units), covers, measure)
     frame = pd.DataFrame(
         {
             "code": [n for n, _t, _c in members],
@@ -304,10 +313,20 @@ def nvivo(units: Units) -> NamedMethod:
 
 def run(units: Units, methods: Sequence[str], overlap: float = 0.9) -> list[NamedMethod]:
     """The requested methods in the order given (each once)."""
+    lengths = units.documents["length"].to_numpy()
+    partial = units.assigned & ((units.passages[:, :, 0] > 0) | (units.passages[:, :, 1] < lengths))
     makers = {
         "krippendorff-1995": krippendorff_1995,
         "atlas": atlas,
         "maxqda": lambda u: maxqda(u, overlap),
         "nvivo": nvivo,
     }
-    return [makers[key](units) for key in dict.fromkeys(methods)]
+    found = [makers[key](units) for key in dict.fromkeys(methods)]
+    if partial.any():
+        for method in found:
+            method.summary.append(
+                "Passages: codings count only inside each coder's passage, but these "
+                "methods take whole documents as their continuum, so text outside the "
+                "passages counts as left uncoded by both; use the segment report for a sample."
+            )
+    return found
