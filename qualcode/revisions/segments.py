@@ -4,15 +4,18 @@ Before the old segments go, :func:`detach` notes every suggestion made for them 
 memo written on them; after the new ones are written, :func:`reattach` gives each
 suggestion to the new segment of the very same text (a suggestion is about words, so
 changed words leave it behind) and each memo to the new segment that holds most of its
-old segment's text.
+old segment's text. A new segment the new text gives no time (a subtitle file corrected
+with ``qualcode edit`` or in the browser is read back as plain text) takes the times of
+the old segments its text came from, so a correction never loses a recording's times.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from ..models import Document, Memo, Segment, Suggestion
@@ -26,10 +29,11 @@ SUGGESTION_FIELDS = (
 
 @dataclass
 class Detached:
-    """The old text, its segments (id -> start, end) and what hung on them."""
+    """The old text, its segments (id -> start, end), their times and what hung on them."""
 
     text: str
     segments: dict[int, tuple[int, int]]
+    times: list[tuple[int, int, float | None, float | None]] = field(default_factory=list)
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     memos: list[Memo] = field(default_factory=list)
 
@@ -37,9 +41,14 @@ class Detached:
 def detach(session: Session, document: Document) -> Detached:
     """Note and remove the document's segments and their suggestions."""
     rows = session.execute(
-        select(Segment.id, Segment.start, Segment.end).where(Segment.document_id == document.id)
+        select(Segment.id, Segment.start, Segment.end, Segment.time_start, Segment.time_end).where(
+            Segment.document_id == document.id
+        )
     ).all()
-    kept = Detached(document.text, {sid: (start, end) for sid, start, end in rows})
+    kept = Detached(document.text, {sid: (start, end) for sid, start, end, _, _ in rows})
+    kept.times = [
+        (start, end, t0, t1) for _, start, end, t0, t1 in rows if (t0, t1) != (None, None)
+    ]
     ids = list(kept.segments)
     for row in session.scalars(select(Suggestion).where(Suggestion.segment_id.in_(ids))):
         kept.suggestions.append(
@@ -61,8 +70,10 @@ def detach(session: Session, document: Document) -> Detached:
 
 
 def reattach(session: Session, document: Document, kept: Detached, mapping: TextMap) -> None:
-    """Give the suggestions and memos of the old segments to the new ones; ``mapping``
-    takes offsets of the old text to the new one."""
+    """Give the times, suggestions and memos of the old segments to the new ones;
+    ``mapping`` takes offsets of the old text to the new one."""
+    if kept.times:
+        _retime(session, document, kept, mapping)
     if not kept.segments or not (kept.suggestions or kept.memos):
         return
     rows = session.execute(
@@ -88,6 +99,48 @@ def reattach(session: Session, document: Document, kept: Detached, mapping: Text
         new_id = by_span.get(place) or _most_overlap(rows, *place)
         if new_id is not None:
             memo.target_id = str(new_id)
+
+
+def _retime(session: Session, document: Document, kept: Detached, mapping: TextMap) -> None:
+    """New segments without a time take those of the old segments they overlap (mapped
+    into the new text): the earliest start and the latest end."""
+    untimed = session.execute(
+        select(Segment.id, Segment.start, Segment.end).where(
+            Segment.document_id == document.id,
+            Segment.time_start.is_(None),
+            Segment.time_end.is_(None),
+        )
+    ).all()
+    if not untimed:
+        return
+    old = sorted(
+        (mapping.start(start), mapping.end(end), t0, t1) for start, end, t0, t1 in kept.times
+    )
+    old = [span for span in old if span[0] < span[1]]  # text the correction removed: none
+    starts = [span[0] for span in old]
+    updates = []
+    for sid, start, end in untimed:
+        # Old segments do not overlap, so neither do their mapped spans: walk back from the
+        # last one starting before this segment ends while they still reach into it.
+        i = bisect_left(starts, end) - 1
+        hits = []
+        while i >= 0 and old[i][1] > start:
+            hits.append(old[i])
+            i -= 1
+        begins = [t0 for _, _, t0, _ in hits if t0 is not None]
+        ends = [t1 for _, _, _, t1 in hits if t1 is not None]
+        if begins or ends:
+            updates.append(
+                {"sid": sid, "t0": min(begins, default=None), "t1": max(ends, default=None)}
+            )
+    if updates:
+        table = Segment.__table__
+        session.connection().execute(
+            table.update()
+            .where(table.c.id == bindparam("sid"))
+            .values(time_start=bindparam("t0"), time_end=bindparam("t1")),
+            updates,
+        )
 
 
 def _most_overlap(rows: Any, start: int, end: int) -> int | None:
