@@ -93,7 +93,7 @@ def read_rows(path: str | Path) -> Iterator[CodingRow]:
         for number, values in json_records(path):
             yield CodingRow(number, values, unit="record")
         return
-    table = list(_xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path))
+    table = list(sheet_rows(path))
     if not table:
         raise InputError(path, "the file is empty", hint="Export the codings again")
     columns = _column_map(path, table[0])
@@ -105,6 +105,12 @@ def read_rows(path: str | Path) -> Iterator[CodingRow]:
             for name, index in columns.items()
         }
         yield CodingRow(line, values)
+
+
+def sheet_rows(path: Path) -> Iterator[list[str]]:
+    """The cells of a CSV file (any encoding; comma, semicolon or tab) or of an XLSX
+    workbook's first sheet, row by row, as text; a broken file is one InputError."""
+    return _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:

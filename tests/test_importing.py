@@ -191,7 +191,7 @@ def test_a_crash_while_writing_leaves_no_half_document(project, tmp_path, monkey
     def crash(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(importing, "_write_segments", crash)
+    monkeypatch.setattr(importing, "write_segments", crash)
     with pytest.raises(RuntimeError):
         import_files(project, [write(tmp_path / "workshop.md", WORKSHOP)])
     assert count(project, Document) == 0 and count(project, Segment) == 0

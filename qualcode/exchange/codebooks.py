@@ -160,10 +160,9 @@ def _is_uuid(value: str) -> bool:
 
 
 def _read_sheet(path: Path) -> ReadCodebook:
-    from ..sheets import _csv_rows, _xlsx_rows
+    from ..sheets import sheet_rows
 
-    xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
-    rows = list(_xlsx_rows(path) if xlsx else _csv_rows(path))
+    rows = list(sheet_rows(path))
     if not rows:
         raise InputError(path, "the file is empty")
     header = [cell.strip().casefold() for cell in rows[0]]

@@ -14,13 +14,14 @@ a selection without codings goes on the segment there, and so does a selection's
 ``Description``); variables on a source and on cases without a name (MAXQDA's file
 variables) become document attributes; a named case whose name is a speaker of its
 document gives that speaker its attributes, and any other named case gives its documents
-``case`` and its variables; ``Set``s of sources become the ``sets`` attribute.
+``case`` and its variables; notes of the project as a whole become project memos
+(``target_type`` "project"); ``Set``s are kept (:mod:`.sets`), and a set's sources also
+get it in their ``sets`` attribute.
 """
 
 from __future__ import annotations
 
 import bisect
-import json
 import re
 import uuid
 from collections import Counter, defaultdict
@@ -33,9 +34,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..bulk import bulk_insert, roomy_cache
 from ..codebook import slugify
 from ..coding import get_coder
-from ..importing import _write_segments, auto_workers
+from ..importing import write_segments
 from ..models import (
     Code,
     Coder,
@@ -56,8 +58,9 @@ from ..segment import segment_transcripts
 from ..visibility import Who, require_everyone
 from .codebook_yaml import write_project_codebook
 from .qdpx_parse import read_project
-from .qdpx_read import RCoding, RProject, RSelection, RSource
-from .refi import EXCLUSIVE_MARK, as_uuid, unpack_description
+from .qdpx_read import RProject, RSelection, RSource
+from .refi import EXCLUSIVE_MARK, PROJECT, as_uuid, unpack_description
+from .sets import keep_sets
 
 _STAMP = r"(?:[ \t]*[\[(][\d:.,]+[\])][ \t]*)?"  # a time stamp around a speaker's label
 
@@ -74,6 +77,7 @@ class QdpxReport:
     codings_added: int = 0
     codings_unchanged: int = 0
     memos: int = 0
+    sets: int = 0
     warnings: list[str] = field(default_factory=list)
     dropped: Counter[str] = field(default_factory=Counter)
     unplaced: list[str] = field(default_factory=list)
@@ -108,20 +112,6 @@ class _Ids:
         return found
 
 
-class _Known:
-    """Each id's integer and text, made once: the few documents, codes and coders of an
-    import recur in every one of its codings."""
-
-    def __init__(self) -> None:
-        self.known: dict[int, tuple[uuid.UUID, int, str]] = {}
-
-    def __call__(self, value: uuid.UUID) -> tuple[uuid.UUID, int, str]:
-        found = self.known.get(id(value))
-        if found is None or found[0] is not value:
-            found = self.known[id(value)] = (value, value.int, str(value))
-        return found
-
-
 class _Importer:
     def __init__(self, project: Project, read: RProject, report: QdpxReport) -> None:
         self.project = project
@@ -131,6 +121,8 @@ class _Importer:
         self.memo_rows: list[dict[str, Any]] = []
         self.used_notes: set[str] = set()
         self.coder_ids: dict[str | None, uuid.UUID] = {}
+        self.memo_ids: dict[str, uuid.UUID] = {}  # note GUID -> memo id
+        self.exclusive_sets: set[str] = set()  # set GUIDs that made a theme exclusive
 
     # -- codes ----------------------------------------------------------------------------
     def codes(self, session: Session) -> dict[str, uuid.UUID]:
@@ -200,14 +192,13 @@ class _Importer:
             mapped[code.guid] = row.id
             self.report.codes_added += 1
         session.flush()
-        for _name, description, members, _sources in self.read.sets:
-            if description.strip() == EXCLUSIVE_MARK and members:
-                parents = {session.get(Code, mapped[m]).parent_id for m in members if m in mapped}
+        for found in self.read.sets:
+            if found.description.strip() == EXCLUSIVE_MARK and found.codes:
+                members = [mapped[m] for m in found.codes if m in mapped]
+                parents = {session.get_one(Code, m).parent_id for m in members}
                 if len(parents) == 1 and None not in parents:
                     session.get_one(Code, parents.pop()).exclusive = True
-                    continue
-            if members:
-                self.report.dropped["code sets"] += 1
+                    self.exclusive_sets.add(found.guid)
         return mapped
 
     def read_name(self, key: str | None) -> str:
@@ -330,7 +321,7 @@ class _Importer:
                 )
                 session.add(document)
                 session.flush()
-                _write_segments(session, document, transcript, spans[transcript.path.name])
+                write_segments(session, document, transcript, spans[transcript.path.name])
                 self.report.documents_added.append(document.name)
             if source.reading != "code points":
                 self.report.readings[document.name] = source.reading
@@ -368,10 +359,12 @@ class _Importer:
                 if case.name:
                     before = per_doc[target].get("case")
                     per_doc[target]["case"] = f"{before}; {case.name}" if before else case.name
-        for name, _description, _codes, members in self.read.sets:
-            for member in members:
+        for found in self.read.sets:
+            for member in found.sources:
                 before = per_doc[member].get("sets")
-                per_doc[member]["sets"] = f"{before}; {name}" if before else name
+                names = before.split("; ") if isinstance(before, str) and before else []
+                if found.name not in names:  # an export carries it as a variable too
+                    per_doc[member]["sets"] = "; ".join([*names, found.name])
         for key, values in per_doc.items():
             if key in documents and values:
                 doc = documents[key]
@@ -384,6 +377,9 @@ class _Importer:
     def codings(
         self, session: Session, documents: dict[str, Document], codes: dict[str, uuid.UUID]
     ) -> None:
+        """Write every coding the file has and the project has not, with its "add" entry
+        in the coding log. The hot path of a large import: each coding costs a few dict
+        look-ups and two tuples, no objects and no queries."""
         ids = _Ids(session, Coding)
         doc_ids = [d.id for d in documents.values()]
         identity = select(
@@ -402,46 +398,69 @@ class _Importer:
             .order_by(Segment.start)
         ):
             segments[doc_id].append((start, end, seg_id))
-        starts = {doc_id: [s for s, _e, _i in found] for doc_id, found in segments.items()}
-        rows: list[dict[str, Any]] = []
-        log: list[dict[str, Any]] = []
-        change, now = uuid.uuid4(), datetime.now(UTC)
-        known = _Known()
+        code_keys = {key: (value, value.int) for key, value in codes.items()}
+        coder_keys = {key: (value, value.int) for key, value in self.coder_ids.items()}
+        rows: list[tuple[Any, ...]] = []
+        dropped = 0
         for source in self.read.sources:
             doc = documents.get(source.guid)
             if doc is None:
                 continue
+            doc_id, doc_int = doc.id, doc.id.int
+            holders = segments[doc_id]
+            starts = [start for start, _end, _id in holders]
             whole = RSelection("", 0, len(doc.text), None, None, None, codings=source.codings)
             whole.span = (0, len(doc.text))
             for selection in [*source.selections, whole] if source.codings else source.selections:
                 span = self._span(doc, source, selection)
                 if span is None:
                     continue
-                segment_id = _holder(segments[doc.id], starts[doc.id], span)
+                start, end = span
                 texts = [selection.description] + [self._note(n) for n in selection.notes]
                 shared = "\n\n".join(t for t in texts if t)
                 if not selection.codings:
                     if shared:
-                        self._segment_memo(doc, segments[doc.id], span, selection, shared)
+                        self._segment_memo(doc, holders, span, selection, shared)
                     continue
+                segment_id = _holder(holders, starts, span)
                 for coding in selection.codings:
-                    row = self._coding(
-                        session, doc, span, segment_id, selection, coding, codes, shared, ids
-                    )
-                    if row is None:
+                    code = code_keys.get(coding.code or "")
+                    if code is None:
+                        dropped += 1
                         continue
-                    _d, doc_int, doc_text = known(row["document_id"])
-                    _c, code_int, code_text = known(row["code_id"])
-                    _u, coder_int, coder_text = known(row["coder_id"])
-                    identity = (doc_int, row["start"], row["end"], code_int, coder_int)
-                    if identity in seen:
+                    coder = coder_keys.get(coding.user or selection.user)
+                    if coder is None:
+                        coder = coder_keys[None] = (found := self.fallback(session), found.int)
+                    key = (doc_int, start, end, code[1], coder[1])
+                    if key in seen:
                         self.report.codings_unchanged += 1
                         continue
-                    seen.add(identity)
-                    rows.append(row)
-                    log.append(_log_entry(row, change, now, (doc_text, code_text, coder_text)))
-        bulk_insert(session, Coding.__table__, rows)
-        bulk_insert(session, CodingLog.__table__, log)
+                    seen.add(key)
+                    memo = shared or None
+                    if coding.notes:  # most codings have no note of their own
+                        own = "\n\n".join(t for t in [self._note(n) for n in coding.notes] if t)
+                        memo = "\n\n".join(t for t in (shared, own) if t) or None
+                    created = _moment(coding.created or selection.created)
+                    rows.append(
+                        (ids.take(coding.guid), doc_id, start, end, segment_id, code[0],
+                         coder[0], memo, created)
+                    )  # fmt: skip
+        if dropped:
+            self.report.dropped["codings of codes not in the codebook"] += dropped
+        columns = ("id", "document_id", "start", "end", "segment_id", "code_id", "coder_id")
+        bulk_insert(
+            session,
+            Coding.__table__,
+            [*columns, "origin", "memo", "created_at"],
+            [(*row[:7], "import", row[7], row[8]) for row in rows],
+        )
+        change, now = uuid.uuid4(), datetime.now(UTC)
+        bulk_insert(
+            session,
+            CodingLog.__table__,
+            ["at", "coder_id", "action", "coding_id", "change_id", "data"],
+            [(now, row[6], "add", row[0], change, _logged(row)) for row in rows],
+        )
         self.report.codings_added = len(rows)
 
     def _span(
@@ -469,41 +488,6 @@ class _Importer:
         self.used_notes.add(key)
         return found[0] if found else ""
 
-    def _coding(
-        self,
-        session: Session,
-        doc: Document,
-        span: tuple[int, int],
-        segment_id: Any,
-        selection: RSelection,
-        coding: RCoding,
-        codes: dict[str, uuid.UUID],
-        shared: str,
-        ids: _Ids,
-    ) -> dict[str, Any] | None:
-        if coding.code not in codes:
-            self.report.dropped["codings of codes not in the codebook"] += 1
-            return None
-        user = coding.user or selection.user
-        coder_id = self.coder_ids.get(user) if user else None
-        coder_id = coder_id or self.fallback(session)
-        memo = shared or None
-        if coding.notes:  # most codings have no note of their own
-            own = "\n\n".join(t for t in [self._note(n) for n in coding.notes] if t)
-            memo = "\n\n".join(t for t in (shared, own) if t) or None
-        return {
-            "id": ids.take(coding.guid),
-            "document_id": doc.id,
-            "start": span[0],
-            "end": span[1],
-            "segment_id": segment_id,
-            "code_id": codes[coding.code],
-            "coder_id": coder_id,
-            "origin": "import",
-            "memo": memo,
-            "created_at": _moment(coding.created or selection.created),
-        }
-
     def _segment_memo(
         self, doc: Document, segments: list, span: tuple[int, int], selection: RSelection, text: str
     ) -> None:
@@ -529,20 +513,29 @@ class _Importer:
         self, session: Session, documents: dict[str, Document], codes: dict[str, uuid.UUID]
     ) -> None:
         ids = _Ids(session, Memo)
+        # A memo already there (the same place and words) is not written twice.
+        there = {
+            (kind, target, text): memo_id
+            for memo_id, kind, target, text in session.execute(
+                select(Memo.id, Memo.target_type, Memo.target_id, Memo.text)
+            )
+        }
         targets = [
             ("document", documents[s.guid].id, s.notes)
             for s in self.read.sources
             if s.guid in documents
         ]
         targets += [("code", codes[c.guid], c.notes) for c in self.read.codes if c.guid in codes]
+        targets.append((PROJECT, PROJECT, self.read.project_notes))
         for kind, target, notes in targets:
             for key in notes:
-                if key in self.read.notes:
+                if key in self.read.notes and key not in self.memo_ids:
                     text, user, when = self.read.notes[key]
                     self.used_notes.add(key)
+                    self.memo_ids[key] = there.get((kind, str(target), text)) or ids.take(key)
                     self.memo_rows.append(
                         {
-                            "id": ids.take(key),
+                            "id": self.memo_ids[key],
                             "target_type": kind,
                             "target_id": str(target),
                             "coder_id": self.coder_ids.get(user) if user else None,
@@ -550,17 +543,46 @@ class _Importer:
                             "created_at": _moment(when),
                         }
                     )
+        new = []
         for row in self.memo_rows:
-            row.setdefault("id", ids.take(None))
-            row["updated_at"] = row["created_at"]
-        if self.memo_rows:
-            bulk_insert(session, Memo.__table__, self.memo_rows)
-        self.report.memos = len(self.memo_rows)
-        if self.read.project_notes:
-            self.report.dropped["project memos"] += len(self.read.project_notes)
-        loose = set(self.read.notes) - self.used_notes - set(self.read.project_notes)
+            place = (row["target_type"], row["target_id"], row["text"])
+            if place not in there:
+                there[place] = row.setdefault("id", ids.take(None))
+                row["updated_at"] = row["created_at"]
+                new.append(row)
+        columns = ["id", "target_type", "target_id", "coder_id", "text", "created_at", "updated_at"]
+        bulk_insert(session, Memo.__table__, columns, [[row[c] for c in columns] for row in new])
+        self.report.memos = len(new)
+        in_sets = {key for found in self.read.sets for key in found.notes}
+        loose = set(self.read.notes) - self.used_notes - in_sets
         if loose:
             self.report.dropped["notes attached to nothing qualcode keeps"] += len(loose)
+
+    def sets(self, documents: dict[str, Document], codes: dict[str, uuid.UUID]) -> list[dict]:
+        """The file's sets (but those that made a theme exclusive) as :mod:`.sets` keeps
+        them: members by qualcode id, those qualcode did not import left out."""
+        kept = []
+        for found in self.read.sets:
+            if found.guid in self.exclusive_sets:
+                continue
+            members = {
+                "codes": [str(codes[k]) for k in found.codes if k in codes],
+                "documents": list(
+                    dict.fromkeys(str(documents[k].id) for k in found.sources if k in documents)
+                ),
+                "memos": [str(self.memo_ids[k]) for k in found.notes if k in self.memo_ids],
+            }
+            if not any(members.values()):
+                self.report.dropped["empty sets"] += 1
+                continue
+            key = as_uuid(found.guid) or uuid.uuid5(
+                uuid.NAMESPACE_URL, f"{self.label}#{found.name}"
+            )
+            kept.append(
+                {"id": str(key), "name": found.name, "description": found.description, **members}
+            )
+        self.report.sets = len(kept)
+        return kept
 
 
 @cache
@@ -568,65 +590,25 @@ def _isoformat(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def _log_entry(
-    row: dict[str, Any], change: uuid.UUID, now: datetime, texts: tuple[str, str, str]
-) -> dict[str, Any]:
-    """The coding log's "add" entry for an imported coding, as ``log_change`` writes it;
-    ``texts`` are its document's, code's and coder's ids as text."""
-    data = {
-        "document_id": texts[0],
-        "start": row["start"],
-        "end": row["end"],
-        "code_id": texts[1],
-        "coder_id": texts[2],
-        "origin": "import",
-        "memo": row["memo"],
-        "created_at": _isoformat(row["created_at"]),
-    }
+@cache
+def _text(value: uuid.UUID) -> str:
+    return str(value)
+
+
+def _logged(row: tuple[Any, ...]) -> dict[str, Any]:
+    """The log's data for an imported coding ``row`` (id, document, start, end, segment,
+    code, coder, memo, created), as :func:`qualcode.changes.coding_data` writes it."""
     return {
-        "at": now,
-        "coder_id": row["coder_id"],
-        "action": "add",
-        "coding_id": row["id"],
-        "change_id": change,
-        "data": data,
+        "document_id": _text(row[1]),
+        "start": row[2],
+        "end": row[3],
+        "code_id": _text(row[5]),
+        "coder_id": _text(row[6]),
+        "origin": "import",
+        "memo": row[7],
+        "created_at": _isoformat(row[8]),
+        "revision": None,
     }
-
-
-def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows of one shape. On SQLite they go straight to sqlite3 in the form
-    SQLAlchemy stores them (UUIDs as 32 hex digits, times as UTC text, JSON as text),
-    converted a column at a time, several times faster than through SQLAlchemy's
-    per-value processors; elsewhere through Core."""
-    if not rows:
-        return
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        connection.execute(table.insert(), rows)
-        return
-    columns = list(rows[0])
-    converted = [_stored([row[c] for row in rows]) for c in columns]
-    names = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
-    connection.exec_driver_sql(
-        f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', list(zip(*converted, strict=True))
-    )
-
-
-def _stored(values: list[Any]) -> list[Any]:
-    """One column's values as SQLAlchemy stores them in SQLite (see :func:`bulk_insert`)."""
-    sample = next((v for v in values if v is not None), None)
-    if isinstance(sample, uuid.UUID):
-        return [v.hex if v is not None else None for v in values]
-    if isinstance(sample, datetime):
-        made: dict[datetime, str] = {}  # the times of one import repeat: format each once
-        for v in values:
-            if v is not None and v not in made:
-                made[v] = v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        return [made.get(v) if v is not None else None for v in values]
-    if isinstance(sample, dict):
-        return [json.dumps(v) if v is not None else None for v in values]
-    return values
 
 
 def _holder(segments: list[tuple[int, int, int]], starts: list[int], span: tuple[int, int]) -> Any:
@@ -660,9 +642,11 @@ def import_qdpx(
     spans = {}
     if new:
         nlp = load_pipeline(settings["pipeline"])
-        found = segment_transcripts(new, nlp, settings["unit"], workers=auto_workers(len(new)))
+        # In this process: nothing here would run beside a worker, which costs more CPU
+        # time to start (spaCy loaded again, texts pickled) than segmenting takes.
+        found = segment_transcripts(new, nlp, settings["unit"])
         spans = {transcript.path.name: made for transcript, made in found}
-    with project.transaction() as session:
+    with project.transaction() as session, roomy_cache(session):
         codes = importer.codes(session)
         importer.coder_ids = importer.coders(session)
         documents = importer.write_documents(session, plans, spans)
@@ -670,6 +654,7 @@ def import_qdpx(
         session.flush()
         importer.codings(session, documents, codes)
         importer.memos(session, documents, codes)
+        keep_sets(session, importer.sets(documents, codes))
         written = write_project_codebook(session, project, read.name) if codebook else None
     if written is not None:
         report.codebook = written()

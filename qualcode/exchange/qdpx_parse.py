@@ -21,6 +21,7 @@ from .qdpx_read import (
     RCoding,
     RProject,
     RSelection,
+    RSet,
     RSource,
     check_schema,
     load_text,
@@ -330,10 +331,12 @@ def _sets(walk: _Walker, root: Any, project: RProject) -> None:
     holder = walk.kid(root, "Sets")
     for element in walk.kids(holder, "Set") if holder is not None else []:
         project.sets.append(
-            (
-                (element.get("name") or "").strip(),
-                walk.text(element, "Description"),
-                walk.refs(element, "MemberCode"),
-                walk.refs(element, "MemberSource"),
+            RSet(
+                guid=read_guid(element.get("guid")) or "",
+                name=(element.get("name") or "").strip(),
+                description=walk.text(element, "Description"),
+                codes=walk.refs(element, "MemberCode"),
+                sources=walk.refs(element, "MemberSource"),
+                notes=walk.refs(element, "MemberNote"),
             )
         )

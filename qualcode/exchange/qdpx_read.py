@@ -98,6 +98,16 @@ class RCase:
     selections: list[str]
 
 
+@dataclass(slots=True)
+class RSet:
+    guid: str
+    name: str
+    description: str
+    codes: list[str]
+    sources: list[str]
+    notes: list[str]
+
+
 @dataclass
 class RProject:
     """Everything read from the file, GUIDs normalised (upper case, no braces)."""
@@ -112,7 +122,7 @@ class RProject:
     cases: list[RCase] = field(default_factory=list)
     sources: list[RSource] = field(default_factory=list)
     notes: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)
-    sets: list[tuple[str, str, list[str], list[str]]] = field(default_factory=list)
+    sets: list[RSet] = field(default_factory=list)
     project_notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     dropped: Counter[str] = field(default_factory=Counter)

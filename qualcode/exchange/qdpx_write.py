@@ -20,7 +20,9 @@ document             ``TextSource`` + ``sources/<GUID>.txt``; attributes as type
                      ``VariableValue``s on it
 coding               ``Coding`` in a ``PlainTextSelection`` (one per span)
 memo                 ``Note`` with a ``NoteRef`` on the code, source, selection or
-                     coding it is about
+                     coding it is about (a project memo: on the ``Project``)
+set (kept from an    ``Set`` with its ``MemberCode``, ``MemberSource``, ``MemberNote``
+import)
 speaker              a ``Case`` per speaker: attributes as ``VariableValue``s,
                      ``SourceRef`` to each document, ``SelectionRef`` to each turn
 segment              not exported (segments are made again on import)
@@ -52,6 +54,7 @@ from ..project import Project
 from ..visibility import Who, viewer_for
 from .refi import (
     EXCLUSIVE_MARK,
+    PROJECT,
     PROJECT_NS,
     code_description,
     derived,
@@ -60,6 +63,7 @@ from .refi import (
     variable_type,
     xml_text,
 )
+from .sets import MEMBER_KINDS, kept_sets
 
 NAMESPACE_KEY = "exchange_namespace"
 _NS = f"{{{PROJECT_NS}}}"
@@ -195,6 +199,7 @@ class _Builder:
                 )
             )
             self.speakers = list(session.scalars(select(Speaker).order_by(Speaker.id)))
+            self.kept_sets = kept_sets(session)
             self.segments = [
                 (seg_id, _g(doc), start, end, speaker)
                 for seg_id, doc, start, end, speaker in session.execute(
@@ -221,6 +226,7 @@ class _Builder:
         self._sources(root)
         self._notes(root)
         self._sets(root)
+        self._note_refs(root, PROJECT, PROJECT)
         return root
 
     # -- selections: one per span, holding every coding of that span ---------------------
@@ -430,20 +436,43 @@ class _Builder:
     def _sets(self, root: etree._Element) -> None:
         exclusive = [code for code in self.codes if code.exclusive]
         members = {code.id: [c for c in self.codes if c.parent_id == code.id] for code in exclusive}
-        exclusive = [code for code in exclusive if members[code.id]]
-        if not exclusive:
+        sets = [
+            (guid(derived(self.ns, "exclusive", code.id)), code.name, EXCLUSIVE_MARK,
+             [("MemberCode", guid(member.id)) for member in members[code.id]])
+            for code in exclusive
+            if members[code.id]
+        ]  # fmt: skip
+        sets += self._kept_sets()
+        if not sets:
             return
         holder = _el(root, "Sets")
-        for code in exclusive:
-            found = _el(
-                holder,
-                "Set",
-                guid=guid(derived(self.ns, "exclusive", code.id)),
-                name=xml_text(code.name),
-            )
-            _text(found, "Description", EXCLUSIVE_MARK)
-            for member in members[code.id]:
-                _el(found, "MemberCode", targetGUID=guid(member.id))
+        for key, name, description, refs in sets:
+            found = _el(holder, "Set", guid=key, name=xml_text(name))
+            if description:
+                _text(found, "Description", description)
+            for tag, target in refs:  # the schema's order: codes, sources, notes
+                _el(found, tag, targetGUID=target)
+
+    def _kept_sets(self) -> list[tuple[str, str, str, list[tuple[str, str]]]]:
+        """The sets an import kept (:mod:`.sets`), with the members that still exist
+        and that the asker may see."""
+        present = {
+            "codes": {guid(code.id) for code in self.codes},
+            "documents": {guid(doc.id) for doc in self.documents},
+            "memos": {guid(memo.id) for memo in self.memos},
+        }
+        tags = {"codes": "MemberCode", "documents": "MemberSource", "memos": "MemberNote"}
+        found = []
+        for kept in self.kept_sets:
+            refs = [
+                (tags[kind], member)
+                for kind in MEMBER_KINDS
+                for member in (str(m).upper() for m in kept.get(kind) or [])
+                if member in present[kind]
+            ]
+            if refs:
+                found.append((kept["id"].upper(), kept["name"] or "set", kept["description"], refs))
+        return found
 
 
 def project_element(project: Project, *, viewer: Who = None) -> tuple[etree._Element, dict]:

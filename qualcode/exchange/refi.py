@@ -32,6 +32,7 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_PREFIX = "urn:QDA-XML:project:"
 CODEBOOK_PREFIX = "urn:QDA-XML:codebook:"
 EXCLUSIVE_MARK = "qualcode: exclusive theme"  # the Description of a Set that keeps `exclusive`
+PROJECT = "project"  # target type and id of a memo on the project as a whole (REFI Project/NoteRef)
 
 _LABELS = {
     "description": "Description: ",
