@@ -32,7 +32,6 @@ __getattr__ = lazy_exports(
         "uncode": ".coding",
         "undo_last": ".undo",
         "CodebookError": ".errors",
-        "ImportConflict": ".errors",
         "InputError": ".errors",
         "NotFound": ".errors",
         "ProjectNotFound": ".errors",
@@ -54,7 +53,6 @@ __getattr__ = lazy_exports(
 __all__ = [
     "Codebook",
     "CodebookError",
-    "ImportConflict",
     "ImportReport",
     "InputError",
     "NotFound",
@@ -88,7 +86,6 @@ if TYPE_CHECKING:  # what type checkers and editors see
     from .coding import apply_coding, code_segment, merge_codes, split_code, uncode
     from .errors import (
         CodebookError,
-        ImportConflict,
         InputError,
         NotFound,
         ProjectNotFound,

@@ -7,8 +7,7 @@
      ├── DatabaseProblem          the database is not ours, damaged, busy, read-only, unreachable
      ├── NotFound                 an unknown document, segment or code name
      ├── NotAllowed               another coder's work, or a lead's job (see visibility)
-     ├── NoCoder                  a command acts as someone, and nobody said who
-     └── ImportConflict           a changed file would lose codings on --replace
+     └── NoCoder                  a command acts as someone, and nobody said who
 
 The CLI prints ``str(error)`` as one line and exits with status 1.
 """
@@ -81,7 +80,3 @@ class NoCoder(QualcodeError):
 
 class NotAllowed(QualcodeError):
     """Another coder's work to change, or to see while the round is closed; or a lead's job."""
-
-
-class ImportConflict(QualcodeError):
-    """Replacing a document would drop codings that cannot be placed in the new text."""
