@@ -261,6 +261,49 @@ def test_zoom_teams_and_whisper_vtt(tmp_path):
     assert read_back(tmp_path / "whisper.vtt") == [(None, " ".join(w for _, w in turns))]
 
 
+def whisper_highlighted(segments: list[str]) -> list[tuple[float, float, str]]:
+    """Cues as Whisper writes them with --word_timestamps True --highlight_words True: per
+    word, the segment's text with that word underlined; a pause between two words gets a
+    cue of the plain text. Each word takes 0.4 s, and a pause of 0.3 s follows each fifth."""
+    cues = []
+    at = 0  # milliseconds
+    for text in segments:
+        words = text.split(" ")
+        for i, word in enumerate(words):
+            shown = " ".join(words[:i] + [f"<u>{word}</u>"] + words[i + 1 :])
+            cues.append((at / 1000, (at + 400) / 1000, shown))
+            at += 400
+            if i % 5 == 4 and i + 1 < len(words):
+                cues.append((at / 1000, (at + 300) / 1000, text))
+                at += 300
+        at += 1000
+    return cues
+
+
+@pytest.mark.parametrize("suffix", [".vtt", ".srt"])
+def test_whisper_highlighted_words_make_one_segment_with_word_times(tmp_path, suffix):
+    said = [w for _s, w in spoken_turns(6)]
+    segments = [said[0], "Yes.", "Yes.", said[1], said[2]]  # two segments of the same text
+    cues = whisper_highlighted(segments)
+    sep = "." if suffix == ".vtt" else ","
+    blocks = [f"{n}\n{clock(a, sep)} --> {clock(b, sep)}\n{text}\n"
+              for n, (a, b, text) in enumerate(cues, start=1)]  # fmt: skip
+    path = tmp_path / f"whisper{suffix}"
+    path.write_text(("WEBVTT\n\n" if suffix == ".vtt" else "") + "\n".join(blocks))
+
+    transcript = check_turns(read_transcript(path))
+
+    assert transcript.text == " ".join(segments)
+    (turn,) = transcript.turns
+    words = [w for text in segments for w in text.split(" ")]
+    timed_words = [(transcript.text[c.start : c.end], c.time_start, c.time_end) for c in turn.cues]
+    underlined = [(text.split("<u>")[1].split("</u>")[0], a, b)
+                  for a, b, text in cues if "<u>" in text]  # fmt: skip
+    assert [w for w, _a, _b in timed_words] == words
+    assert timed_words == underlined
+    assert (turn.time_start, turn.time_end) == (0.0, cues[-1][1])
+
+
 def test_json_that_is_no_transcript_is_refused_in_one_line(tmp_path):
     path = tmp_path / "settings.json"
     path.write_text('{"theme": "dark"}')

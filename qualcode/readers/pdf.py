@@ -170,6 +170,16 @@ class _Chars:
         self.font_size, self.count_rects = raw.FPDFText_GetFontSize, raw.FPDFText_CountRects
         self.values = [ctypes.c_double() for _ in range(4)]
         self.pointers = [ctypes.byref(value) for value in self.values]
+        self.sizes: dict[float, float] = {}  # box height -> font size, on this page
+
+    def size(self, at: int, rect: tuple[float, ...]) -> float:
+        """The font size of character ``at``, the first of box ``rect``: boxes of one
+        height on a page share it, so PDFium is asked once per height."""
+        height = round(rect[3] - rect[1], 2)
+        found = self.sizes.get(height)
+        if found is None:
+            found = self.sizes[height] = self.font_size(self.handle, at)
+        return found
 
     def rects(self) -> list[tuple[float, ...]]:
         """PDFium's text boxes of the page, each (left, bottom, right, top)."""
@@ -211,7 +221,6 @@ def _page_boxes(textpage: Any, raw: Any, page: int) -> list[_Box]:
     if lines is None:  # PDFium's boxes did not fall as the quick rule expects
         lines = _lines_and_boxes(full, rects, holds, quick=False) or []
     boxes: list[_Box] = []
-    font_size, handle = chars.font_size, chars.handle
     for start, end, mine in lines:
         if len(mine) == 1:
             text = full[start:end]
@@ -219,18 +228,18 @@ def _page_boxes(textpage: Any, raw: Any, page: int) -> list[_Box]:
                 text = text.replace(_PDFIUM_HYPHEN, _SOFT_HYPHEN)
             text = text.strip()
             if text:
-                left, bottom, right, top = mine[0]
-                size = font_size(handle, start)
-                boxes.append(_Box(page, left, bottom, right, top, text, size))
+                left, bottom, right, top = rect = mine[0]
+                boxes.append(_Box(page, left, bottom, right, top, text, chars.size(start, rect)))
             continue
         cuts = [start]
         for rect in mine[1:]:
             cuts.append(_cut(chars, full, cuts[-1], end, rect))
         cuts.append(end)
-        for (left, bottom, right, top), a, b in zip(mine, cuts, cuts[1:], strict=False):
+        for rect, a, b in zip(mine, cuts, cuts[1:], strict=False):
             text = full[a:b].replace(_PDFIUM_HYPHEN, _SOFT_HYPHEN).strip()
             if text:
-                boxes.append(_Box(page, left, bottom, right, top, text, font_size(handle, a)))
+                left, bottom, right, top = rect
+                boxes.append(_Box(page, left, bottom, right, top, text, chars.size(a, rect)))
     return boxes
 
 
@@ -305,11 +314,11 @@ def _cut(chars: _Chars, full: str, start: int, end: int, rect: tuple[float, ...]
         return inside(at) and (before < start or not inside(before))
 
     hyphen = full.find(_PDFIUM_HYPHEN, start, end)
+    if start <= hyphen < end - 1 and inside(hyphen + 1):  # the hyphen ends the box before
+        return hyphen + 1
     word = _AFTER_SPACE.search(full, start, end)  # a margin number, then the line
-    guesses = (hyphen + 1 if hyphen >= 0 else -1, word.end() if word else -1)
-    for at in guesses:
-        if start < at < end and first_inside(at):
-            return at
+    if word and start < word.end() < end and first_inside(word.end()):
+        return word.end()
     at = chars.index_at(left + 0.5, (top + bottom) / 2)
     if start < at < end and first_inside(at):
         return at

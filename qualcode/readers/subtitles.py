@@ -6,6 +6,12 @@ A cue without a speaker continues the previous speaker; cues before any speaker 
 turn with ``speaker=None``. Consecutive cues of one speaker merge into one turn, keeping
 each cue's time and span in ``turn.cues``.
 
+**Whisper's word times** (``--word_timestamps True --highlight_words True``) come
+as a cue per word that repeats its segment's text with that word underlined
+(``Hello <u>there</u> my friend.``), and cues for the pauses between words without an
+underline. Such a run of cues with one text is read as the segment once, with the time of
+each underlined word kept as a cue of its own.
+
 **Stored text**: one paragraph per turn, ``Speaker: cue text cue text``, turns separated by
 a blank line. A cue's text is its lines joined by a space, with tags removed and entities
 such as ``&amp;`` decoded; the label stays outside the turn span (turns of nobody have none).
@@ -19,7 +25,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualcode.errors import InputError
@@ -35,6 +41,7 @@ _SRT_TIMING = re.compile(rf"[ \t]*({_SRT_TIME})[ \t]*-->[ \t]*({_SRT_TIME})(?:[ 
 _VTT_HEADER = re.compile(r"WEBVTT(?:[ \t].*)?")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]*)>")
 _TAG = re.compile(r"</?[^\s<>][^<>]*>")
+_UNDERLINED = re.compile(r"<u>(.*?)</u>", re.DOTALL)
 
 
 @dataclass
@@ -45,6 +52,8 @@ class _Piece:
     text: str
     start: float
     end: float
+    # timed words inside ``text`` (Whisper's underlined word): start, end, seconds
+    words: list[tuple[int, int, float, float]] = field(default_factory=list)
 
 
 def parse_timestamp(value: str) -> float:
@@ -73,6 +82,7 @@ class SubtitleReader:
             pieces = _srt_pieces(path, blocks)
         if not pieces:
             raise InputError(path, "has no cues with text", hint="Check that it is the transcript")
+        pieces = _whisper_segments(pieces)
         book = SpeakerBook()
         stored, turns = _turns(pieces, book, unlabelled_speaker)
         return Transcript(path, stored, turns, {}, book.speakers, [note] if note else [])
@@ -158,7 +168,33 @@ def _cue(
             path, "cue ends before it starts", line=number, hint="Swap or correct the two times"
         )
     payload = "\n".join(text for _, text in block[at + 1 :])
-    return [_Piece(voice, text, start, end) for voice, text in _voices(payload) if text]
+    pieces = [_Piece(voice, text, start, end) for voice, text in _voices(payload) if text]
+    underlined = _UNDERLINED.search(payload)
+    if underlined and len(pieces) == 1:
+        before = _clean(payload[: underlined.start()])
+        word = _clean(underlined[1])
+        offset = len(before) + (1 if before and payload[underlined.start() - 1].isspace() else 0)
+        if word and pieces[0].text[offset : offset + len(word)] == word:
+            pieces[0].words.append((offset, offset + len(word), start, end))
+    return pieces
+
+
+def _whisper_segments(pieces: list[_Piece]) -> list[_Piece]:
+    """Whisper's cues of one segment (its text repeated, a word underlined in each) as one
+    piece, from the first cue's start to the last one's end, with the words' times."""
+    if not any(piece.words for piece in pieces):
+        return pieces
+    merged: list[_Piece] = []
+    for piece in pieces:
+        last = merged[-1] if merged else None
+        if last is not None and (last.text, last.voice) == (piece.text, piece.voice) and (
+            not piece.words or not last.words or piece.words[0][0] > last.words[-1][0]
+        ):  # the same segment, its underline moving on
+            last.end = piece.end
+            last.words += piece.words
+        else:
+            merged.append(_Piece(piece.voice, piece.text, piece.start, piece.end, piece.words))
+    return merged
 
 
 def _voices(payload: str) -> list[tuple[str | None, str]]:
@@ -207,7 +243,10 @@ def _turns(
             parts.append(" ")
             length += 1
         turn = turns[-1]
-        turn.cues.append(Cue(length, length + len(text), piece.start, piece.end))
+        cut = len(piece.text) - len(text)  # a label taken off the front
+        words = [(a - cut, b - cut, t0, t1) for a, b, t0, t1 in piece.words if a >= cut]
+        for a, b, t0, t1 in words or [(0, len(text), piece.start, piece.end)]:
+            turn.cues.append(Cue(length + a, length + b, t0, t1))
         parts.append(text)
         length += len(text)
         turn.end, turn.time_end = length, piece.end
