@@ -29,7 +29,7 @@ from ..agreement.maxqda import COLUMNS as MAXQDA_COLUMNS
 from ..agreement.maxqda import CRITERIA
 from ..agreement.nvivo import COLUMNS as NVIVO_COLUMNS
 from . import figure
-from .tables import _unitizing
+from .continuum import unitizing_by_code
 from .units import Units
 
 
@@ -115,7 +115,7 @@ def _by_code(
 ) -> tuple[pd.DataFrame, tuple[float | None, str | None]]:
     members = _members(units)
     covers = [cover for _n, _t, cover in members]
-    per_code, pooled = _unitizing(units, _clipped(units), covers, measure)
+    per_code, pooled = unitizing_by_code(units, _clipped(units), covers, measure)
     frame = pd.DataFrame(
         {
             "code": [n for n, _t, _c in members],

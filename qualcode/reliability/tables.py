@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -13,7 +13,8 @@ from .. import agreement as stats
 from ..agreement import uncertainty
 from ..errors import QualcodeError
 from ..project import Project
-from . import NAMED_METHODS, UNITS, breakdown
+from . import NAMED_METHODS, UNITS, breakdown, named
+from .continuum import unitizing_by_code
 from .units import (
     ABSENT,
     CODE,
@@ -383,8 +384,6 @@ def agreement_table(
     pooled["disagreements"] = len(disagreements)
     disagreements["settled"] = _settled(project, disagreements["key"])
     pooled["settled"] = int(disagreements["settled"].notna().sum())
-    from .named import run  # named imports this module
-
     return AgreementReport(
         unit=unit,
         coders=units.coders,
@@ -399,7 +398,7 @@ def agreement_table(
         intervals=boot.describe() if resamples else {},
         documents=len(units.documents),
         tables=tables,
-        named=run(units, methods, overlap),
+        named=named.run(units, methods, overlap),
     )
 
 
@@ -568,7 +567,7 @@ def _span_tables(
         for variable in units.variables
         for k, cover in enumerate(variable.covers)
     ]
-    unitizing, pooled_unitizing = _unitizing(units, codings, [m[2] for m in members])
+    unitizing, pooled_unitizing = unitizing_by_code(units, codings, [m[2] for m in members])
     rows, cells, sums = [], [], []
     coder = codings["coder"].to_numpy()
     for slot, (variable, k, cover) in enumerate(members):
@@ -622,61 +621,3 @@ def _marks(
     np.add.at(steps, (coder, starts), 1)
     np.add.at(steps, (coder, ends), -1)
     return (np.cumsum(steps[:, :-1], axis=1) > 0).astype(np.int64)
-
-
-def _unitizing(
-    units: Units,
-    codings: pd.DataFrame,
-    covers: list[frozenset[uuid.UUID]],
-    measure: Callable[..., stats.UnitizingAlpha] = stats.unitizing_alpha,
-) -> tuple[list[tuple[float | None, str | None]], tuple[float | None, str | None]]:
-    """Unitizing alpha per code and pooled (``measure``: the 2016 |cuα, or the 1995
-    |uα of :func:`agreement.boundary_alpha`). Documents with the same coders are laid end
-    to end as one continuum; where coders differ between documents, each set of coders
-    is one continuum and the disagreements (weighted by the continuum's size) are
-    summed."""
-    slots: dict[uuid.UUID, list[int]] = {}
-    for slot, cover in enumerate(covers):
-        for code_id in cover:
-            slots.setdefault(code_id, []).append(slot)
-    groups: dict[tuple[int, ...], list[int]] = {}
-    for d in range(units.assigned.shape[1]):
-        who = tuple(int(k) for k in np.flatnonzero(units.assigned[:, d]))
-        if len(who) >= 2:
-            groups.setdefault(who, []).append(d)
-    parts = np.zeros((len(covers), 2))
-    marked = np.zeros(len(covers), dtype=bool)
-    lengths = units.documents["length"].to_numpy()
-    for who, docs in groups.items():
-        base = dict(zip(docs, np.concatenate([[0], np.cumsum(lengths[docs])])[:-1], strict=True))
-        mine = codings[codings["doc"].isin(docs) & codings["coder"].isin(who)]
-        spans = [
-            (coder, slot, base[doc] + start, base[doc] + end)
-            for doc, code_id, coder, start, end in mine.itertuples(index=False)
-            for slot in slots.get(code_id, ())
-        ]
-        length = int(lengths[docs].sum())
-        size = len(who) * length  # the details are per character of every coder's continuum
-        result = measure(spans, length, coders=list(who), categories=range(len(covers)))
-        for slot, found in result.by_category.items():
-            marked[slot] |= found.details.get("marked", 0) > 0
-            if "expected_disagreement" in found.details:
-                parts[slot] += [
-                    found.details["observed_disagreement"] * size,
-                    found.details["expected_disagreement"] * size,
-                ]
-    out = []
-    for slot in range(len(covers)):
-        observed, expected = parts[slot]
-        if expected > 0:
-            out.append((float(1 - observed / expected), None))
-        elif not groups:
-            out.append((None, "no document was coded by two or more of the coders"))
-        elif not marked[slot]:
-            out.append((None, "nobody marked it in a document coded by two or more coders"))
-        else:
-            out.append((None, "every coder marked all the text, so no disagreement is expected"))
-    observed, expected = parts.sum(axis=0)
-    if expected > 0:
-        return out, (float(1 - observed / expected), None)
-    return out, (None, "no code has a disagreement expected by chance")
