@@ -9,8 +9,9 @@
    rewrite`` (what ``qualcode edit`` does: read, segment, carry every coding over or
    send it to review, rebuild segments, one transaction). Printed per revision: wall
    time, the CPU time of this process (what a machine shared with other work still
-   says fairly), and the process's peak memory so far (flat means nothing accumulates).
-   Target: under 2 s per revision.
+   says fairly), each as a share of the target, and the process's peak memory so far.
+   The edits are made ``--rounds`` times over: memory is flat when the later rounds
+   raise the peak no further than the first did. Target: under 2 s per revision.
 2. Quality (``--samples``). The measurement of ``tests/test_revisions_samples.py``: every
    sample transcript, 400 codings per seed, five kinds of edit; the share of codings
    placed within 90% overlap of their true span, the number placed under 50%, and the
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import sys
@@ -93,7 +95,10 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def speed(chars: int, codings: int, seed: int) -> dict[str, object]:
+TARGET_S = 2.0  # per revision, as the issue asks
+
+
+def speed(chars: int, codings: int, seed: int, rounds: int = 2) -> dict[str, object]:
     rng = random.Random(seed)
     text = transcript(chars)
     with tempfile.TemporaryDirectory() as folder:
@@ -128,17 +133,21 @@ def speed(chars: int, codings: int, seed: int) -> dict[str, object]:
                         }  # fmt: skip
                     )
                 session.execute(insert(Coding), rows)
-            print(f"{len(stored):,} characters, {codings:,} codings")
+            print(f"{len(stored):,} characters, {codings:,} codings, load average "
+                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
             results = []
             current = stored
-            for name, make in edits(rng):
+            peaks = []
+            for round_, (name, make) in (
+                (r, edit) for r in range(1, rounds + 1) for edit in edits(rng)
+            ):
                 new = make(current)  # type: ignore[operator]
                 started, cpu = time.perf_counter(), time.process_time()
                 result = rewrite(project, "hearing.txt", new, author="bench", reason=name)
                 seconds = time.perf_counter() - started
                 cpu = time.process_time() - cpu
                 if result is None:  # the stored text is normalised: no change at all
-                    print(f"  {name:26} no change (the stored text has no \\r\\n)")
+                    print(f"  {round_} {name:24} no change (the stored text has no \\r\\n)")
                     continue
                 with project.sessionmaker() as session:
                     current = session.scalars(select(Document.text)).one()
@@ -146,23 +155,30 @@ def speed(chars: int, codings: int, seed: int) -> dict[str, object]:
                     waiting = len(session.scalars(select(CodingReview.id)).all())
                 assert kept + waiting == codings, "a coding was lost"
                 print(
-                    f"  {name:26} {seconds:5.2f} s ({cpu:4.2f} s CPU)  kept {kept:5} "
+                    f"  {round_} {name:24} {seconds:5.2f} s ({seconds / TARGET_S:4.2f}x target), "
+                    f"{cpu:4.2f} s CPU ({cpu / TARGET_S:4.2f}x)  kept {kept:5} "
                     f"(re-anchored {result.reanchored:4})  review {waiting:4}  "
                     f"peak {peak_mb():6.1f} MB"
-                )
-                results.append(
-                    {"edit": name, "seconds": round(seconds, 3), "cpu_s": round(cpu, 3),
-                     "review": waiting}
                 )  # fmt: skip
+                results.append(
+                    {"round": round_, "edit": name, "seconds": round(seconds, 3),
+                     "cpu_s": round(cpu, 3), "review": waiting, "peak_mb": round(peak_mb(), 1)}
+                )  # fmt: skip
+                peaks.append((round_, peak_mb()))
     worst = max(r["seconds"] for r in results)  # type: ignore[type-var]
     cpu = max(r["cpu_s"] for r in results)  # type: ignore[type-var]
     print(
-        f"slowest revision {worst:.2f} s wall, {cpu:.2f} s CPU (target < 2 s): "
-        f"wall {'met' if worst < 2 else 'MISSED'}, CPU {'met' if cpu < 2 else 'MISSED'}"
+        f"slowest revision {worst:.2f} s wall ({worst / TARGET_S:.2f}x the {TARGET_S:.0f} s "
+        f"target), {cpu:.2f} s CPU ({cpu / TARGET_S:.2f}x): wall "
+        f"{'met' if worst < TARGET_S else 'MISSED'}, CPU {'met' if cpu < TARGET_S else 'MISSED'}"
     )
+    first = max(peak for r, peak in peaks if r == 1)
+    growth = max(peak for _, peak in peaks) - first
+    print(f"peak memory {first:.1f} MB after round 1, {growth:+.1f} MB in the later rounds")
     return {
         "chars": len(stored), "codings": codings, "revisions": results, "slowest_s": worst,
-        "slowest_cpu_s": cpu,
+        "slowest_cpu_s": cpu, "target_s": TARGET_S, "load_average": os.getloadavg()[0],
+        "peak_mb_round_1": round(first, 1), "peak_mb_growth_later": round(growth, 1),
     }  # fmt: skip
 
 
@@ -183,9 +199,10 @@ def main() -> None:
     parser.add_argument("--chars", type=int, default=100_000)
     parser.add_argument("--codings", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=2, help="times over every kind of edit")
     parser.add_argument("--samples", action="store_true", help="the quality measurement too")
     args = parser.parse_args()
-    summary: dict[str, object] = {"speed": speed(args.chars, args.codings, args.seed)}
+    summary: dict[str, object] = {"speed": speed(args.chars, args.codings, args.seed, args.rounds)}
     if args.samples:
         summary["samples"] = samples()
     print(json.dumps(summary))

@@ -225,8 +225,8 @@ class _Log:
         )  # fmt: skip
 
     def write(self, session: Session) -> None:
-        if self.rows:
-            session.execute(insert(CodingLog), self.rows)
+        if self.rows:  # a Core executemany, as for the codings: no ORM bookkeeping
+            session.connection().execute(CodingLog.__table__.insert(), self.rows)
 
 
 def _parked(coding: Any, anchor: Anchor, revision: int, placement: Placement) -> dict[str, Any]:
