@@ -7,7 +7,6 @@ the tables must name each method's definition and source.
 
 from __future__ import annotations
 
-import csv
 import json
 import uuid
 from html import escape
@@ -15,15 +14,11 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from test_suggest_inquiry import make_project  # the same three hearing days, a and b
 
-from qualcode import agreement, init_project, load_codebook, open_project, queries, sync_codebook
+from qualcode import agreement, open_project, queries
 from qualcode.cli import cli
-from qualcode.coding import get_coder
-from qualcode.importing import import_files
-from qualcode.sheets import import_codings
 
-INQUIRY = Path(__file__).resolve().parent.parent / "examples" / "inquiry"
-DAYS = ["ukci-m1-2023-07-17.txt", "ukci-m5-2025-03-11.txt", "ukci-m6-2025-07-21.txt"]
 METHODS = ["--method", "krippendorff-1995", "--method", "atlas", "--method", "maxqda",
            "--method", "nvivo"]  # fmt: skip
 
@@ -31,23 +26,7 @@ METHODS = ["--method", "krippendorff-1995", "--method", "atlas", "--method", "ma
 @pytest.fixture(scope="module")
 def hearings(tmp_path_factory) -> Path:
     """Three hearing days with a's and b's codings, and a lead."""
-    root = tmp_path_factory.mktemp("hearings")
-    (root / "transcripts").mkdir()
-    for day in DAYS:
-        (root / "transcripts" / day).write_bytes((INQUIRY / "transcripts" / day).read_bytes())
-    with (INQUIRY / "codings" / "codings.csv").open(encoding="utf-8") as f:
-        rows = [row for row in csv.DictReader(f) if row["document"] in DAYS]
-    with (root / "codings.csv").open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    with init_project(root) as project:
-        with project.transaction() as session:
-            sync_codebook(session, load_codebook(INQUIRY / "codebook.yaml"))
-            get_coder(session, "lee", role="lead")
-        import_files(project, [root / "transcripts"])
-        import_codings(project, root / "codings.csv")
-    return root
+    return make_project(tmp_path_factory.mktemp("hearings"))
 
 
 def run(runner, root, *args):
