@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import migrations
 from .dbcheck import check_sqlite_file, check_tables, engine_for, explained, table_names
 from .errors import DatabaseProblem, ProjectNotFound, QualcodeError
-from .models import Code, Coder, Coding, Document, Segment, Setting, Suggestion
+from .models import Code, Coder, Coding, CodingReview, Document, Segment, Setting, Suggestion
 from .segment import UNITS
 from .visibility import Who, viewer_for
 
@@ -106,8 +106,8 @@ class Project:
         return database_location(self.url)
 
     def status(self, viewer: Who = None) -> dict[str, Any]:
-        """Counts and facts for ``qualcode status``; codings and suggestions are counted as
-        ``viewer`` may see them (see :mod:`qualcode.visibility`)."""
+        """Counts and facts for ``qualcode status``; codings, suggestions and codings waiting
+        for review are counted as ``viewer`` may see them (see :mod:`qualcode.visibility`)."""
         with self.sessionmaker() as session:
             seen = viewer_for(session, viewer)
             counts = {
@@ -121,6 +121,7 @@ class Project:
                     ("coders", Coder, true()),
                     ("codings", Coding, seen.where(Coding.coder_id)),
                     ("suggestions", Suggestion, seen.where(Suggestion.coder_id)),
+                    ("review", CodingReview, seen.where(CodingReview.coder_id)),
                 ]
             }
             archived = session.scalar(select(func.count()).where(Code.archived)) or 0

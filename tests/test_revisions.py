@@ -286,3 +286,19 @@ def test_a_coding_may_move_onto_the_place_another_leaves(coded, runner):
             TALK[first : first + 7],
             TALK[second : second + 7],
         ]
+
+
+def test_a_document_with_codings_to_review_is_flagged_for_whoever_may_see_them(coded, runner):
+    root, _ids = coded
+    assert "review" not in run(runner, root, "--as", "ana", "documents")
+    write(root / "talk.txt", CORRECTED)
+    run(runner, root, "--as", "ana", "import", "--replace", str(root / "talk.txt"))
+    run(runner, root, "coder", "lee", "--role", "lead")
+    run(runner, root, "coder", "ben")
+    for who, waiting in (("lee", 1), ("ana", 1), ("ben", 0)):  # ben is blind to ana's work
+        table = run(runner, root, "--as", who, "documents")
+        row = next(line for line in table.splitlines() if "talk.txt" in line)
+        assert (" review " in table) == bool(waiting)
+        assert row.rstrip(" │").endswith(f" {waiting}") == bool(waiting)
+        status = run(runner, root, "--as", who, "status")
+        assert f"review: {waiting} (codings a correction could not place" in status

@@ -225,16 +225,23 @@ def _short_attributes(frame: pd.DataFrame, width: int = 24) -> list[str]:
 @pass_context
 def documents(obj: CommandContext, as_json: bool) -> None:
     """The documents: name, attributes, speakers, segments, words."""
+    from ..revisions.review import review_frame
+
     with obj.open() as project:
         frame = queries.documents(project)
-    if as_json:
-        print_json(records(frame, queries.DOCUMENT_COLUMNS))
-        return
+        if as_json:
+            print_json(records(frame, queries.DOCUMENT_COLUMNS))
+            return
+        # Codings a correction could not place, as the asker may see them: flagged.
+        waiting = review_frame(project, obj.asker)["document"].value_counts().to_dict()
     keys = _short_attributes(frame)
-    table = Table(Column("name", overflow="fold"), *keys, "speakers", "segments", "words")
+    columns = ["speakers", "segments", "words"] + (["review"] if waiting else [])
+    table = Table(Column("name", overflow="fold"), *keys, *columns)
     for row in frame.itertuples(index=False):
         values = [str(row.attributes.get(key, "")) for key in keys]
-        table.add_row(row.name, *values, str(len(row.speakers)), str(row.segments), str(row.words))
+        counts = [str(len(row.speakers)), str(row.segments), str(row.words)]
+        flag = [str(waiting.get(row.name, ""))] if waiting else []
+        table.add_row(row.name, *values, *counts, *flag)
     console().print(table)
     click.echo(f"{len(frame)} documents")
 
@@ -292,6 +299,10 @@ def status(obj: CommandContext, as_json: bool) -> None:
     ]
     for label, value in lines:
         click.echo(f"{label:>15}: {value}")
-    what = {"codes": " (sub-codes included, themes not)", "archived_codes": " (themes included)"}
+    what = {
+        "codes": " (sub-codes included, themes not)",
+        "archived_codes": " (themes included)",
+        "review": " (codings a correction could not place: qualcode review)",
+    }
     for name, count in info["counts"].items():
         click.echo(f"{name.replace('_', ' '):>15}: {count}{what.get(name, '')}")
