@@ -227,3 +227,21 @@ def test_hostile_workbooks_leave_the_database_as_it_was(project, tmp_path):
     assert [r.status for r in report.results] == ["failed", "failed"]
     with project.sessionmaker() as session:
         assert session.scalar(select(func.count()).select_from(Document)) == before == 5
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        ("B1:C1", 'sheet "Responses": header cells B1:C1 are merged. Unmerge them so that each '
+         "column has its own question in row 1"),
+        ("B:B", 'sheet "Responses": header cells B:B are merged. Unmerge them so that each '
+         "column has its own question in row 1"),
+        ("nonsense", "sheet \"Responses\": has a damaged merged range 'nonsense'. Open it in "
+         "Excel or LibreOffice and save it again as .xlsx"),
+    ],
+)  # fmt: skip
+def test_merged_header_cells_and_damaged_ranges_get_one_line(tmp_path, ref, message):
+    after = f'<mergeCells count="1"><mergeCell ref="{ref}"/></mergeCells>'
+    path = write_book(tmp_path / "merged.xlsx", sheet_xml(HEADER_ROW + answer_rows(5), after=after))
+
+    assert refusal(path) == message

@@ -135,10 +135,7 @@ def _xlsx_table(path: Path, sheet: str | None) -> _Table:
             )
     found = read_sheet(path, sheet)
     header_row = next((number for number, cells in found.rows if any(map(str.strip, cells))), 0)
-    for merged in found.merged:
-        from openpyxl.utils.cell import range_boundaries
-
-        _left, top, _right, bottom = range_boundaries(merged)
+    for merged, top, bottom in found.merged:
         if top <= header_row <= bottom:
             raise InputError(
                 path,

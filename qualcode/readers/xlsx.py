@@ -48,11 +48,12 @@ _WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 @dataclass
 class Sheet:
     """What :func:`read_sheet` found: the sheet's name, its rows with content (row number,
-    cells as text by column, ``""`` where empty) and its merged ranges ("E1:F1")."""
+    cells as text by column, ``""`` where empty) and its merged ranges ("E1:F1", with the
+    first and last row they span)."""
 
     title: str
     rows: list[tuple[int, list[str]]]
-    merged: list[str]
+    merged: list[tuple[str, int, int]]
 
 
 def read_sheet(path: Path, name: str | None = None) -> Sheet:
@@ -218,19 +219,19 @@ def _unescape(text: str) -> str:
 
 def _rows(
     package: Package, part: str, cells: _Cells, where: str
-) -> tuple[list[tuple[int, list[str]]], list[str]]:
+) -> tuple[list[tuple[int, list[str]]], list[tuple[str, int, int]]]:
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     path = package.path
     rows: list[tuple[int, list[str]]] = []
-    merged: list[str] = []
+    merged: list[tuple[str, int, int]] = []
     seen = slots = number = 0
     tags = (f"{_MAIN}row", f"{_MAIN}mergeCell")
     for element in package.elements(part, tags):
         if seen == 0:
             _no_doctype(package, element, part)
         if element.tag == f"{_MAIN}mergeCell":
-            merged.append(element.get("ref", ""))
+            merged.append(_span(path, where, element.get("ref", "")))
             continue
         seen += 1
         if seen > MAX_ROWS:
@@ -271,6 +272,19 @@ def _rows(
             )  # fmt: skip
         rows.append((number, [found.get(c, "") for c in range(1, width + 1)]))
     return rows, merged
+
+
+def _span(path: Path, where: str, ref: str) -> tuple[str, int, int]:
+    """A merged range with the rows it spans."""
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        _left, top, _right, bottom = range_boundaries(ref)
+    except (ValueError, TypeError):
+        raise InputError(
+            path, f"{where}has a damaged merged range {ref[:20]!r}", hint=XLSX_HINT
+        ) from None
+    return ref, top or 1, bottom or 1_048_576  # "A:B", whole columns, spans every row
 
 
 def _whole(text: str | None, default: int) -> int:
