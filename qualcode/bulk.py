@@ -1,4 +1,5 @@
-"""Many rows into one table at once, for imports of tens of thousands of codings.
+"""Many rows at once, for imports of tens of thousands of codings: :func:`bulk_insert`
+(rows into one table) and :func:`add_codings` (codings checked as one is, then inserted).
 
 Through SQLAlchemy's Core an insert converts each value with a Python processor; for
 100,000 codings that is seconds. On SQLite :func:`bulk_insert` converts a column at a
@@ -9,15 +10,24 @@ on other databases it is one Core ``executemany``.
 
 from __future__ import annotations
 
+import bisect
 import json
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
+
+from .changes import one_change
+from .coding import trimmed_span
+from .errors import QualcodeError
+from .models import Code, Coder, Coding, CodingLog, Document, Segment, utcnow
+from .revisions.anchor import anchor_of
 
 ROOMY_CACHE_KIB = 65536  # SQLite page cache while a large import writes (default: 2 MiB)
 
@@ -72,3 +82,130 @@ def roomy_cache(session: Session) -> Iterator[None]:
         yield
     finally:
         connection.exec_driver_sql(f"PRAGMA cache_size={before}")
+
+
+@dataclass
+class NewCoding:
+    """A coding to add: ``where`` names its place in the file it came from."""
+
+    where: str
+    document: Document
+    start: int
+    end: int
+    code: Code
+    coder: Coder
+    memo: str | None = None
+
+
+@dataclass
+class Added:
+    """What :func:`add_codings` did: codings added, already there, and rows refused."""
+
+    added: int = 0
+    unchanged: int = 0
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (where, what)
+
+
+def add_codings(session: Session, wanted: list[NewCoding], origin: str = "import") -> Added:
+    """Add many codings as :func:`qualcode.coding.apply_coding` adds one (spans trimmed to
+    their words, archived codes refused, one code of an exclusive theme per segment and
+    coder, each coding's anchor, an "add" entry in the log), with a few queries in all;
+    the entries share one change, so one undo takes the whole file back. A coding that is
+    there already is counted, not changed. Nothing is written if a row is refused: the
+    caller reports ``problems`` and rolls back."""
+    done = Added()
+    documents = {item.document.id: item.document for item in wanted}
+    identity = select(Coding.document_id, Coding.start, Coding.end, Coding.code_id, Coding.coder_id)
+    seen = {
+        tuple(row) for row in session.execute(identity.where(Coding.document_id.in_(documents)))
+    }
+    holders: dict[uuid.UUID, list[tuple[int, int, int]]] = defaultdict(list)
+    for doc_id, start, end, seg_id in session.execute(
+        select(Segment.document_id, Segment.start, Segment.end, Segment.id)
+        .where(Segment.document_id.in_(documents))
+        .order_by(Segment.start)
+    ):
+        holders[doc_id].append((start, end, seg_id))
+    starts = {doc_id: [s for s, _e, _i in found] for doc_id, found in holders.items()}
+    codes = {row.id: row for row in session.scalars(select(Code))}
+    theme = {
+        c.id: c.parent_id for c in codes.values() if c.parent_id and codes[c.parent_id].exclusive
+    }
+    taken = {  # (segment, coder, exclusive theme) -> the code it has there
+        (seg_id, coder_id, theme[code_id]): code_id
+        for seg_id, coder_id, code_id in session.execute(
+            select(Coding.segment_id, Coding.coder_id, Coding.code_id).where(
+                Coding.document_id.in_(documents), Coding.code_id.in_(list(theme))
+            )
+        )
+    }
+    rows: list[tuple[Any, ...]] = []
+    for item in wanted:
+        doc, code, coder = item.document, item.code, item.coder
+        if code.archived:
+            done.problems.append(
+                (item.where, f"code {code.name!r} is archived: put it back in codebook.yaml "
+                 "and sync, or use another code")
+            )  # fmt: skip
+            continue
+        try:
+            start, end = trimmed_span(doc, item.start, item.end)
+        except QualcodeError as error:
+            done.problems.append((item.where, str(error)))
+            continue
+        if (doc.id, start, end, code.id, coder.id) in seen:
+            done.unchanged += 1
+            continue
+        seen.add((doc.id, start, end, code.id, coder.id))
+        at = bisect.bisect_right(starts.get(doc.id, []), start) - 1
+        found = holders[doc.id][at] if at >= 0 else None
+        segment = found[2] if found and end <= found[1] else None
+        if segment is not None and code.id in theme:
+            other = taken.setdefault((segment, coder.id, theme[code.id]), code.id)
+            if other != code.id:
+                done.problems.append(
+                    (item.where, f"{code.name!r} and {codes[other].name!r} belong to an "
+                     "exclusive theme: a segment takes one of them per coder")
+                )  # fmt: skip
+                continue
+        anchor = anchor_of(doc.text, start, end)
+        rows.append(
+            (uuid.uuid4(), doc.id, start, end, segment, code.id, coder.id, origin, item.memo,
+             utcnow(), anchor.quote, anchor.prefix, anchor.suffix, doc.revision)
+        )  # fmt: skip
+    if done.problems:
+        return done
+    columns = ["id", "document_id", "start", "end", "segment_id", "code_id", "coder_id",
+               "origin", "memo", "created_at", "quote", "prefix", "suffix", "revision"]  # fmt: skip
+    bulk_insert(session, Coding.__table__, columns, rows)
+    with one_change(session) as change:
+        entries = [
+            (
+                row[9],
+                row[6],
+                "add",
+                row[0],
+                change,
+                _coding_data(dict(zip(columns, row, strict=True))),
+            )
+            for row in rows
+        ]
+    log = ["at", "coder_id", "action", "coding_id", "change_id", "data"]
+    bulk_insert(session, CodingLog.__table__, log, entries)
+    done.added = len(rows)
+    return done
+
+
+def _coding_data(values: dict[str, Any]) -> dict[str, Any]:
+    """A coding's log data, as :func:`qualcode.changes.coding_data` gives it for a row."""
+    return {
+        "document_id": str(values["document_id"]),
+        "start": values["start"],
+        "end": values["end"],
+        "code_id": str(values["code_id"]),
+        "coder_id": str(values["coder_id"]),
+        "origin": values["origin"],
+        "memo": values["memo"],
+        "created_at": values["created_at"].isoformat(),
+        "revision": values["revision"],
+    }

@@ -2,7 +2,8 @@
 
     QualcodeError                 base: catch this to catch everything of ours
      ├── InputError               a file the user gave is unreadable or malformed
-     │    └── CodebookError       codebook.yaml has problems (all of them, at once)
+     │    ├── CodebookError       codebook.yaml has problems (all of them, at once)
+     │    └── BadRows             rows of a codings file cannot be imported (all of them)
      ├── ProjectNotFound          no qualcode project where one was looked for
      ├── DatabaseProblem          the database is not ours, damaged, busy, read-only, unreachable
      ├── NotFound                 an unknown document, segment or code name
@@ -55,6 +56,30 @@ class CodebookError(InputError):
             f"{self.path}:{line}: {msg}" if line else f"{self.path}: {msg}"
             for line, msg in self.problems
         )
+
+
+class BadRows(InputError):
+    """Every bad row of a codings file, so the user can fix them in one pass. ``problems``
+    are (where, what) pairs; the message gives each once, rows with the same problem
+    together and counted (``lines 4, 9, 12 (3): no coder: ...``), a line each."""
+
+    def __init__(self, path: str | Path, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__(path, f"{len(problems)} bad row(s), nothing imported")
+
+    def __str__(self) -> str:
+        grouped: dict[str, list[str]] = {}
+        for where, what in self.problems:
+            grouped.setdefault(what, []).append(where)
+        lines = []
+        for what, places in grouped.items():
+            unit, _ = places[0].split(" ", 1)
+            numbers = ", ".join(p.split(" ", 1)[-1] for p in places)
+            label = f"{unit}s {numbers} ({len(places)})" if len(places) > 1 else places[0]
+            lines.append(f"{label}: {what}")
+        if len(lines) == 1:  # one line, as every other error
+            return f"{self.path}: {self.message}: {lines[0]}"
+        return "\n  ".join([f"{self.path}: {self.message}:", *lines])
 
 
 class ProjectNotFound(QualcodeError):

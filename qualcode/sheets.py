@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +25,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .bulk import NewCoding, add_codings
 from .codebook import slugify
-from .coding import apply_coding, find_codings, get_coder
-from .errors import InputError, NotAllowed, NotFound, QualcodeError
+from .coding import get_coder
+from .errors import BadRows, InputError, NotAllowed, NotFound
 from .exchange.codings_json import ALIASES, PROBLEM, by_context, json_records
 from .files import plain_file, read_bytes
 from .formulas import csv_frame, restore
@@ -188,6 +188,7 @@ class _Placer:
         self.session = session
         self.documents: dict[str, Document] = {}
         self.collapsed: dict[str, tuple[str, list[int]]] = {}
+        self.segments: dict[Any, dict[int, tuple[int, int]]] = {}  # document id -> ordinals
 
     def document(self, name: str) -> Document:
         if name not in self.documents:
@@ -212,14 +213,19 @@ class _Placer:
                 )
             return doc, start, end
         if values.get("segment"):
-            segment = (
-                self.session.query(Segment)
-                .filter_by(document_id=doc.id, ordinal=_int(values["segment"], "segment"))
-                .one_or_none()
-            )
-            if segment is None:
+            if doc.id not in self.segments:  # one query per document, not per row
+                self.segments[doc.id] = {
+                    ordinal: (start, end)
+                    for ordinal, start, end in self.session.execute(
+                        select(Segment.ordinal, Segment.start, Segment.end).where(
+                            Segment.document_id == doc.id
+                        )
+                    )
+                }
+            span = self.segments[doc.id].get(_int(values["segment"], "segment"))
+            if span is None:
                 raise NotFound(f"{doc.name!r} has no segment {values['segment']}")
-            return doc, segment.start, segment.end
+            return doc, *span
         if doc.name not in self.collapsed:
             self.collapsed[doc.name] = collapse(doc.text)
         places = find_quote(doc.text, values["quote"], self.collapsed[doc.name])
@@ -267,13 +273,13 @@ def import_codings(
     """
     path = Path(path)
     report = SheetReport()
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     with project.transaction() as session:
         importer = get_coder(session, by) if by else None
         placer = _Placer(session)
         codes: dict[str, Code] = {}  # a file names few codes and coders, row after row
-        coder_ids: dict[str, uuid.UUID | None] = {}
-        planned: list[tuple[int, Document, int, int, Any, str, str | None]] = []
+        coders: dict[str, Coder | None] = {}
+        planned: list[tuple[str, Document, int, int, Code, str, str | None]] = []
         for row in read_rows(path):
             try:
                 if PROBLEM in row.values:  # a JSON record that cannot be a coding
@@ -281,40 +287,36 @@ def import_codings(
                 who = row.values.get("coder") or coder
                 if not who:
                     raise NotFound("no coder: fill the coder column or pass --coder")
-                if who not in coder_ids:
-                    coder_ids[who] = _coder_id(session, who)
-                if importer is not None and not may_change(importer, coder_ids[who]):
+                if who not in coders:
+                    coders[who] = _coder(session, who)
+                known = coders[who]
+                if importer is not None and not may_change(importer, known.id if known else None):
                     raise NotAllowed(
                         f"a row of {who}'s: only a lead imports another coder's codings"
                     )
                 ref = row.values["code"]
                 if ref not in codes:
                     codes[ref] = match_code(session, ref)
-                code = codes[ref]
                 placed = placer.place(row)
             except (NotFound, NotAllowed) as error:
-                problems.append(f"{row.where}: {_short(str(error), 200)}")
+                problems.append((row.where, _short(str(error), 200)))
                 continue
             if isinstance(placed, str):
                 report.unplaced.append(placed)
                 continue
-            planned.append((row.where, *placed, code, who, row.values.get("memo") or None))
-        _refuse(path, problems)
-        coders: dict[str, Coder] = {}
-        for line, doc, start, end, code, who, memo in planned:
-            if who not in coders:
-                coders[who] = get_coder(session, who)
-            if find_codings(session, doc, start, end, code, coders[who]):
-                report.unchanged += 1
-                continue
-            try:
-                apply_coding(
-                    session, doc, start, end, code, coders[who], origin=origin, memo=memo
-                )
-            except QualcodeError as error:
-                problems.append(f"{line}: {error}")
-            report.added += 1
-        _refuse(path, problems)  # raising here rolls back what the loop wrote
+            planned.append((row.where, *placed, codes[ref], who, row.values.get("memo") or None))
+        if problems:
+            raise BadRows(path, problems)
+        made = {name: found or get_coder(session, name) for name, found in coders.items()}
+        done = add_codings(
+            session,
+            [NewCoding(where, doc, start, end, code, made[who], memo)
+             for where, doc, start, end, code, who, memo in planned],
+            origin,
+        )  # fmt: skip
+        if done.problems:
+            raise BadRows(path, done.problems)
+        report.added, report.unchanged = done.added, done.unchanged
     return report
 
 
@@ -335,15 +337,19 @@ def match_code(session: Session, ref: str) -> Code:
         return found[0]
 
 
-def _coder_id(session: Session, name: str) -> uuid.UUID | None:
-    return session.scalars(select(Coder.id).where(Coder.name == name)).one_or_none()
+def _coder(session: Session, name: str) -> Coder | None:
+    return session.scalars(select(Coder).where(Coder.name == name)).one_or_none()
 
 
-def _refuse(path: Path, problems: list[str]) -> None:
-    if problems:
-        shown = "; ".join(problems[:10])
-        more = f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
-        raise InputError(path, f"{len(problems)} bad row(s), nothing imported: {shown}{more}")
+def write_problems(path: str | Path, problems: list[tuple[str, str]]) -> None:
+    """Write the bad rows of an import (:class:`~qualcode.errors.BadRows`) to a CSV file:
+    a row per problem, with where it is (``line 4``, ``record 2``) and what."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["where", "problem"])
+        writer.writerows(problems)
 
 
 def export_codings(project: Project, path: str | Path, **filters: Any) -> int:

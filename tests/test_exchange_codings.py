@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from qualcode import queries
 from qualcode.cli import cli
 from qualcode.errors import InputError
 from qualcode.models import Code, Coding, Document
@@ -121,3 +122,67 @@ def test_a_json_file_that_is_no_codings_list_gets_one_line(
     )
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1 and says in result.output
+
+
+def test_every_bad_row_of_a_long_file_is_shown_grouped_and_written_with_problems(
+    example_project, runner, tmp_path
+):
+    rows = ["document,start,end,code,coder"]
+    rows += [f"{DOC},{i},{i + 5},Trust,ana" for i in range(0, 100, 10)]
+    rows += [f"{DOC},{i},{i + 5},Nothing like it,ana" for i in range(30)]  # lines 12-41
+    rows += [f"{DOC},{i},{i + 5},Trust," for i in range(5)]  # lines 42-46
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "problems.csv"
+    result = runner.invoke(
+        cli,
+        ["--project", str(example_project.root), "codings", "import", str(path),
+         "--problems", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "35 bad row(s), nothing imported" in result.output
+    lines = ", ".join(str(n) for n in range(12, 42))
+    assert f"lines {lines} (30): no code 'Nothing like it'" in result.output
+    assert "lines 42, 43, 44, 45, 46 (5): no coder" in result.output
+    assert "35 problem(s) written to" in result.output
+    written = out.read_text().splitlines()
+    assert written[0] == "where,problem" and len(written) == 36
+    assert written[1].startswith("line 12,") and written[-1].startswith("line 46,no coder")
+    with example_project.sessionmaker() as session:
+        assert session.scalars(select(Coding)).all() == []
+
+
+def test_a_file_is_checked_as_single_codings_are_and_undone_as_one_change(
+    example_project, runner, tmp_path
+):
+    text = text_of(example_project)
+    segment = queries.segments(example_project, DOC).iloc[5]
+    start, end = int(segment.start), int(segment.end)
+    assert text[start - 1].isspace()
+    path = tmp_path / "clash.csv"  # an exclusive theme: one of its codes per segment and coder
+    path.write_text(
+        "document,start,end,code,coder\n"
+        f"{DOC},{start},{end},Powerful allies,ana\n"
+        f"{DOC},{start},{end},Friends and acquaintances,ana\n"
+        f"{DOC},{start - 1},{end},Trust,ana\n"  # a blank at an edge is trimmed off
+    )
+    with pytest.raises(InputError) as raised:
+        import_codings(example_project, path)
+    assert (
+        "line 3: 'Friends and acquaintances' and 'Powerful allies' belong to an exclusive"
+        in str(raised.value)
+    )
+    path.write_text(
+        "\n".join(path.read_text().splitlines()[:2] + [path.read_text().splitlines()[3]])
+    )
+    report = import_codings(example_project, path)
+    assert (report.added, report.unchanged) == (2, 0)
+    with example_project.sessionmaker() as session:
+        spans = {(c.start, c.end, c.quote) for c in session.scalars(select(Coding))}
+    assert spans == {(start, end, text[start:end])}  # trimmed, with its anchor
+    again = import_codings(example_project, path)
+    assert (again.added, again.unchanged) == (0, 2)
+    undo = runner.invoke(cli, ["--project", str(example_project.root), "undo", "--coder", "ana"])
+    assert undo.exit_code == 0, undo.output
+    with example_project.sessionmaker() as session:
+        assert session.scalars(select(Coding)).all() == []

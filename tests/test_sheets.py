@@ -61,10 +61,10 @@ def test_bad_rows_are_all_listed_and_nothing_is_written(example_project, tmp_pat
     with pytest.raises(InputError) as caught:
         import_codings(example_project, sheet)
     message = str(caught.value)
-    assert message.startswith(f"{sheet}: 4 bad row(s), nothing imported: line 3: no document")
-    assert "line 4: no code 'No such code'" in message
-    assert "line 5: offsets 10-999999 are outside" in message
-    assert "line 6: no coder: fill the coder column or pass --coder" in message
+    assert message.startswith(f"{sheet}: 4 bad row(s), nothing imported:\n  line 3: no document")
+    assert "\n  line 4: no code 'No such code'" in message
+    assert "\n  line 5: offsets 10-999999 are outside" in message
+    assert "\n  line 6: no coder: fill the coder column or pass --coder" in message
     assert queries.codings(example_project).empty
 
 

@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from .. import coding, memos, queries, sheets
-from ..errors import QualcodeError
+from ..errors import BadRows, QualcodeError
 from ..files import writing_to
 from ._base import (
     CommandContext,
@@ -123,16 +123,31 @@ def codings(
     metavar="NAME",
     help="Coder of rows without one [default: the global --as NAME, or QUALCODE_CODER].",
 )
+@click.option(
+    "--problems",
+    "problems_out",
+    metavar="FILE.csv",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="If rows are bad, also write each one (where, problem) to this CSV file.",
+)
 @json_option
 @pass_context
-def codings_import(obj: CommandContext, path: Path, who: str | None, as_json: bool) -> None:
-    """Import codings from a CSV or XLSX file.
+def codings_import(
+    obj: CommandContext, path: Path, who: str | None, problems_out: Path | None, as_json: bool
+) -> None:
+    """Import codings from a CSV, XLSX or JSON file.
 
     Each row places its coding by character offsets, a segment number, or the quoted
-    text (as Taguette exports it).
+    text (as Taguette exports it). Every bad row is reported at once; nothing is written.
     """
-    with obj.open() as project:
-        report = sheets.import_codings(project, path, coder=who or obj.viewer, by=obj.viewer)
+    try:
+        with obj.open() as project:
+            report = sheets.import_codings(project, path, coder=who or obj.viewer, by=obj.viewer)
+    except BadRows as error:
+        if problems_out is not None:
+            sheets.write_problems(problems_out, error.problems)
+            click.echo(f"{len(error.problems)} problem(s) written to {problems_out}", err=True)
+        raise
     if as_json:
         print_json(report.__dict__)
     else:
