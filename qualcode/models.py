@@ -41,7 +41,7 @@ SUGGESTION_STATUSES = ("pending", "accepted", "rejected")
 # (`import --replace`), which nobody undoes.
 LOG_ACTIONS = (
     "add", "remove", "recode", "memo", "note", "accept", "reject", "settle", "reopen", "undo",
-    "move",
+    "move", "place",
     "codebook",
 )  # fmt: skip
 

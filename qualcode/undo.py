@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .changes import (
+    coding_data,
     containing_segment,
     insert_coding,
     log_change,
@@ -130,6 +131,20 @@ def _undo_into_review(session: Session, entry: CodingLog, document: Document) ->
     return "its words changed in a later revision, so it waits in the review list (qualcode review)"
 
 
+def _undo_place(session: Session, entry: CodingLog) -> str:
+    """A coding a coder re-placed from the review list waits there again, as it waited
+    (its candidates found anew in the current text)."""
+    coding = session.get(Coding, entry.coding_id) if entry.coding_id else None
+    if coding is None:
+        return "the coding is gone"
+    document = session.get_one(Document, coding.document_id)
+    data = coding_data(coding) | entry.data["review"]
+    session.delete(coding)
+    session.flush()
+    park_data(session, document, coding.id, data)
+    return "it waits in the review list again (qualcode review)"
+
+
 def _undo_recode(session: Session, entry: CodingLog) -> str:
     coding = session.get(Coding, entry.coding_id) if entry.coding_id else None
     if coding is None:
@@ -189,6 +204,7 @@ _REVERT: dict[str, Callable[[Session, CodingLog], str]] = {
     "add": _undo_add,
     "remove": _undo_remove,
     "recode": _undo_recode,
+    "place": _undo_place,
     "memo": _undo_memo,
     "note": _undo_note,
     "accept": _undo_decision,

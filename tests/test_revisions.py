@@ -302,3 +302,19 @@ def test_a_document_with_codings_to_review_is_flagged_for_whoever_may_see_them(c
         assert row.rstrip(" │").endswith(f" {waiting}") == bool(waiting)
         status = run(runner, root, "--as", who, "status")
         assert f"review: {waiting} (codings a correction could not place" in status
+
+
+def test_undo_of_a_re_placement_puts_the_coding_back_in_the_review_list(coded, runner):
+    root, ids = coded
+    write(root / "talk.txt", CORRECTED)
+    run(runner, root, "import", "--replace", str(root / "talk.txt"))
+    before = run(runner, root, "--as", "ana", "review")
+    run(runner, root, "--as", "ana", "review", ids["letters"][:8], "--place", "1")
+    assert state(root)[2] == set()
+    said = run(runner, root, "--as", "ana", "undo")
+    assert "place of 'Independent funding'" in said and "review list" in said
+    _, codings, waiting = state(root)
+    assert ids["letters"] not in codings and waiting == {ids["letters"]}
+    assert run(runner, root, "--as", "ana", "review") == before  # its candidates too
+    # The undo before it is left alone: ana's codings made before the correction stay.
+    assert {ids["language"], ids["table"], ids["money"]} <= set(codings)

@@ -112,9 +112,7 @@ def replace_coding(
                 "(qualcode review --drop) or choose another place"
             )
         with one_change(session):
-            coding = place_from_review(
-                session, row, start, end, document.text, actor, "re-placed from review"
-            )
+            coding = place_from_review(session, row, start, end, actor, "re-placed from review")
         coding.segment_id = containing_segment(session, document, start, end)
         set_anchor(coding, document.text, document.revision)
         session.flush()

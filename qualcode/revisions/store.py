@@ -183,7 +183,7 @@ def new_revision(
             table.update().where(table.c.id == bindparam("coding")).values(**values), updates
         )
     log.write(session)
-    result.restored += _carry_reviews(session, document, text, restore, taken, mapping)
+    result.restored += _carry_reviews(session, document, restore, taken, mapping)
     session.add(
         DocumentRevision(
             document_id=document.id, number=number, text=text, content_hash=content_hash(text),
@@ -243,7 +243,6 @@ def _parked(coding: Any, anchor: Anchor, revision: int, placement: Placement) ->
 def _carry_reviews(
     session: Session,
     document: Document,
-    text: str,
     restore: dict[str, Any],
     taken: set[tuple[Any, ...]],
     mapping: TextMap,
@@ -261,7 +260,7 @@ def _carry_reviews(
         identity = (*(place or (None, None)), row.code_id, row.coder_id)
         if place is not None and identity not in taken:
             taken.add(identity)
-            place_from_review(session, row, place[0], place[1], text, None, "revision restored")
+            place_from_review(session, row, place[0], place[1], None, "revision restored")
             back += 1
         else:
             others.append(row)
@@ -279,11 +278,12 @@ def place_from_review(
     row: CodingReview,
     start: int,
     end: int,
-    text: str,
     coder: Any,
     reason: str,
 ) -> Coding:
-    """Put a coding waiting for review back on ``text[start:end]`` (same id)."""
+    """Put a coding waiting for review back on ``[start, end)`` (same id). A coder's
+    re-placement is logged as ``place`` (undo puts it back in the review list: the log
+    keeps where it waited, on which revision); a revert's as a ``move``."""
     coding = Coding(
         id=row.id, document_id=row.document_id, start=start, end=end, code_id=row.code_id,
         coder_id=row.coder_id, origin=row.origin, created_at=row.created_at, memo=row.memo,
@@ -292,8 +292,10 @@ def place_from_review(
     session.delete(row)
     session.flush()
     session.add(coding)
+    waited = {"start": row.start, "end": row.end, "revision": row.revision}
     log_change(
-        session, coder, "move", coding, **{"from": None, "to": [start, end]}, reason=reason
+        session, coder, "place" if coder is not None else "move", coding,
+        **{"from": None, "to": [start, end], "review": waited}, reason=reason,
     )  # fmt: skip
     return coding
 
