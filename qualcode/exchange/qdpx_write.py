@@ -34,7 +34,6 @@ export does; a coder in a closed round exports their own work only.
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
 import zipfile
@@ -496,16 +495,19 @@ def write_qdpx(project: Project, out: str | Path, *, viewer: Who = None) -> dict
             f"the .qdpx would not be valid REFI-QDA ({errors[0]}; {len(errors)} error(s)); "
             "nothing was written. Please report this"
         )
-    data = io.BytesIO()
-    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
-        xml = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
-        archive.writestr("project.qde", xml)
-        for name, text in files.items():
-            archive.writestr(name, text.encode("utf-8"))
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".part")
-    temporary.write_bytes(data.getvalue())
-    temporary.replace(out)
+    try:  # straight into the zip: the XML is never held as one string, nor the zip in memory
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+            with archive.open("project.qde", "w") as handle:
+                etree.ElementTree(root).write(
+                    handle, xml_declaration=True, encoding="utf-8", pretty_print=True
+                )
+            for name, text in files.items():
+                archive.writestr(name, text.encode("utf-8"))
+        temporary.replace(out)
+    finally:
+        temporary.unlink(missing_ok=True)
     count = len(root.findall(f".//{_NS}Coding"))
     return {
         "documents": len(files),
