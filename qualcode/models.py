@@ -88,8 +88,8 @@ class DocumentRevision(Base):
 
     The document's current text is the revision numbered ``Document.revision``.
     ``placements`` is filled when a newer revision supersedes this one: the place of
-    every coding on this text (coding id -> ``[start, end]``), so ``qualcode revert``
-    brings the codings back exactly where they were.
+    every coding on this text (coding id -> ``[start, end, anchor]``), so ``qualcode
+    revert`` brings the codings back exactly where and as they were.
     """
 
     __tablename__ = "document_revisions"

@@ -116,7 +116,7 @@ def new_revision(
         select(Coding.__table__).where(Coding.document_id == document.id)
     ).all()
     superseded = current_revision(session, document)
-    superseded.placements = {str(c.id): [c.start, c.end] for c in codings}
+    superseded.placements = {str(c.id): [c.start, c.end, c.anchor] for c in codings}
     number = 1 + (
         session.scalar(
             select(func.max(DocumentRevision.number)).where(
@@ -136,8 +136,9 @@ def new_revision(
     author_id = session.scalar(select(Coder.id).where(Coder.name == author)) if author else None
     log = _Log(reason or f"revision {number}", number, author_id)
     for coding, anchor, placement in zip(codings, anchors, placements, strict=True):
-        if str(coding.id) in restore:
-            placement = Placement("exact", *restore[str(coding.id)])
+        restored = restore.get(str(coding.id))
+        if restored is not None:
+            placement = Placement("exact", restored[0], restored[1])
         identity = (placement.start, placement.end, coding.code_id, coding.coder_id)
         if placement.status == "review" or identity in taken:
             parked.append(_parked(coding, anchor, document.revision, placement))
@@ -156,9 +157,11 @@ def new_revision(
                 "anchor": "reanchored" if placement.status == "reanchored" else coding.anchor,
             }
         )  # fmt: skip
+        if restored is not None:  # as it was on that revision
+            updates[-1]["anchor"] = _restored_anchor(restored, coding.anchor)
         if (start, end) != (coding.start, coding.end):
             log.add(coding, [start, end])
-        if str(coding.id) in restore:
+        if restored is not None:
             result.restored += 1
         elif placement.status == "reanchored":
             result.reanchored += 1
@@ -260,7 +263,8 @@ def _carry_reviews(
         identity = (*(place or (None, None)), row.code_id, row.coder_id)
         if place is not None and identity not in taken:
             taken.add(identity)
-            place_from_review(session, row, place[0], place[1], None, "revision restored")
+            coding = place_from_review(session, row, place[0], place[1], None, "revision restored")
+            coding.anchor = _restored_anchor(place, None)
             back += 1
         else:
             others.append(row)
@@ -271,6 +275,12 @@ def _carry_reviews(
                 for c in row.candidates
             ]
     return back
+
+
+def _restored_anchor(place: list[Any], now: str | None) -> str | None:
+    """A restored coding's anchor mark as it was on the revision restored (``[start, end,
+    anchor]``); revisions superseded before the mark was kept hold ``[start, end]``."""
+    return place[2] if len(place) > 2 else now
 
 
 def place_from_review(
