@@ -396,9 +396,9 @@ def _reading_order(boxes: list[_Box], width: float) -> list[_Box]:
     slack = width * 0.02
     left = [b for b in boxes if b.right <= middle + slack]
     right = [b for b in boxes if b.left >= middle - slack]
-    down = sorted(boxes, key=lambda b: (-b.top, b.left))
     if len(left) < 3 or len(right) < 3:
-        return _lines(down)
+        return _lines(boxes)
+    down = sorted(boxes, key=lambda b: (-b.top, b.left))
     ordered: list[_Box] = []
     region: list[_Box] = []
     for box in down:
