@@ -5,6 +5,7 @@ a round trip through a fresh project."""
 from __future__ import annotations
 
 import re
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from qualcode import init_project, open_project
 from qualcode.cli import cli
 from qualcode.coding import get_coder
+from qualcode.exchange.sets import MEMBER_KINDS, keep_sets, kept_sets
 from qualcode.models import Code, Coder, Coding, Document, Memo
 from qualcode.project import Project
 
@@ -178,7 +180,30 @@ def test_qdpx_takes_no_quote_filters(lead_project, runner, tmp_path):
     assert "whole project" in result.output
 
 
+def sets_by_name(project: Project) -> dict:
+    """The kept REFI sets, members by name (ids differ between projects)."""
+    with project.sessionmaker() as session:
+        names = {str(c.id): c.name for c in session.scalars(select(Code))}
+        names |= {str(d.id): d.name for d in session.scalars(select(Document))}
+        names |= {str(m.id): m.text for m in session.scalars(select(Memo))}
+        return {
+            kept["name"]: {kind: sorted(names[m] for m in kept[kind]) for kind in MEMBER_KINDS}
+            for kept in kept_sets(session)
+        }
+
+
 def test_round_trip_of_the_example_project(lead_project, runner, tmp_path):
+    with lead_project.transaction() as session:  # a project memo and a set, as from NVivo
+        lea = get_coder(session, "lea")
+        aims = Memo(target_type="project", target_id="project", coder_id=lea.id, text="Aims")
+        session.add(aims)
+        session.flush()
+        codes = list(session.scalars(select(Code).where(Code.parent_id.is_not(None))))[:2]
+        first_doc = session.scalars(select(Document).order_by(Document.name)).first()
+        members = {"codes": [str(c.id) for c in codes], "documents": [str(first_doc.id)]}
+        first_doc.attributes = {**first_doc.attributes, "sets": "Wave 1"}  # as an import sets
+        keep_sets(session, [{"id": str(uuid.uuid4()), "name": "Wave 1", "description": "",
+                             **members, "memos": [str(aims.id)]}])  # fmt: skip
     out = tmp_path / "study.qdpx"
     assert (
         run(
@@ -197,6 +222,9 @@ def test_round_trip_of_the_example_project(lead_project, runner, tmp_path):
     before = snapshot(lead_project)
     for key in ("documents", "attributes", "codes", "codings", "memos"):
         assert after[key] == before[key], key
+    assert ("project", "Aims") in after["memos"]
+    with open_project(fresh) as copy:
+        assert sets_by_name(copy) == sets_by_name(lead_project) != {}
     assert after["coders"] == before["coders"]
     for name, speakers in before["speakers"].items():  # every speaker, with its attributes
         assert {k: v for k, v in after["speakers"][name].items() if k in speakers} == speakers

@@ -4,12 +4,14 @@ CRLF line ends, nested codes and two coders comes back whole through a .qdpx."""
 from __future__ import annotations
 
 import tempfile
+import zipfile
 from contextlib import suppress
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_exchange import snapshot
+from lxml import etree
+from test_exchange import project_schema, snapshot
 
 from qualcode import import_files, init_project, load_codebook, sync_codebook
 from qualcode.coding import apply_coding
@@ -23,6 +25,7 @@ WORD = st.text(
     max_size=8,
 )
 SPEAKERS = ["Jo", "Priya", "Zoë"]
+SCHEMA = project_schema()  # every export is checked against REFI's Project.xsd
 
 
 @st.composite
@@ -98,6 +101,9 @@ def test_any_project_survives_a_round_trip(texts, picks):
                             memo=f"memo ✓ {offset}" if offset % 2 else None,
                         )
             write_qdpx(source, root / "x.qdpx")
+            with zipfile.ZipFile(root / "x.qdpx") as archive:
+                written = etree.fromstring(archive.read("project.qde"))
+            assert SCHEMA.validate(written), SCHEMA.error_log
             before = snapshot(source)
         with init_project(root / "b") as copy:
             report = import_qdpx(copy, root / "x.qdpx")

@@ -63,6 +63,7 @@ def import_refi(obj: CommandContext, paths: tuple[Path, ...], as_json: bool) -> 
         "codings_added": report.codings_added,
         "codings_unchanged": report.codings_unchanged,
         "memos": report.memos,
+        "sets": report.sets,
         "not_kept": dict(report.dropped),
         "unplaced": report.unplaced,
         "readings": report.readings,
@@ -87,6 +88,7 @@ def import_refi(obj: CommandContext, paths: tuple[Path, ...], as_json: bool) -> 
         f"matched; {report.codes_added} codes added, {report.codes_matched} matched; "
         f"{report.codings_added} codings added ({report.codings_unchanged} already there) "
         f"by {len(report.coders)} coder(s); {report.memos} memos"
+        + (f"; {report.sets} set(s) kept" if report.sets else "")
         + (f"; {len(report.unplaced)} selection(s) not placed" if report.unplaced else "")
     )
     if report.codebook:
