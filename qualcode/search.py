@@ -4,8 +4,10 @@ On SQLite the words are found through an FTS5 table (``search_index``, one row p
 segment) that this module creates and keeps current itself: before each search it
 compares each document's content hash and revision with those it indexed
 (``search_documents``) and re-indexes only what changed, so no migration is needed and
-an import or a correction is searchable at once. On PostgreSQL the same query runs as
-plain full-text matching (``to_tsvector`` of each segment) without an index table.
+an import or a correction is searchable at once. On PostgreSQL the same query runs on
+PostgreSQL's own full-text search: ``to_tsvector('simple', ...)`` of each segment matched
+by a ``tsquery`` (:func:`pg_query`) and ranked by ``ts_rank`` over the log of its length,
+without an index table; there accents count as written (``simple`` has no ``unaccent``).
 
 A query is words, all of which a segment must hold (any case, accents ignored);
 ``"two words"`` is a phrase and ``word*`` a prefix. Hits can be narrowed by document
@@ -57,6 +59,21 @@ def fts_query(words: str) -> str:
     if not out:
         raise QualcodeError("search for at least one word")
     return " ".join(out)
+
+
+def pg_query(words: str) -> str:
+    """The same words as a PostgreSQL ``tsquery``: every term (``&``), a phrase's words
+    next to each other (``<->``), ``word*`` a prefix (``:*``); lower case, as the
+    ``simple`` configuration stores them."""
+    fts_query(words)  # the same refusal of a query without words
+    out = []
+    for term in re.findall(r'"[^"]*"\*?|[^\s"]+', words):
+        tokens = [f"'{t.lower()}'" for t in re.findall(r"\w+", term.rstrip("*"))]
+        if tokens:
+            if term.endswith("*"):
+                tokens[-1] += ":*"
+            out.append("(" + " <-> ".join(tokens) + ")")
+    return " & ".join(out)
 
 
 def _sqlite(session: Any) -> bool:
@@ -139,25 +156,19 @@ def search(
     total = None
     with project.transaction() as session:
         wanted = find_document(session, document).id if document else None
-        if not _sqlite(session):
-            piece = 'substr(d.text, s.start + 1, s."end" - s.start)'
-            ids = list(session.scalars(
-                sql(
-                    f"SELECT s.id FROM segments s JOIN documents d ON d.id = s.document_id "
-                    f"WHERE to_tsvector('simple', {piece}) @@ plainto_tsquery('simple', :q) "
-                    "ORDER BY d.name, s.ordinal"
-                ),
-                {"q": " ".join(re.findall(r"\w+", words))},
-            ))  # fmt: skip
-        elif narrowed:  # every hit, then the filters
+        if _sqlite(session):
             refresh_index(session)
-            ids = list(session.scalars(sql(f"{MATCHING} ORDER BY rank"), {"q": query}))
+            found, params = SQLITE_FOUND, {"q": query}
+            ranked = f"SELECT rowid {SQLITE_FOUND} ORDER BY rank"
+        else:
+            found, params = PG_FOUND, {"q": pg_query(words)}
+            ranked = f"SELECT s.id {PG_FOUND} ORDER BY {PG_RANK} DESC, d.name, s.ordinal"
+        if narrowed:  # every hit, then the filters
+            ids = list(session.scalars(sql(ranked), params))
         else:  # one page of hits, and how many there are
-            refresh_index(session)
-            total = session.scalar(sql(MATCHING.replace("rowid", "count(*)")), {"q": query})
+            total = session.scalar(sql(f"SELECT count(*) {found}"), params)
             ids = list(session.scalars(
-                sql(f"{MATCHING} ORDER BY rank LIMIT :l OFFSET :o"),
-                {"q": query, "l": limit, "o": offset},
+                sql(f"{ranked} LIMIT :l OFFSET :o"), params | {"l": limit, "o": offset}
             ))  # fmt: skip
     frame = _segments(project, ids, wanted)
     if where:
@@ -189,7 +200,14 @@ def search(
     return Found(pd.DataFrame(page, columns=HIT_COLUMNS).reset_index(drop=True), total)
 
 
-MATCHING = "SELECT rowid FROM search_index WHERE search_index MATCH :q"
+SQLITE_FOUND = "FROM search_index WHERE search_index MATCH :q"
+MATCHING = f"SELECT rowid {SQLITE_FOUND}"
+_PG_WORDS = "to_tsvector('simple', substr(d.text, s.start + 1, s.\"end\" - s.start))"
+PG_FOUND = (
+    "FROM segments s JOIN documents d ON d.id = s.document_id "
+    f"WHERE {_PG_WORDS} @@ to_tsquery('simple', :q)"
+)
+PG_RANK = f"ts_rank({_PG_WORDS}, to_tsquery('simple', :q), 1)"  # 1: / (1 + log(length))
 
 
 def _marked(project: Project, query: str, words: str, page: pd.DataFrame) -> list[str]:
@@ -210,8 +228,13 @@ def _marked(project: Project, query: str, words: str, page: pd.DataFrame) -> lis
 
 
 def _mark(text: str, words: str) -> str:
-    for word in sorted(set(re.findall(r"\w+", words)), key=len, reverse=True):
-        text = re.sub(rf"(?i)\b({re.escape(word)})\b", rf"{OPEN}\1{CLOSE}", text)
+    """Each word of ``words`` marked in ``text`` (any case; ``word*`` a prefix), as
+    PostgreSQL, which gives no marks of its own, matched it."""
+    terms = {(w, p == "*") for w, p in re.findall(r"(\w+)(\*?)", words)}
+    for word, prefix in sorted(terms, key=lambda t: len(t[0]), reverse=True):
+        ending = r"\w*" if prefix else r"\b"
+        text = re.sub(rf"(?i)\b({re.escape(word)}{ending})(?![^{OPEN}]*{CLOSE})",
+                      rf"{OPEN}\1{CLOSE}", text)  # fmt: skip
     return text
 
 
@@ -221,42 +244,35 @@ def _overlaps(row: Any, codings: pd.DataFrame) -> bool:
 
 
 def _segments(project: Project, ids: list[int], document: Any) -> pd.DataFrame:
-    """The segments ``ids`` with their document, speaker, text and context."""
+    """The segments ``ids`` with their document, speaker, text and context (cut out by
+    the database: no document's whole text is read)."""
     import pandas as pd
-    from sqlalchemy import select
+    from sqlalchemy import case, func, select
 
     from .models import Document, Segment, Speaker
 
     columns = [c for c in HIT_COLUMNS if c != "marked"]
     if not ids:
         return pd.DataFrame(columns=columns)
+    first_shown = case((Segment.start > CONTEXT, Segment.start - CONTEXT), else_=0)
     found = []
     with project.sessionmaker() as session:
         for first in range(0, len(ids), 900):  # SQLite binds at most 999 values at once
             query = (
-                select(Segment.id, Segment.ordinal, Segment.start, Segment.end,
-                       Segment.document_id, Document.name, Speaker.label)
+                select(Segment.document_id, Document.name, Segment.id, Segment.ordinal,
+                       Segment.start, Segment.end, Speaker.label,
+                       func.substr(Document.text, Segment.start + 1, Segment.end - Segment.start),
+                       func.substr(Document.text, first_shown + 1, Segment.start - first_shown),
+                       func.substr(Document.text, Segment.end + 1, CONTEXT))
                 .join(Document, Document.id == Segment.document_id)
                 .outerjoin(Speaker, Speaker.id == Segment.speaker_id)
                 .where(Segment.id.in_(ids[first : first + 900]))
             )  # fmt: skip
             if document is not None:
                 query = query.where(Segment.document_id == document)
-            found.extend(session.execute(query).all())
-        texts = {
-            doc: session.get_one(Document, doc).text for doc in {row.document_id for row in found}
-        }
-    rows = []
-    for row in found:
-        text = texts[row.document_id]
-        rows.append({
-            "document_id": str(row.document_id), "document": row.name, "segment": row.id,
-            "ordinal": row.ordinal, "start": row.start, "end": row.end, "speaker": row.label,
-            "text": text[row.start : row.end],
-            "before": text[max(0, row.start - CONTEXT) : row.start],
-            "after": text[row.end : row.end + CONTEXT],
-        })  # fmt: skip
-    return pd.DataFrame(rows, columns=columns)
+            found.extend(tuple(row) for row in session.execute(query))
+    frame = pd.DataFrame(found, columns=columns)
+    return frame.assign(document_id=frame["document_id"].astype(str))
 
 
 def code_hits(

@@ -40,6 +40,7 @@ def templates(project: Project, settings: WebSettings) -> Jinja2Templates:
         ]
     )
     env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.policies["json.dumps_kwargs"] = {}  # not sorted: a page's 5,000 codings dump 3 x faster
     return Jinja2Templates(env=env)
 
 

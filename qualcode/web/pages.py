@@ -8,6 +8,7 @@ one transaction.
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -93,7 +94,9 @@ def transcript(request: Request, web: Web, who: Viewer, document: str) -> Respon
     if who is None:
         return _ask(request)
     shown = views.transcript(web.project, document)
-    codings = queries.codings(web.project, document=shown.id, viewer=who)
+    with web.project.sessionmaker() as session:
+        seen = viewer_for(session, who)
+        codings = records.page_codings(session, uuid.UUID(shown.id), seen)
     pending = suggesting.suggestions(web.project, viewer=who, document=shown.id)
     themes = views.codebook(web.project)
     notes = memos.document_memos(web.project, shown.id, viewer=who)
@@ -104,9 +107,7 @@ def transcript(request: Request, web: Web, who: Viewer, document: str) -> Respon
             c.id: {"name": c.name, "colour": c.colour, "slug": c.slug}
             for c in views.flat(themes) + themes
         },
-        "codings": records.rows(
-            codings[["id", "start", "end", "code_id", "coder", "memo", "origin"]]
-        ),
+        "codings": codings,
         "suggestions": records.suggestion_rows(pending),
         "notes": records.rows(notes[notes["target_type"] == "segment"]),
     }
@@ -114,7 +115,7 @@ def transcript(request: Request, web: Web, who: Viewer, document: str) -> Respon
         request, "transcript.html", doc=shown, themes=themes, data=data,
         keys=views.flat(themes)[:9],
         notes=records.rows(notes[notes["target_type"] == "document"]),
-        sees_everyone=_sees_everyone(web, who),
+        sees_everyone=seen.sees_everyone,
         media=media.recording_for(web.project, shown.id) is not None,
     )  # fmt: skip
 

@@ -7,9 +7,11 @@ import uuid
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..models import Code, Coder, Coding, Document, Segment, Speaker
+from ..visibility import Viewer
 
 
 def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -17,6 +19,31 @@ def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     if frame.empty:
         return []
     return json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+
+
+def page_codings(session: Session, document: uuid.UUID, seen: Viewer) -> list[dict[str, Any]]:
+    """The codings of one document that its page draws (span, code, coder, memo, origin),
+    as ``seen`` may see them: one Core query of plain columns, ids read as stored rather
+    than made ``UUID`` objects and back (a long transcript holds thousands of codings)."""
+    query = (
+        select(type_coerce(Coding.id, String), Coding.start, Coding.end,
+               type_coerce(Coding.code_id, String), Coder.name, Coding.memo, Coding.origin)
+        .join(Coder, Coding.coder_id == Coder.id)
+        .where(Coding.document_id == document, seen.where(Coding.coder_id))
+        .order_by(Coding.start, Coding.end, Coder.name)
+    )  # fmt: skip
+    return [
+        {"id": _uuid_text(id_), "start": start, "end": end, "code_id": _uuid_text(code),
+         "coder": coder, "memo": memo, "origin": origin}
+        for id_, start, end, code, coder, memo, origin in session.connection().execute(query)
+    ]  # fmt: skip
+
+
+def _uuid_text(stored: Any) -> str:
+    """An id as ``str(uuid)`` writes it, from SQLite's 32 hex digits or a native UUID."""
+    if isinstance(stored, str) and len(stored) == 32:
+        return f"{stored[:8]}-{stored[8:12]}-{stored[12:16]}-{stored[16:20]}-{stored[20:]}"
+    return str(stored)
 
 
 def plain(data: Any) -> Any:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from .. import queries
 from ..lookup import find_document
-from ..models import Document
+from ..models import Document, Segment, Speaker
 from ..project import Project
 from ..quotes import clock, code_tree
 from ..visibility import Who, viewer_for
@@ -73,31 +73,26 @@ def _interludes(gap: str) -> list[Interlude]:
     ]
 
 
-def turns(text: str, segments: pd.DataFrame, speakers: dict[str, dict[str, Any]]) -> list:
-    """Group segments into turns: a new turn where the speaker changes or a labelled
-    line starts (a line break followed by text that belongs to no segment)."""
+def turns(text: str, segments: Iterable[tuple], speakers: dict[str, dict[str, Any]]) -> list:
+    """Group segments (``(ordinal, speaker, start, end, time_start)`` in order of their
+    start) into turns: a new turn where the speaker changes or a labelled line starts (a
+    line break followed by text that belongs to no segment)."""
     items: list[Turn | Interlude] = []
     current: Turn | None = None
     position = 0
-    rows = segments.sort_values("start")
-    for ordinal, speaker, start, end, time_start in zip(
-        rows["ordinal"], rows["speaker"], rows["start"], rows["end"], rows["time_start"],
-        strict=True,
-    ):  # fmt: skip
-        start, end = int(start), int(end)
+    for ordinal, speaker, start, end, time_start in segments:
         gap = text[position:start]
-        label = "" if speaker is None or pd.isna(speaker) else str(speaker)
+        label = speaker or ""
         if current is None or label != current.speaker or ("\n" in gap and gap.strip()):
             if current is not None:
                 current.end = position
             items.extend(_interludes(gap))
             role = str((speakers.get(label) or {}).get("role") or "")
-            seconds = None if time_start is None or pd.isna(time_start) else float(time_start)
-            current = Turn(label, role, clock(seconds) if seconds is not None else "", start)
+            current = Turn(label, role, clock(time_start) if time_start is not None else "", start)
             items.append(current)
         elif gap:
             current.pieces.append(Piece(position, gap, None))
-        current.pieces.append(Piece(start, text[start:end], int(ordinal)))
+        current.pieces.append(Piece(start, text[start:end], ordinal))
         position = end
     if current is not None:
         current.end = position
@@ -106,17 +101,23 @@ def turns(text: str, segments: pd.DataFrame, speakers: dict[str, dict[str, Any]]
 
 
 def transcript(project: Project, ref: str) -> Transcript:
-    """The document ``ref`` (id or name) laid out as turns."""
+    """The document ``ref`` (id or name) laid out as turns (one session, plain rows: a
+    long transcript has thousands of segments)."""
     with project.sessionmaker() as session:
         doc = find_document(session, ref)
         doc_id, name, text = str(doc.id), doc.name, doc.text
         attributes = dict(doc.attributes or {})
         speakers = {s.label: dict(s.attributes or {}) for s in doc.speakers}
-    segments = queries.segments(project, doc_id)
+        rows = session.execute(
+            select(Segment.ordinal, Speaker.label, Segment.start, Segment.end,
+                   Segment.time_start)
+            .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
+            .where(Segment.document_id == doc.id)
+            .order_by(Segment.start)
+        ).tuples().all()  # fmt: skip
     return Transcript(
-        doc_id, name, attributes, speakers, len(text), turns(text, segments, speakers),
-        len(segments),
-    )  # fmt: skip
+        doc_id, name, attributes, speakers, len(text), turns(text, rows, speakers), len(rows)
+    )
 
 
 # --- the codebook panel -----------------------------------------------------------------
