@@ -9,12 +9,16 @@ witness's name among them) and the passages already coded most like the one sugg
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
+import jsonschema_rs
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from qualcode import init_project, load_codebook, open_project, sync_codebook
+from qualcode.cli import cli
 from qualcode.coding import get_coder
 from qualcode.importing import import_files
 from qualcode.models import Speaker
@@ -22,6 +26,7 @@ from qualcode.sheets import import_codings
 from qualcode.suggest import evaluate_project, run_suggestions, suggestions
 
 INQUIRY = Path(__file__).resolve().parent.parent / "examples" / "inquiry"
+SCHEMAS = INQUIRY.parent.parent / "docs" / "schemas"
 DAYS = ["ukci-m1-2023-07-17.txt", "ukci-m5-2025-03-11.txt", "ukci-m6-2025-07-21.txt"]
 pytestmark = pytest.mark.slow  # two imports of real transcripts and two evaluations
 
@@ -81,3 +86,23 @@ def test_model_evidence_on_real_answers(inquiry):
             assert like["document"] in DAYS and 0 < like["similarity"] <= 1
     assert any(row.evidence["model"]["words"] for row in frame.itertuples())
     assert any(row.evidence["model"]["similar"] for row in frame.itertuples())
+
+
+def test_a_hearing_day_kept_apart_is_tested_once_in_the_same_run(inquiry):
+    """`suggest --evaluate --hold-out DAY`: the other days are cross-validated, then every
+    method, trained and tuned on them, is tested on DAY; the JSON keeps to its schema."""
+    kept = DAYS[0]
+    args = ["--project", str(inquiry), "--as", "lee", "suggest", "--evaluate", "--folds", "2"]
+    args += ["--hold-out", kept]
+    result = CliRunner().invoke(cli, [*args, "--json"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    schema = json.loads((SCHEMAS / "suggest-evaluate.json").read_text(encoding="utf-8"))
+    jsonschema_rs.validator_for(schema).validate(found)
+    fold = found["held_out"]["folds"][0]
+    assert fold["test_documents"] == [kept] and fold["train_documents"] == DAYS[1:]
+    assert all(kept not in f["test_documents"] + f["train_documents"] for f in found["folds"])
+    assert set(found["held_out"]["summary"]) == set(found["summary"])
+    assert fold["penalties"]["segment"] in found["settings"]["penalties"]
+    text = CliRunner().invoke(cli, args, env={"COLUMNS": "200"})
+    assert f"kept apart: {fold['test_segments']} coded segments of {kept}" in text.output

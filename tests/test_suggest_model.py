@@ -69,7 +69,7 @@ def corpus() -> Corpus:
 
 @pytest.fixture(scope="module")
 def trained(corpus) -> LinearSuggester:
-    return Kernels(corpus, FAST).final()
+    return Kernels(corpus).final(1.0, 0.5)
 
 
 def test_the_model_learns_which_words_go_with_a_code(trained):
@@ -79,7 +79,7 @@ def test_the_model_learns_which_words_go_with_a_code(trained):
 
 def test_a_longer_form_of_a_word_counts_through_its_stem(corpus):
     """ "trusting" never occurs in training; its first five letters do ("trust")."""
-    model = Kernels(corpus, FAST).final()
+    model = Kernels(corpus).final(1.0, 0.5)
     scores = model.score_texts(["Trusting.", "Weather."])
     assert scores[0, 0] > scores[1, 0]
 
@@ -207,7 +207,7 @@ def test_evaluation_reports_every_method_and_code(evaluation):
     assert evaluation.micro_f1("model") > 0.5 and evaluation.micro_f1("tfidf_lr") > 0.5
     assert [code["code"] for code in evaluation.codes] == ["Trust", "Money", "Rare"]
     shape = evaluation.to_json()
-    assert set(shape) == {"methods", "summary", "codes", "folds", "settings"}
+    assert set(shape) == {"methods", "summary", "codes", "folds", "settings", "held_out"}
 
 
 def test_a_code_with_too_few_examples_is_reported_as_such(evaluation):
@@ -242,3 +242,39 @@ def test_keyword_baseline_searches_code_names_in_any_form(nlp):
 def test_folds_run_in_parallel_give_the_same_result(nlp, corpus, evaluation):
     serial = evaluate(corpus, nlp, folds=3, settings=FAST, inner_folds=2, processes=1)
     assert serial.summary == evaluation.summary
+
+
+def test_penalties_are_chosen_inside_the_training_part(nlp, corpus):
+    """Each fold picks its ridge penalties from the grid by its own inner folds; a fixed
+    penalty is used as given."""
+    rules = RuleSuggester(nlp, CODES)
+    chosen = fit(corpus, nlp, rules, LinearSettings(), inner_folds=2).info["penalties"]
+    grid = LinearSettings().penalties
+    assert chosen["segment"] in grid and chosen["passage"] in grid
+    fixed = LinearSettings(segment_penalty=3.0, passage_penalty=0.7)
+    assert fit(corpus, nlp, rules, fixed, inner_folds=2).info["penalties"] == {
+        "segment": 3.0,
+        "passage": 0.7,
+    }
+
+
+def test_documents_kept_apart_teach_nothing(nlp, corpus):
+    """Whatever the kept-apart documents' labels, the cross-validation and the models
+    tested on them (penalties included) are the same; only their own scores change."""
+    kept = ["doc-4", "doc-5"]
+    first = evaluate(corpus, nlp, folds=2, inner_folds=2, processes=1, hold_out=kept)
+    scrambled = corpus.labels.copy()
+    rows = np.isin(corpus.documents, kept)
+    scrambled[rows] = np.roll(scrambled[rows], 1, axis=1)
+    relabelled = Corpus(
+        corpus.codes, corpus.segment_ids, corpus.documents, corpus.texts, scrambled,
+        corpus.known,
+    )  # fmt: skip
+    second = evaluate(relabelled, nlp, folds=2, inner_folds=2, processes=1, hold_out=kept)
+    assert first.summary == second.summary
+    assert first.held_out is not None and second.held_out is not None
+    assert first.held_out.folds == second.held_out.folds
+    assert first.held_out.folds[0].test_documents == kept
+    assert first.held_out.folds[0].penalties is not None
+    assert first.held_out.summary != second.held_out.summary
+    assert first.settings["documents"] == 4

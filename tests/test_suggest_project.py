@@ -150,6 +150,38 @@ def test_suggestions_are_made_only_where_the_coder_has_not_coded_the_code(study)
             assert 0 < found.score <= 1
 
 
+def test_the_cut_off_aims_at_a_precision_and_says_what_it_held_back(study, runner):
+    """The default cut-off is the lowest at which the calibrated scores were right 70% of
+    the time on the training codings; a higher precision asks for a higher cut-off, and
+    what the balanced cut-off would have suggested on top is counted as held back."""
+    low = run_suggestions(study, "ana", settings=FAST, precision=0.3)
+    with study.sessionmaker() as session:
+        scope = scope_for(session, "ana")
+    model = ensure_model(study, scope, nlp=load_pipeline(), settings=FAST)
+    assert model.why == "loaded"
+    curves = model.fitted.calibrator.curves[low.method]
+    assert low.precision == 0.3 and low.balanced_threshold == round(
+        model.fitted.calibrator.thresholds[low.method], 4
+    )
+    high = run_suggestions(study, "ana", settings=FAST)
+    assert high.precision == 0.7 and high.threshold >= low.threshold
+    reached = [cut for cut, precision, pairs in curves if precision >= 0.7 and pairs >= 5]
+    assert high.threshold == (reached[0] if reached else high.threshold)
+    balanced = run_suggestions(study, "ana", settings=FAST, min_score=high.balanced_threshold)
+    strict = run_suggestions(study, "ana", settings=FAST, min_score=0.9)
+    made = [r.stored + r.updated + r.already_decided for r in (balanced, strict)]
+    assert strict.precision is None and strict.held_back == made[0] - made[1] > 0
+    result = invoke(runner, study.root, "--as", "ana", "suggest", "--min-score", "0.9")
+    assert f"held back: {strict.held_back} suggestion(s) scored from " in result.output
+    result = invoke(
+        runner, study.root, "--as", "ana", "suggest", "--precision", "0.95", "--remember"
+    )
+    assert result.exit_code == 0, result.output
+    assert "(precision 0.95, combined)" in result.output
+    assert study.settings()["suggest.precision"] == 0.95
+    assert run_suggestions(study, "ana", settings=FAST).precision == 0.95
+
+
 def test_running_suggest_again_adds_no_duplicates(study):
     first = run_suggestions(study, "ana", settings=FAST)
     second = run_suggestions(study, "ana", settings=FAST)
@@ -258,7 +290,7 @@ def test_a_coder_with_nothing_to_learn_from_is_told_why(study, runner):
         set_round(session, "lee", open_=True)
     assert run_suggestions(study, "cleo", settings=FAST).note is None  # everyone's work now
     result = invoke(runner, study.root, "--as", "cleo", "suggest", "--min-score", "1")
-    assert "note: no segment scored 1.000 or more (see --min-score)" in result.output
+    assert "note: no segment scored 1.000 or more (see --precision, --min-score)" in result.output
 
 
 def test_consensus_codings_of_a_document_replace_the_coders_own(study):
@@ -321,7 +353,8 @@ def test_cli_suggest_lists_accepts_and_rejects(study, runner):
     report = json.loads(made.output)
     assert set(report) == {
         "coder", "scope", "method", "threshold", "segments", "stored", "updated",
-        "already_coded", "already_decided", "model", "note",
+        "already_coded", "already_decided", "model", "note", "precision",
+        "balanced_threshold", "held_back",
     }  # fmt: skip
     assert report["note"] is None  # the model learnt from ana's codings, and suggested
     listed = invoke(runner, root, "--as", "ana", "suggestions", "--json")
@@ -365,6 +398,7 @@ def test_cli_evaluate_prints_a_table_and_json(study, runner):
         "train_documents",
         "test_segments",
         "too_few_examples",
+        "penalties",
     } == set(shape["folds"][0])
     table = invoke(runner, study.root, "--as", "ana", "suggest", "--evaluate", "--folds", "2")
     assert table.exit_code == 0 and "keyword" in table.output and "F1" in table.output

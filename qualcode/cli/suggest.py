@@ -31,6 +31,14 @@ STATUSES = ("pending", "accepted", "rejected", "all")
 @click.option("--code", "codes", multiple=True, help="Only this code (a theme: its codes).")
 @click.option("--min-score", type=click.FloatRange(0, 1), help="Suggest from this score on.")
 @click.option(
+    "--precision",
+    type=click.FloatRange(0, 1),
+    help="Suggest at the cut-off that was right this often in training [project: 0.7].",
+)
+@click.option(
+    "--remember", is_flag=True, help="Keep --precision as the project's setting from now on."
+)
+@click.option(
     "--method",
     type=click.Choice(suggesting.METHOD_CHOICES),
     default="combined",
@@ -45,6 +53,12 @@ STATUSES = ("pending", "accepted", "rejected", "all")
 @click.option(
     "--textcat", is_flag=True, help="Also measure spaCy's textcat alone (--evaluate; slow)."
 )
+@click.option(
+    "--hold-out",
+    multiple=True,
+    metavar="DOCUMENT",
+    help="Keep this document apart: tune on the others, then test on it (--evaluate).",
+)
 @json_option
 @pass_context
 def suggest(
@@ -52,6 +66,8 @@ def suggest(
     documents: tuple[str, ...],
     codes: tuple[str, ...],
     min_score: float | None,
+    precision: float | None,
+    remember: bool,
     method: str,
     retrain: bool,
     coder: str | None,
@@ -59,6 +75,7 @@ def suggest(
     folds: int,
     seed: int,
     textcat: bool,
+    hold_out: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Suggest codes for segments, to accept or reject.
@@ -66,31 +83,43 @@ def suggest(
     Only codes you have not given a segment are suggested, in every document or in
     DOCUMENTS. Nothing is coded until you accept a suggestion. With --evaluate, report
     instead how good the suggestions are here, by cross-validation over the coded
-    documents.
+    documents; with --hold-out, also on documents kept apart from all tuning.
     """
     if evaluate:
         with obj.open() as project:
             viewer = coder or obj.asker
             result = suggesting.evaluate_project(
-                project, viewer=viewer, folds=folds, seed=seed, textcat=textcat
-            )
+                project, viewer=viewer, folds=folds, seed=seed, textcat=textcat,
+                hold_out=hold_out,
+            )  # fmt: skip
         print_json(result.to_json()) if as_json else _print_evaluation(result)
         return
     who = obj.coder(coder)
+    if remember and precision is None:
+        raise click.UsageError("--remember keeps a --precision: give one")
     with obj.open() as project:
+        if remember:
+            project.set_settings(**{suggesting.PRECISION_KEY: precision})
         report = suggesting.run_suggestions(
             project, who, documents=documents, codes=codes, min_score=min_score,
-            method=method, retrain=retrain,
+            precision=precision, method=method, retrain=retrain,
         )  # fmt: skip
     if as_json:
         print_json(report.to_json())
         return
     model = report.model
+    aim = f"precision {report.precision:.2f}, " if report.precision is not None else ""
     click.echo(
         f"{report.coder}: {report.stored} new suggestion(s), {report.updated} refreshed, "
-        f"from score {report.threshold:.3f} ({report.method}); {report.already_coded} already "
-        f"coded by {report.coder}, {report.already_decided} decided before"
+        f"from score {report.threshold:.3f} ({aim}{report.method}); {report.already_coded} "
+        f"already coded by {report.coder}, {report.already_decided} decided before"
     )
+    if report.held_back:
+        click.echo(
+            f"held back: {report.held_back} suggestion(s) scored from "
+            f"{report.balanced_threshold:.3f} (the best F1 in training) to "
+            f"{report.threshold:.3f}; see --precision"
+        )
     click.echo(
         f"model {model['why']}; trained {model.get('trained_at')} on {model.get('codings')} "
         f"coding(s): {report.scope}"
@@ -110,6 +139,30 @@ def _print_evaluation(result: Evaluation) -> None:
         f"{settings['segments']} coded segments of {settings['documents']} documents, "
         f"{settings['folds']} folds by document; {settings.get('scope', '')}"
     )
+    _summary_table(result)
+    codes = Table("code", "examples", *[f"F1 {m}" for m in result.methods], "note")
+    for code in result.codes:
+        codes.add_row(
+            code["code"],
+            str(code["examples"]),
+            *[f"{code['methods'][m]['f1']:.2f}" for m in result.methods],
+            cell(code["note"]),
+        )
+    console().print(codes)
+    kept = result.held_out
+    if kept is not None:
+        fold = kept.folds[0]
+        click.echo(
+            f"kept apart: {fold.test_segments} coded segments of {', '.join(fold.test_documents)}, "
+            f"tested once by models trained and tuned on the other {len(fold.train_documents)} "
+            "documents"
+        )
+        _summary_table(kept)
+    for method in result.methods:
+        click.echo(f"{method}: {DESCRIPTIONS[method]}")
+
+
+def _summary_table(result: Evaluation) -> None:
     from rich import box
 
     table = Table(
@@ -125,17 +178,6 @@ def _print_evaluation(result: Evaluation) -> None:
             f"{at['25']:.3f}",
         )  # fmt: skip
     console().print(table)
-    codes = Table("code", "examples", *[f"F1 {m}" for m in result.methods], "note")
-    for code in result.codes:
-        codes.add_row(
-            code["code"],
-            str(code["examples"]),
-            *[f"{code['methods'][m]['f1']:.2f}" for m in result.methods],
-            cell(code["note"]),
-        )
-    console().print(codes)
-    for method in result.methods:
-        click.echo(f"{method}: {DESCRIPTIONS[method]}")
 
 
 def _evidence(evidence: dict[str, Any]) -> str:

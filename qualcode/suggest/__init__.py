@@ -29,6 +29,8 @@ from ..lazy import lazy_exports
 # What ``qualcode suggest --method`` takes: "combined", or one built-in suggester alone.
 # Defined here, not beside the calibrator, because the command line reads it at start.
 METHOD_CHOICES = ("combined", "rules", "model")
+PRECISION_KEY = "suggest.precision"  # the project's precision to suggest at (a setting)
+DEFAULT_PRECISION = 0.7
 
 # Names are imported when first used: ``store`` and ``data`` need no spaCy.
 _exports = lazy_exports(
@@ -75,7 +77,9 @@ if TYPE_CHECKING:
     from .store import SUGGESTION_COLUMNS, Accepted, accept, reject, store_suggestions, suggestions
 
 __all__ = [
+    "DEFAULT_PRECISION",
     "METHOD_CHOICES",
+    "PRECISION_KEY",
     "SUGGESTERS",
     "SUGGESTION_COLUMNS",
     "Accepted",

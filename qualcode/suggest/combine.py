@@ -16,11 +16,14 @@ features:
 
 It is fitted on *out-of-fold* model scores of the training segments only (scores of
 models that did not learn from the segment's document), never on the segments it is
-tested on, and the threshold is the one that gave the best micro-F1 there.
+tested on, and the threshold is the one that gave the best micro-F1 there. Besides,
+the precision each cut-off gave there is kept (``Calibrator.curves``), so that a coder
+can ask for suggestions at a precision instead (``threshold_for``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +32,8 @@ import numpy as np
 METHODS = ("rules", "model", "combined")
 PRIOR_STRENGTH = 4.0  # pseudo-hits pulling a code's rule precision towards the global one
 L2 = 1.0  # ridge penalty of the logistic regressions (in units of one example)
+CUTS = np.round(np.arange(0.01, 1.0, 0.01), 2)  # cut-offs whose precision is kept
+MIN_PAIRS = 5  # a cut-off is only trusted with this many training pairs at or above it
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -111,7 +116,9 @@ class Calibrator:
     rule_precision: np.ndarray  # smoothed log-odds of each code's rule precision
     learnable: np.ndarray  # codes with enough examples for the model
     weights: dict[str, list[float]] = field(default_factory=dict)
-    thresholds: dict[str, float] = field(default_factory=dict)
+    thresholds: dict[str, float] = field(default_factory=dict)  # the best F1 in training
+    # per method: [cut-off, precision, pairs at or above it] on the training pairs
+    curves: dict[str, list[list[float]]] = field(default_factory=dict)
 
     def features(self, method: str, scores: Scores) -> np.ndarray:
         """(pairs x features) for every (segment, code), in row-major order."""
@@ -151,12 +158,25 @@ class Calibrator:
         p = self.probability(method, scores)
         return (p >= self.thresholds[method]) & (p > 0)
 
+    def threshold_for(self, method: str, precision: float) -> tuple[float, bool]:
+        """The lowest cut-off at which ``method`` was right ``precision`` of the time on
+        the training pairs (out of fold), and whether any was; if none was, the cut-off
+        that came closest. Without a curve (nothing calibrated), the usual threshold."""
+        curve = [row for row in self.curves.get(method, []) if row[2] >= MIN_PAIRS]
+        if not curve:
+            return self.thresholds[method], False
+        for cut, reached, _pairs in curve:
+            if reached >= precision:
+                return cut, True
+        return max(curve, key=lambda row: (row[1], -row[0]))[0], False
+
     def to_json(self) -> dict[str, Any]:
         return {
             "rule_precision": self.rule_precision.round(6).tolist(),
             "learnable": self.learnable.tolist(),
             "weights": self.weights,
             "thresholds": self.thresholds,
+            "curves": self.curves,
         }
 
     @classmethod
@@ -166,6 +186,7 @@ class Calibrator:
             learnable=np.asarray(data["learnable"], dtype=bool),
             weights=data["weights"],
             thresholds=data["thresholds"],
+            curves=data.get("curves", {}),
         )
 
     @classmethod
@@ -189,15 +210,20 @@ def rule_precision(rules: np.ndarray, labels: np.ndarray, known: np.ndarray) -> 
 
 
 def fit_calibrator(
-    scores: Scores, labels: np.ndarray, known: np.ndarray, learnable: np.ndarray
+    scores: Scores,
+    labels: np.ndarray,
+    known: np.ndarray,
+    learnable: np.ndarray,
+    methods: Sequence[str] = METHODS,
 ) -> Calibrator:
-    """Fit every method's weights and threshold on training segments.
+    """Fit the weights and threshold of every method (of ``methods``) on training segments.
 
-    ``scores.model`` must hold out-of-fold log-odds (see ``training.out_of_fold``): a
-    model's scores on its own training segments are too sure of themselves.
+    ``scores.model`` must hold out-of-fold log-odds (see ``training.fit``): a model's
+    scores on its own training segments are too sure of themselves.
     """
     calibrator = Calibrator(rule_precision(scores.rules, labels, known), learnable.copy())
-    methods = METHODS if scores.model is not None and learnable.any() else ("rules",)
+    if scores.model is None or not learnable.any():
+        methods = ("rules",)
     for method in methods:
         # The model's weights are fitted on the codes it learnt; the rest keep the rules'.
         fit_on = (known & learnable[None, :]) if method != "rules" else known
@@ -205,4 +231,17 @@ def fit_calibrator(
         calibrator.weights[method] = fit_logistic(x, labels[fit_on].astype(float)).tolist()
         p = calibrator.probability(method, scores)
         calibrator.thresholds[method] = best_threshold(p[known], labels[known])
+        calibrator.curves[method] = precision_curve(p[known], labels[known])
     return calibrator
+
+
+def precision_curve(probability: np.ndarray, truth: np.ndarray) -> list[list[float]]:
+    """[cut-off, precision, pairs] for each of CUTS that some pair reaches."""
+    order = np.argsort(-probability, kind="stable")
+    p, right = probability[order], np.cumsum(truth[order])
+    pairs = len(p) - np.searchsorted(p[::-1], CUTS, side="left")  # pairs with p >= cut
+    return [
+        [float(cut), round(float(right[n - 1] / n), 4), int(n)]
+        for cut, n in zip(CUTS, pairs, strict=True)
+        if n > 0
+    ]

@@ -71,6 +71,7 @@ class Fold:
     train_documents: list[str]
     test_segments: int
     too_few_examples: list[str] = field(default_factory=list)  # codes the model skipped
+    penalties: dict[str, float] | None = None  # the ridge penalties chosen in training
 
 
 @dataclass
@@ -81,6 +82,7 @@ class Evaluation:
     codes: list[dict[str, Any]]
     folds: list[Fold]
     settings: dict[str, Any]
+    held_out: Evaluation | None = None  # the documents kept apart, tested once
 
     @property
     def methods(self) -> list[str]:
@@ -96,6 +98,7 @@ class Evaluation:
             "codes": self.codes,
             "folds": [asdict(fold) for fold in self.folds],
             "settings": self.settings,
+            "held_out": None if self.held_out is None else self.held_out.to_json(),
         }
 
 
@@ -151,35 +154,76 @@ def evaluate(
     names: Mapping[str, str] | None = None,
     textcat: bool = False,
     processes: int | None = None,
+    hold_out: Sequence[str] = (),
 ) -> Evaluation:
     """Cross-validate every method on the labelled segments of ``corpus``, by document.
 
     ``textcat`` adds spaCy's textcat alone (slow). ``processes`` None runs the folds in
     parallel, one process per CPU (forked, where the platform allows); the result is the
-    same in any case.
+    same in any case. ``hold_out`` (document ids) are kept apart: the cross-validation
+    runs on the other documents, and then every method, trained and tuned on all of
+    those, is tested once on the documents kept apart (``Evaluation.held_out``).
     """
     settings = settings or LinearSettings(seed=seed)
     corpus = corpus.rows(corpus.labelled)
-    documents = set(corpus.documents.tolist())
+    kept = np.isin(corpus.documents, list(hold_out))
+    documents = set(corpus.documents[~kept].tolist())
     if len(documents) < 2:
         raise QualcodeError(
             "evaluation splits coded documents into training and test parts, and there "
-            f"{'is only one' if documents else 'are none'} in scope: code at least two documents"
+            f"{'is only one' if documents else 'are none'} in scope"
+            f"{' besides those kept apart' if kept.any() else ''}: code at least two documents"
         )
     names = names or {}
     methods = [m for m in METHODS if textcat or m != "textcat"]
     rules = RuleSuggester(nlp, corpus.codes)
     raw = score_texts(nlp, [rules, keyword_baseline(nlp, corpus.codes)], corpus.texts)
-    rule_scores = raw["rules"]  # rules learn nothing, so scoring them once for all is fair
+    shared = dict(
+        nlp=nlp, rules=rules, settings=settings, inner_folds=inner_folds, textcat=textcat,
+        seed=seed, names=names, methods=methods,
+    )  # fmt: skip
+    rest = corpus.rows(~kept)
+    raw_rest = {name: found[~kept] for name, found in raw.items()}
+    result = _cross_validate(
+        rest, raw_rest, group_folds(rest.documents, folds, seed), processes, **shared
+    )
+    result.settings = asdict(settings) | {
+        "folds": len(result.folds),
+        "folds_asked": folds,
+        "inner_folds": inner_folds,
+        "min_examples": MIN_EXAMPLES,
+        "segments": len(rest),
+        "documents": len(documents),
+        "passages": rest.passage_count,
+        "labels": "consensus codings where a document has them, else the union of coders",
+    }
+    if kept.any():
+        result.held_out = _cross_validate(corpus, raw, [kept], 1, **shared)
+        result.held_out.settings = {
+            "folds": 1,
+            "segments": int(kept.sum()),
+            "documents": len(set(corpus.documents[kept].tolist())),
+        }
+    return result
+
+
+def _cross_validate(
+    corpus: Corpus,
+    raw: dict[str, np.ndarray],
+    splits: list[np.ndarray],
+    processes: int | None,
+    **shared: Any,
+) -> Evaluation:
+    """Every method's scores of each split's test rows, by models of the other rows;
+    reported over the rows tested (``raw``: the rules' and keywords' scores)."""
+    methods = shared["methods"]
+    tested = np.logical_or.reduce(splits)
     score = {m: np.zeros(corpus.labels.shape) for m in methods}
     predicted = {m: np.zeros(corpus.labels.shape, dtype=bool) for m in methods}
+    rule_scores = raw["rules"]  # rules learn nothing, so scoring them once for all is fair
     score["keywords"], predicted["keywords"] = raw["keywords"], raw["keywords"] > 0
     score["rules_any"], predicted["rules_any"] = rule_scores, rule_scores > 0
-    splits = group_folds(corpus.documents, folds, seed)
-    _SHARED.update(
-        corpus=corpus, nlp=nlp, rules=rules, rule_scores=rule_scores, settings=settings,
-        inner_folds=inner_folds, textcat=textcat, seed=seed,
-    )  # fmt: skip
+    _SHARED.update(shared, corpus=corpus, rule_scores=rule_scores)
     try:
         processes = min(len(splits), worker_count()) if processes is None else processes
         if processes > 1 and can_fork():
@@ -189,9 +233,12 @@ def evaluate(
             results = [_run_fold(test) for test in splits]
     finally:
         _SHARED.clear()
+    names = shared["names"]
     learnt_in = np.zeros(len(corpus.codes), dtype=int)
     made: list[Fold] = []
-    for number, (test, (found, learnable)) in enumerate(zip(splits, results, strict=True), 1):
+    for number, (test, (found, learnable, penalties)) in enumerate(
+        zip(splits, results, strict=True), 1
+    ):
         for method, (scored, chosen) in found.items():
             score[method][test], predicted[method][test] = scored, chosen
         learnt_in += learnable
@@ -207,29 +254,29 @@ def evaluate(
                 too_few_examples=[
                     code.name for code, ok in zip(corpus.codes, learnable, strict=True) if not ok
                 ],
+                penalties=penalties,
             )
         )
-    result = _report(corpus, methods, score, predicted, learnt_in, made)
-    result.settings = asdict(settings) | {
-        "folds": len(made),
-        "folds_asked": folds,
-        "inner_folds": inner_folds,
-        "min_examples": MIN_EXAMPLES,
-        "segments": len(corpus),
-        "documents": len(documents),
-        "passages": corpus.passage_count,
-        "labels": "consensus codings where a document has them, else the union of coders",
-    }
-    return result
+    tested_only = corpus.rows(tested)
+    return _report(
+        tested_only,
+        methods,
+        {m: found[tested] for m, found in score.items()},
+        {m: found[tested] for m, found in predicted.items()},
+        learnt_in,
+        made,
+    )
 
 
 # What fold workers need: set just before the pool forks, so it is inherited, not pickled.
 _SHARED: dict[str, Any] = {}
 
 
-def _run_fold(test: np.ndarray) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], np.ndarray]:
+def _run_fold(
+    test: np.ndarray,
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], np.ndarray, dict[str, float] | None]:
     """Fit on the other documents, score this fold's: (method -> (scores, decisions),
-    codes the model learnt)."""
+    codes the model learnt, the penalties chosen for it)."""
     corpus, nlp, train = _SHARED["corpus"], _SHARED["nlp"], ~test
     training, tested = corpus.rows(train), corpus.rows(test)
     fitted = fit(
@@ -252,7 +299,7 @@ def _run_fold(test: np.ndarray) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]
         model, cut = tuned(trainer, training, inner)
         scored = model(tested.texts)
         found[method] = (scored, scored >= cut)
-    return found, fitted.calibrator.learnable
+    return found, fitted.calibrator.learnable, fitted.info.get("penalties")
 
 
 def _report(

@@ -63,11 +63,23 @@ MEMO_CALL = 20_000
 
 @dataclass(frozen=True)
 class LinearSettings:
-    """How the models are fitted; saved with them, so a changed setting retrains."""
+    """How the models are fitted; saved with them, so a changed setting retrains.
 
-    segment_penalty: float = 1.0  # ridge penalty of the segment model
-    passage_penalty: float = 0.5  # and of the passage model
+    A penalty left None is chosen inside the training data (``training.fit``): the one of
+    ``penalties`` whose out-of-fold scores, calibrated, fit the training labels best.
+    """
+
+    segment_penalty: float | None = None  # ridge penalty of the segment model
+    passage_penalty: float | None = None  # and of the passage model
+    penalties: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)  # the choice, when left None
     seed: int = 0  # folds of the out-of-fold scores the calibrator learns from
+
+    def grid(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """The penalties to try for the segment model, and for the passage model."""
+        return tuple(
+            (chosen,) if chosen is not None else self.penalties
+            for chosen in (self.segment_penalty, self.passage_penalty)
+        )  # type: ignore[return-value]
 
 
 def hashed_counts(texts: Sequence[str]) -> sp.csr_matrix:
@@ -182,11 +194,10 @@ class Kernels:
     """What fitting on a corpus needs, made once: counts, weighting, the Gram matrices.
 
     Fitting on any subset of its rows (the inner folds of the calibration) then costs
-    one linear solve per view.
+    one linear solve per view and penalty.
     """
 
     corpus: Corpus
-    settings: LinearSettings
     weighting: Weighting = field(init=False)
     segments: sp.csr_matrix = field(init=False)
     passages: sp.csr_matrix = field(init=False)
@@ -202,42 +213,50 @@ class Kernels:
         self.passage_gram = (self.passages @ self.passages.T).toarray().astype(np.float32)
         self.labels, self.passage_labels = training_rows(self.corpus)
 
-    def held_out(self, train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Scores (segment view, passage view) of the rows not in ``train``, by models of
-        the rows in it (passages follow their segments: a passage is in one document)."""
+    def held_out(
+        self,
+        train: np.ndarray,
+        segment_penalties: Sequence[float],
+        passage_penalties: Sequence[float],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of the rows not in ``train`` by models of the rows in it, one per
+        penalty: (segment penalties x rows x codes), (passage penalties x rows x codes),
+        each row getting its passage's score (a passage is in one document, so passages
+        follow their segments). The Gram matrices are made once for every penalty."""
         test = ~train
         train_p = np.zeros(self.corpus.passage_count, dtype=bool)
         train_p[self.corpus.passages[train]] = True
-        out = []
-        for gram, labels, rows, test_rows, penalty in (
-            (self.segment_gram, self.labels, train, test, self.settings.segment_penalty),
-            (
-                self.passage_gram,
-                self.passage_labels,
-                train_p,
-                ~train_p,
-                self.settings.passage_penalty,
-            ),
-        ):
-            bias = labels[rows].mean(axis=0)
-            alpha = ridge_dual(gram[np.ix_(rows, rows)], labels[rows] - bias, penalty)
-            out.append(gram[np.ix_(test_rows, rows)] @ alpha + bias)
-        segment, passage = out
+        segment = _ridge_scores(self.segment_gram, self.labels, train, test, segment_penalties)
+        passage = _ridge_scores(
+            self.passage_gram, self.passage_labels, train_p, ~train_p, passage_penalties
+        )
         # back to segments: each test segment gets its passage's score
         at = np.full(self.corpus.passage_count, -1)
         at[np.flatnonzero(~train_p)] = np.arange(int((~train_p).sum()))
-        return segment, passage[at[self.corpus.passages[test]]]
+        return segment, passage[:, at[self.corpus.passages[test]]]
 
-    def final(self) -> LinearSuggester:
-        s = self.settings
+    def final(self, segment_penalty: float, passage_penalty: float) -> LinearSuggester:
         segment = LinearModel.fit(
-            self.segments, self.segment_gram, self.weighting, self.labels, s.segment_penalty
+            self.segments, self.segment_gram, self.weighting, self.labels, segment_penalty
         )
         passage = LinearModel.fit(
             self.passages, self.passage_gram, self.weighting, self.passage_labels,
-            s.passage_penalty,
+            passage_penalty,
         )  # fmt: skip
         return LinearSuggester(self.corpus.codes, segment, passage)
+
+
+def _ridge_scores(
+    gram: np.ndarray,
+    labels: np.ndarray,
+    rows: np.ndarray,
+    test_rows: np.ndarray,
+    penalties: Sequence[float],
+) -> np.ndarray:
+    """(penalties x test rows x codes): ridge models of ``rows`` scoring ``test_rows``."""
+    bias = labels[rows].mean(axis=0)
+    inner, across = gram[np.ix_(rows, rows)], gram[np.ix_(test_rows, rows)]
+    return np.stack([across @ ridge_dual(inner, labels[rows] - bias, p) + bias for p in penalties])
 
 
 class LinearSuggester:
@@ -276,9 +295,7 @@ class LinearSuggester:
         weighting = self.segment.weighting
         if row is None:
             counts = _WORDS.transform([text])
-            row = weighting.transform(
-                sp.hstack([counts, sp.csr_matrix((1, HASHED))], format="csr")
-            )
+            row = weighting.transform(sp.hstack([counts, sp.csr_matrix((1, HASHED))], format="csr"))
         contribution = row.multiply(self.segment.weights[:, code][None, :]).tocsr()
         by_column = dict(
             zip(contribution.indices.tolist(), contribution.data.tolist(), strict=True)

@@ -31,7 +31,7 @@ from ..models import Coding, Document, Setting, Speaker
 from ..nlp import load_pipeline
 from ..project import Project
 from ..visibility import viewer_for
-from . import METHOD_CHOICES
+from . import DEFAULT_PRECISION, METHOD_CHOICES, PRECISION_KEY
 from .base import SuggestContext, get_suggester
 from .batch import make_batch
 from .combine import Calibrator, Scores
@@ -53,7 +53,7 @@ from .training import Fitted, fit
 
 MODEL_DIR = Path(".qualcode") / "models"
 SETTING_PREFIX = "suggest.model."
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3  # 3: the calibration keeps its precision curves
 RETRAIN_AFTER = 20
 MODEL_FILE = "linear.npz"
 HELD_OUT = "held_out.npz"  # out-of-fold scores of the training segments
@@ -78,6 +78,9 @@ class SuggestReport:
     method: str
     threshold: float
     segments: int
+    precision: float | None = None  # the precision asked for (None with --min-score)
+    balanced_threshold: float | None = None  # the cut-off of the best F1 in training
+    held_back: int = 0  # suggestions the balanced cut-off would make that this one does not
     stored: int = 0
     updated: int = 0
     already_coded: int = 0
@@ -134,7 +137,7 @@ def ensure_model(
         "codebook": codebook.value if codebook else None,
         "codings": codings,
         "rejections": rejections,
-        "settings": asdict(settings),
+        "settings": json.loads(json.dumps(asdict(settings))),  # as stored: lists, not tuples
     }
     meta = stored.value if stored else None
     why = "--retrain" if retrain else _stale(meta, codes, now)
@@ -215,12 +218,17 @@ def run_suggestions(
     documents: Sequence[str] = (),
     codes: Sequence[str] = (),
     min_score: float | None = None,
+    precision: float | None = None,
     method: str = "combined",
     retrain: bool = False,
     nlp: Language | None = None,
     settings: LinearSettings | None = None,
 ) -> SuggestReport:
     """Suggest codes to ``coder`` for segments they have not coded with them; store them.
+
+    The cut-off is ``min_score`` if given, else the lowest at which the calibrated
+    method was right ``precision`` of the time on the training codings (out of fold);
+    ``precision`` None is the project's setting (``suggest.precision``, default 0.7).
 
     >>> run_suggestions(project, "ana", documents=["area-3.md"], min_score=0.4)
     """
@@ -242,10 +250,21 @@ def run_suggestions(
     calibrator = model.fitted.calibrator
     scores = model.fitted.scores(nlp, target)
     usable = method if method in calibrator.weights and scores.model is not None else "rules"
-    threshold = calibrator.thresholds[usable] if min_score is None else float(min_score)
+    balanced = calibrator.thresholds[usable]
+    reached = True
+    if min_score is not None:
+        threshold, precision = float(min_score), None
+    else:
+        if precision is None:
+            precision = float(project.settings().get(PRECISION_KEY, DEFAULT_PRECISION))
+        threshold, reached = calibrator.threshold_for(usable, precision)
     probability = calibrator.probability(usable, scores)
+    open_pairs = wanted[None, :] & ~coded & (probability > 0)
     chosen = (probability >= threshold) & wanted[None, :]
-    report = SuggestReport(coder, scope.describe(), usable, round(threshold, 4), len(target))
+    report = SuggestReport(
+        coder, scope.describe(), usable, round(threshold, 4), len(target), precision,
+        round(balanced, 4), int((open_pairs & (probability >= balanced) & ~chosen).sum()),
+    )  # fmt: skip
     report.already_coded = int((chosen & coded).sum())
     report.model = {"why": model.why, **{k: v for k, v in model.meta.items() if k != "codes"}}
     found = _explain(
@@ -258,8 +277,13 @@ def run_suggestions(
     report.already_decided = stored.already_decided
     if not model.meta.get("codings"):
         report.note = _nothing_learnt(project, coder)
+    elif not reached:
+        report.note = (
+            f"no cut-off reached precision {precision:.2f} on the training codings; "
+            f"suggesting from {threshold:.3f}, the closest"
+        )
     elif not found:
-        report.note = f"no segment scored {threshold:.3f} or more (see --min-score)"
+        report.note = f"no segment scored {threshold:.3f} or more (see --precision, --min-score)"
     return report
 
 
@@ -398,16 +422,21 @@ def evaluate_project(
     settings: LinearSettings | None = None,
     nlp: Language | None = None,
     textcat: bool = False,
+    hold_out: Sequence[str] = (),
 ) -> Evaluation:
-    """Cross-validate the suggestions on this project's coded documents (see ``evaluate``)."""
+    """Cross-validate the suggestions on this project's coded documents (see ``evaluate``);
+    the documents of ``hold_out`` (names or ids) are kept apart and tested once at the end.
+    """
     nlp = nlp or load_pipeline()
     with project.sessionmaker() as session:
         scope = scope_for(session, viewer)
         corpus = load_corpus(session, scope)
         names = dict(session.execute(select(Document.id, Document.name)).all())
+        kept = [str(find_document(session, ref).id) for ref in hold_out]
     names = {str(doc_id): name for doc_id, name in names.items()}
     result = evaluate(
-        corpus, nlp, folds=folds, seed=seed, settings=settings, names=names, textcat=textcat
-    )
+        corpus, nlp, folds=folds, seed=seed, settings=settings, names=names, textcat=textcat,
+        hold_out=kept,
+    )  # fmt: skip
     result.settings["scope"] = scope.describe()
     return result

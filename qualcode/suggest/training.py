@@ -33,6 +33,7 @@ CHUNK = 10_000  # segments per task for a worker
 MIN_EXAMPLES = 5  # positive segments a code needs in training before the model learns it
 INNER_FOLDS = 3
 CHUNK_SEGMENTS = 40  # a lone coded document is cut into runs of about this many segments
+PICKED_BY = ("rules", "combined")  # the methods penalties are compared by (rules: its base)
 
 
 def score_texts(
@@ -203,10 +204,45 @@ def fit(
     if not learnable.any() or len(set(groups.tolist())) < 2:
         calibrator = fit_calibrator(scores, corpus.labels, corpus.known, learnable)
         return Fitted(rules, None, calibrator, info)
-    kernels = Kernels(corpus, settings)
-    held_out = np.zeros((2, *corpus.labels.shape), dtype=np.float32)
+    kernels = Kernels(corpus)
+    segment_grid, passage_grid = settings.grid()
+    shape = corpus.labels.shape
+    segment = np.zeros((len(segment_grid), *shape), dtype=np.float32)
+    passage = np.zeros((len(passage_grid), *shape), dtype=np.float32)
     for test in group_folds(groups, inner_folds, settings.seed):
-        held_out[0][test], held_out[1][test] = kernels.held_out(~test)
-    scores.model, scores.passage = held_out[0], held_out[1]
-    calibrator = fit_calibrator(scores, corpus.labels, corpus.known, learnable)
-    return Fitted(rules, kernels.final(), calibrator, info, corpus.segment_ids, held_out)
+        segment[:, test], passage[:, test] = kernels.held_out(~test, segment_grid, passage_grid)
+    calibrator, i, j = _best_penalties(scores, corpus, learnable, segment, passage)
+    info["penalties"] = {"segment": segment_grid[i], "passage": passage_grid[j]}
+    model = kernels.final(segment_grid[i], passage_grid[j])
+    held_out = np.stack([segment[i], passage[j]])
+    return Fitted(rules, model, calibrator, info, corpus.segment_ids, held_out)
+
+
+def _best_penalties(
+    scores: Scores,
+    corpus: Corpus,
+    learnable: np.ndarray,
+    segment: np.ndarray,
+    passage: np.ndarray,
+) -> tuple[Calibrator, int, int]:
+    """The calibrator of the segment and passage penalties whose out-of-fold scores,
+    calibrated, fit the training labels best (the smallest log-loss of the combined
+    method over the codes the model learns), and which penalties those are: first the
+    segment model's penalty, with the passage model's in the middle of its range, then
+    the passage model's (a few calibrations, not one per pair)."""
+    fit_on = corpus.known & learnable[None, :]
+    truth = corpus.labels[fit_on]
+
+    def loss(i: int, j: int) -> float:
+        scores.model, scores.passage = segment[i], passage[j]
+        only = fit_calibrator(scores, corpus.labels, corpus.known, learnable, PICKED_BY)
+        p = np.clip(only.probability("combined", scores)[fit_on], 1e-6, 1 - 1e-6)
+        return -float(np.mean(np.where(truth, np.log(p), np.log(1 - p))))
+
+    i, j = 0, (len(passage) - 1) // 2
+    if len(segment) > 1:
+        i = min(range(len(segment)), key=lambda k: loss(k, j))
+    if len(passage) > 1:
+        j = min(range(len(passage)), key=lambda k: loss(i, k))
+    scores.model, scores.passage = segment[i], passage[j]
+    return fit_calibrator(scores, corpus.labels, corpus.known, learnable), i, j
