@@ -257,6 +257,7 @@ def _lines_and_boxes(
     found = []
     taken = 0
     count = len(rects)
+    hyphens = quick and _PDFIUM_HYPHEN in full
     for line in _LINE.finditer(full):
         start, end = line.span()
         kept = len(line[0].rstrip())
@@ -267,10 +268,11 @@ def _lines_and_boxes(
             return None if quick else found
         mine = [rects[taken]]
         taken += 1
-        joined = full.count(_PDFIUM_HYPHEN, start, end) if quick else 0
+        joined = full.count(_PDFIUM_HYPHEN, start, end) if hyphens else 0
         while taken < count:
             following = rects[taken]
-            beside = _beside(mine[-1], following)
+            # most often the next box starts a line at the left: not beside, and no call
+            beside = following[0] >= mine[-1][2] - 1 and _beside(mine[-1], following)
             if quick and joined and not beside:
                 joined -= 1
             elif (not quick or beside) and holds(last, mine[-1]) or quick and not beside:
@@ -486,11 +488,10 @@ def _starts_paragraph(previous: _Box, line: _Box, step: float, big: bool, headin
     label = match_label(text) if could and text.count(" ", 0, colon) < 8 else None
     if label is not None and (looks_like_name(label.name) or label.name.isupper()):
         return True
-    ends = previous.text.rstrip().endswith(_ENDS_SENTENCE)
-    if ends and line.text.startswith(("[", "(")):  # a stage note: "(11.45 am)"
-        return True
+    if text.startswith(("[", "(")) and previous.text.rstrip().endswith(_ENDS_SENTENCE):
+        return True  # a stage note: "(11.45 am)"
     if line.page != previous.page or line.top > previous.top:  # a new page or column
-        return ends or not line.text[:1].islower()
+        return previous.text.rstrip().endswith(_ENDS_SENTENCE) or not text[:1].islower()
     return previous.bottom - line.bottom > step * 1.4
 
 
