@@ -14,6 +14,11 @@ coders' work only once the round is open, and the server lets it change nothing.
 Changing is narrower than seeing: only a coding's own coder, or a lead, may change it
 or its memo, whether the round is open or not (:func:`check_may_change`).
 
+A lead may mark a coder's codings as training material for everyone (an earlier study,
+an imported project, the consensus: :func:`set_training`). Then suggestion models of
+every coder learn from them, blind round or not; people still see them only as above.
+The lead's decision is what makes them visible to models of others, and nothing else.
+
 Every query, command, page, API route, export and model asks :func:`viewer_for` who is
 looking and filters with :meth:`Viewer.where`; ``tests/test_visibility.py`` drives
 every route and command through it. A Python caller that passes no viewer (``None``)
@@ -34,10 +39,11 @@ from sqlalchemy.orm import Session
 
 from .accounts import audit as _audit  # noqa: F401  (its hook logs codebook changes)
 from .accounts.models import Account
-from .errors import NotAllowed
+from .errors import NotAllowed, NotFound
 from .models import Coder, Setting
 
 ROUND_KEY = "round_open"
+TRAINING_KEY = "training_coders"  # coders whose codings every model learns from
 CONSENSUS = "consensus"  # the coder that adjudication settles disagreements into
 
 
@@ -173,3 +179,27 @@ def ensure_sees(viewer: Viewer, owner_id: uuid.UUID | None, what: str) -> None:
     if not viewer.sees(owner_id):
         raise NotAllowed(f"{what} is another coder's, hidden while the round is closed")
 
+
+
+def training_coders(session: Session) -> tuple[str, ...]:
+    """The coders a lead marked as training material for everyone's models, by name."""
+    row = session.get(Setting, TRAINING_KEY)
+    return tuple(sorted(row.value)) if row and row.value else ()
+
+
+def set_training(session: Session, who: Who, coder: str, on: bool = True) -> tuple[str, ...]:
+    """Mark (or unmark) ``coder``'s codings as training material for every coder's model.
+
+    Only a lead decides it; the coder must exist. Returns the coders marked now."""
+    viewer = viewer_for(session, NOBODY if who is None else who)
+    if not viewer.lead:
+        person = f"{viewer.name} is not a lead" if viewer.name else "nobody said who is asking"
+        raise NotAllowed(
+            f"{person}: only a lead may let every coder's model learn from {coder}'s codings"
+        )
+    if session.scalars(select(Coder.id).where(Coder.name == coder)).first() is None:
+        raise NotFound(f"no coder named {coder!r} (add one with `qualcode coder NAME`)")
+    marked = set(training_coders(session))
+    marked = marked | {coder} if on else marked - {coder}
+    session.merge(Setting(key=TRAINING_KEY, value=sorted(marked)))
+    return tuple(sorted(marked))

@@ -19,7 +19,7 @@ from qualcode.cli import cli
 from qualcode.coding import apply_coding, get_coder
 from qualcode.errors import NotFound, QualcodeError
 from qualcode.importing import import_files
-from qualcode.models import Coding, Segment, Suggestion
+from qualcode.models import Coder, Coding, Segment, Suggestion
 from qualcode.nlp import load_pipeline
 from qualcode.queries import find_document
 from qualcode.suggest import (
@@ -33,8 +33,10 @@ from qualcode.suggest import (
     scope_for,
     suggestions,
 )
+from qualcode.suggest.data import count_in_scope
 from qualcode.suggest.linear import LinearSettings
 from qualcode.team import set_round
+from qualcode.visibility import viewer_for
 
 FAST = LinearSettings()
 CODEBOOK = """\
@@ -402,3 +404,38 @@ def test_cli_evaluate_prints_a_table_and_json(study, runner):
     } == set(shape["folds"][0])
     table = invoke(runner, study.root, "--as", "ana", "suggest", "--evaluate", "--folds", "2")
     assert table.exit_code == 0 and "keyword" in table.output and "F1" in table.output
+
+
+def test_a_lead_marks_a_coders_codings_as_training_material_for_everyone(study, runner):
+    """ben's codings are hidden from ana while the round is blind; once the lead marks
+    them as training material, ana's model learns from them (and is retrained for it),
+    while ana still does not see them. Only a lead may mark them, and undo it."""
+    with study.sessionmaker() as session:
+        alone = count_in_scope(session, scope_for(session, "ana"))[0]
+        ben = session.scalars(select(Coder.id).where(Coder.name == "ben")).one()
+    run_suggestions(study, "ana", settings=FAST)
+    refused = runner.invoke(
+        cli, ["--project", str(study.root), "--as", "ana", "suggest", "--train-on", "ben"]
+    )
+    assert refused.exit_code == 1
+    assert "Error: ana is not a lead: only a lead may let every coder's model" in refused.output
+    marked = invoke(runner, study.root, "--as", "lee", "suggest", "--train-on", "ben")
+    assert marked.output == "every coder's model learns from the codings of: ben\n"
+    with study.sessionmaker() as session:
+        scope = scope_for(session, "ana")
+        assert scope.training == ("ben",) and "ben's (training material)" in scope.describe()
+        together = count_in_scope(session, scope)[0]
+        assert together == alone + session.scalar(
+            select(func.count()).select_from(Coding).where(Coding.coder_id == ben)
+        )
+        assert not viewer_for(session, "ana").sees(ben)  # people still code blind
+    report = run_suggestions(study, "ana", settings=FAST)
+    assert report.model["why"] == "trained: the coders marked as training material changed"
+    assert report.model["codings"] == together
+    invoke(runner, study.root, "--as", "lee", "suggest", "--stop-training-on", "ben")
+    with study.sessionmaker() as session:
+        assert count_in_scope(session, scope_for(session, "ana"))[0] == alone
+    missing = runner.invoke(
+        cli, ["--project", str(study.root), "--as", "lee", "suggest", "--train-on", "nobody"]
+    )
+    assert "Error: no coder named 'nobody'" in missing.output

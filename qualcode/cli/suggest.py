@@ -46,6 +46,12 @@ STATUSES = ("pending", "accepted", "rejected", "all")
     help="Rank by rules and model together, or by one alone.",
 )
 @click.option("--retrain", is_flag=True, help="Train the model again now.")
+@click.option(
+    "--train-on",
+    metavar="CODER",
+    help="Lead: every coder's model learns from CODER's codings too (blind or not).",
+)
+@click.option("--stop-training-on", metavar="CODER", help="Lead: undo --train-on CODER.")
 @coder_option
 @click.option("--evaluate", is_flag=True, help="Measure the suggestions instead of storing any.")
 @click.option("--folds", default=5, show_default=True, help="Folds of documents (--evaluate).")
@@ -70,6 +76,8 @@ def suggest(
     remember: bool,
     method: str,
     retrain: bool,
+    train_on: str | None,
+    stop_training_on: str | None,
     coder: str | None,
     evaluate: bool,
     folds: int,
@@ -93,6 +101,9 @@ def suggest(
                 hold_out=hold_out,
             )  # fmt: skip
         print_json(result.to_json()) if as_json else _print_evaluation(result)
+        return
+    if train_on or stop_training_on:
+        _mark_training(obj, train_on, stop_training_on)
         return
     who = obj.coder(coder)
     if remember and precision is None:
@@ -129,6 +140,18 @@ def suggest(
     if not report.stored + report.updated:
         return
     click.echo("see them with `qualcode suggestions`; then `qualcode accept ID` or `reject ID`")
+
+
+def _mark_training(obj: CommandContext, on: str | None, off: str | None) -> None:
+    from ..visibility import set_training
+
+    with obj.open() as project, project.transaction() as session:
+        for name, mark in ((on, True), (off, False)):
+            if name:
+                marked = set_training(session, obj.asker, name, mark)
+    click.echo(
+        "every coder's model learns from the codings of: " + (", ".join(marked) or "nobody else")
+    )
 
 
 def _print_evaluation(result: Evaluation) -> None:

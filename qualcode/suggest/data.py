@@ -10,7 +10,8 @@ A segment's labels are the leaf codes whose codings overlap it. Whose codings co
   :mod:`qualcode.visibility`), only the asker's own codings and consensus count, so a
   model never carries another coder's work onto a blind coder's screen. Documents the
   asker has not coded then teach nothing. Someone who did not say who they are gets no
-  model while the round is blind.
+  model while the round is blind. The codings of coders a lead marked as training
+  material (``visibility.set_training``) count for everyone, blind or not.
 
 A labelled document's segments without a code are negatives for it; so is a rejected
 suggestion (of the asker, when blind), wherever it lies.
@@ -34,7 +35,7 @@ from ..codebook import slugify
 from ..errors import NotAllowed
 from ..models import Code, Coder, Coding, Document, Segment, Suggestion
 from ..queries import document_texts
-from ..visibility import Who, viewer_for
+from ..visibility import Who, training_coders, viewer_for
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,11 @@ class CodeInfo:
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose codings train and test: everyone's (``coder`` None) or one blind coder's."""
+    """Whose codings train and test: everyone's (``coder`` None) or one blind coder's,
+    with those of the coders a lead marked as training material for everyone."""
 
     coder: str | None = None
+    training: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -70,7 +73,18 @@ class Scope:
     def describe(self) -> str:
         if self.coder is None:
             return "every coder's codings (consensus first)"
-        return f"{self.coder}'s own codings and consensus (the round is blind)"
+        also = [name for name in self.training if name != self.coder]
+        marked = f", and {', '.join(also)}'s (training material)" if also else ""
+        return f"{self.coder}'s own codings and consensus{marked} (the round is blind)"
+
+    def teaches(self, coder: str, origin: str) -> bool:
+        """Whether a coding by ``coder`` (of this ``origin``) trains this scope's model."""
+        return (
+            self.coder is None
+            or origin == "consensus"
+            or coder == self.coder
+            or coder in self.training
+        )
 
 
 def scope_for(session: Session, viewer: Who) -> Scope:
@@ -84,7 +98,7 @@ def scope_for(session: Session, viewer: Who) -> Scope:
             "codings its asker may see, so say who you are (--as NAME); a lead's model "
             "learns from everyone's"
         )
-    return Scope(seen.name)
+    return Scope(seen.name, training_coders(session))
 
 
 @dataclass
@@ -317,9 +331,7 @@ def _codings_in_scope(
     ).join(Coder, Coding.coder_id == Coder.id)
     found: dict[uuid.UUID, list[Any]] = defaultdict(list)
     for row in session.execute(query):
-        if row.code_id in code_ids and (
-            scope.coder is None or row.origin == "consensus" or row.name == scope.coder
-        ):
+        if row.code_id in code_ids and scope.teaches(row.name, row.origin):
             found[row.document_id].append(row)
     result = {}
     for doc_id, rows in found.items():

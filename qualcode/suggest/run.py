@@ -109,6 +109,8 @@ def _stale(meta: dict[str, Any] | None, codes: list[CodeInfo], now: dict[str, An
         return "the codes changed"
     if meta.get("settings") != now["settings"]:
         return "the model's settings changed"
+    if meta.get("training", []) != now["training"]:
+        return "the coders marked as training material changed"
     if (meta.get("codebook") or {}).get("sha256") != (now["codebook"] or {}).get("sha256"):
         return "the codebook changed"
     changed = abs(now["codings"] - meta["codings"]) + abs(now["rejections"] - meta["rejections"])
@@ -138,6 +140,7 @@ def ensure_model(
         "codings": codings,
         "rejections": rejections,
         "settings": json.loads(json.dumps(asdict(settings))),  # as stored: lists, not tuples
+        "training": list(scope.training),
     }
     meta = stored.value if stored else None
     why = "--retrain" if retrain else _stale(meta, codes, now)
@@ -184,6 +187,7 @@ def _save(
         "codes": [code.id for code in codes],
         "model": fitted.model is not None,
         "settings": now["settings"],
+        "training": now["training"],
         **fitted.info,
     }
 
