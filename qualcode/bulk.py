@@ -54,8 +54,9 @@ def bulk_insert(
 def _stored(values: list[Any]) -> list[Any]:
     """One column's values as SQLAlchemy stores them in SQLite."""
     sample = next((v for v in values if v is not None), None)
-    if isinstance(sample, uuid.UUID):
-        return [v.hex if v is not None else None for v in values]
+    if isinstance(sample, uuid.UUID):  # ids repeat (a document's, a code's): each made once
+        hexes = {id(v): v.hex for v in {id(v): v for v in values if v is not None}.values()}
+        return [hexes[id(v)] if v is not None else None for v in values]
     if isinstance(sample, datetime):
         made: dict[datetime, str] = {}  # the times of one import repeat: format each once
         for v in values:

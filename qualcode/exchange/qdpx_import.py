@@ -455,11 +455,13 @@ class _Importer:
             [(*row[:7], "import", row[7], row[8]) for row in rows],
         )
         change, now = uuid.uuid4(), datetime.now(UTC)
+        ids_used = {id(row[i]): row[i] for row in rows for i in (1, 5, 6)}  # a few hundred
+        texts = {key: str(value) for key, value in ids_used.items()}
         bulk_insert(
             session,
             CodingLog.__table__,
             ["at", "coder_id", "action", "coding_id", "change_id", "data"],
-            [(now, row[6], "add", row[0], change, _logged(row)) for row in rows],
+            [(now, row[6], "add", row[0], change, _logged(row, texts)) for row in rows],
         )
         self.report.codings_added = len(rows)
 
@@ -590,20 +592,16 @@ def _isoformat(moment: datetime) -> str:
     return moment.isoformat()
 
 
-@cache
-def _text(value: uuid.UUID) -> str:
-    return str(value)
-
-
-def _logged(row: tuple[Any, ...]) -> dict[str, Any]:
+def _logged(row: tuple[Any, ...], texts: dict[int, str]) -> dict[str, Any]:
     """The log's data for an imported coding ``row`` (id, document, start, end, segment,
-    code, coder, memo, created), as :func:`qualcode.changes.coding_data` writes it."""
+    code, coder, memo, created), as :func:`qualcode.changes.coding_data` writes it;
+    ``texts`` has the ids of documents, codes and coders as text, by ``id()``."""
     return {
-        "document_id": _text(row[1]),
+        "document_id": texts[id(row[1])],
         "start": row[2],
         "end": row[3],
-        "code_id": _text(row[5]),
-        "coder_id": _text(row[6]),
+        "code_id": texts[id(row[5])],
+        "coder_id": texts[id(row[6])],
         "origin": "import",
         "memo": row[7],
         "created_at": _isoformat(row[8]),
