@@ -245,3 +245,15 @@ def test_merged_header_cells_and_damaged_ranges_get_one_line(tmp_path, ref, mess
     path = write_book(tmp_path / "merged.xlsx", sheet_xml(HEADER_ROW + answer_rows(5), after=after))
 
     assert refusal(path) == message
+
+
+def test_a_huge_csv_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("Respondent ID,What worked well?\n1,Everything\n")
+    with path.open("r+b") as file:
+        file.truncate(3 * 2**30)  # 3 GiB, sparse: nothing written to the disk
+
+    assert refusal(path) == (
+        "is 3,072 MiB; qualcode reads survey sheets of at most 128 MiB. Split it into several "
+        "files, or keep only the columns to analyse"
+    )

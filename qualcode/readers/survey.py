@@ -113,6 +113,16 @@ def read_survey(path: Path, options: SurveyOptions) -> list[Transcript]:
 
 
 def _csv_table(path: Path) -> _Table:
+    from qualcode.readers.package import MAX_PART_BYTES
+
+    size = path.stat().st_size
+    if size > MAX_PART_BYTES:  # read whole below, so bounded first
+        raise InputError(
+            path,
+            f"is {size / 2**20:,.0f} MiB; qualcode reads survey sheets of at most "
+            f"{MAX_PART_BYTES // 2**20} MiB",
+            hint="Split it into several files, or keep only the columns to analyse",
+        )
     text, _ = decode(path, path.read_bytes(), table=True)
     first_line = text.split("\n", 1)[0]
     separator = max(",;\t", key=first_line.count)
