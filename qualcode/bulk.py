@@ -85,6 +85,28 @@ def roomy_cache(session: Session) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size={before}")
 
 
+class Holders:
+    """The segments of some documents (read at once), to find the one holding a span."""
+
+    def __init__(self, session: Session, document_ids: list[Any]) -> None:
+        self.spans: dict[Any, list[tuple[int, int, int]]] = defaultdict(list)  # (start, end, id)
+        for doc_id, start, end, seg_id in session.execute(
+            select(Segment.document_id, Segment.start, Segment.end, Segment.id)
+            .where(Segment.document_id.in_(document_ids))
+            .order_by(Segment.start)
+        ):
+            self.spans[doc_id].append((start, end, seg_id))
+        self.starts = {key: [s for s, _e, _i in found] for key, found in self.spans.items()}
+
+    def of(self, document_id: Any, start: int, end: int) -> int | None:
+        """The id of the segment that holds [start, end) (segments do not overlap), if any."""
+        at = bisect.bisect_right(self.starts.get(document_id, []), start) - 1
+        if at < 0:
+            return None
+        found = self.spans[document_id][at]
+        return found[2] if end <= found[1] else None
+
+
 @dataclass
 class NewCoding:
     """A coding to add: ``where`` names its place in the file it came from."""
@@ -120,14 +142,7 @@ def add_codings(session: Session, wanted: list[NewCoding], origin: str = "import
     seen = {
         tuple(row) for row in session.execute(identity.where(Coding.document_id.in_(documents)))
     }
-    holders: dict[uuid.UUID, list[tuple[int, int, int]]] = defaultdict(list)
-    for doc_id, start, end, seg_id in session.execute(
-        select(Segment.document_id, Segment.start, Segment.end, Segment.id)
-        .where(Segment.document_id.in_(documents))
-        .order_by(Segment.start)
-    ):
-        holders[doc_id].append((start, end, seg_id))
-    starts = {doc_id: [s for s, _e, _i in found] for doc_id, found in holders.items()}
+    holders = Holders(session, list(documents))
     codes = {row.id: row for row in session.scalars(select(Code))}
     theme = {
         c.id: c.parent_id for c in codes.values() if c.parent_id and codes[c.parent_id].exclusive
@@ -158,9 +173,7 @@ def add_codings(session: Session, wanted: list[NewCoding], origin: str = "import
             done.unchanged += 1
             continue
         seen.add((doc.id, start, end, code.id, coder.id))
-        at = bisect.bisect_right(starts.get(doc.id, []), start) - 1
-        found = holders[doc.id][at] if at >= 0 else None
-        segment = found[2] if found and end <= found[1] else None
+        segment = holders.of(doc.id, start, end)
         if segment is not None and code.id in theme:
             other = taken.setdefault((segment, coder.id, theme[code.id]), code.id)
             if other != code.id:

@@ -21,7 +21,6 @@ get it in their ``sets`` attribute.
 
 from __future__ import annotations
 
-import bisect
 import re
 import uuid
 from collections import Counter, defaultdict
@@ -34,7 +33,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..bulk import bulk_insert, roomy_cache
+from ..bulk import Holders, bulk_insert, roomy_cache
 from ..codebook import slugify
 from ..coding import get_coder
 from ..importing import write_segments
@@ -45,7 +44,6 @@ from ..models import (
     CodingLog,
     Document,
     Memo,
-    Segment,
     content_hash,
     word_count,
 )
@@ -391,13 +389,7 @@ class _Importer:
                 identity.where(Coding.document_id.in_(doc_ids))
             )
         }
-        segments: dict[uuid.UUID, list[tuple[int, int, int]]] = defaultdict(list)
-        for seg_id, doc_id, start, end in session.execute(
-            select(Segment.id, Segment.document_id, Segment.start, Segment.end)
-            .where(Segment.document_id.in_(doc_ids))
-            .order_by(Segment.start)
-        ):
-            segments[doc_id].append((start, end, seg_id))
+        segments = Holders(session, doc_ids)
         code_keys = {key: (value, value.int) for key, value in codes.items()}
         coder_keys = {key: (value, value.int) for key, value in self.coder_ids.items()}
         rows: list[tuple[Any, ...]] = []
@@ -407,8 +399,7 @@ class _Importer:
             if doc is None:
                 continue
             doc_id, doc_int = doc.id, doc.id.int
-            holders = segments[doc_id]
-            starts = [start for start, _end, _id in holders]
+            holders = segments.spans[doc_id]
             whole = RSelection("", 0, len(doc.text), None, None, None, codings=source.codings)
             whole.span = (0, len(doc.text))
             for selection in [*source.selections, whole] if source.codings else source.selections:
@@ -422,7 +413,7 @@ class _Importer:
                     if shared:
                         self._segment_memo(doc, holders, span, selection, shared)
                     continue
-                segment_id = _holder(holders, starts, span)
+                segment_id = segments.of(doc_id, *span)
                 for coding in selection.codings:
                     code = code_keys.get(coding.code or "")
                     if code is None:
@@ -607,14 +598,6 @@ def _logged(row: tuple[Any, ...], texts: dict[int, str]) -> dict[str, Any]:
         "created_at": _isoformat(row[8]),
         "revision": None,
     }
-
-
-def _holder(segments: list[tuple[int, int, int]], starts: list[int], span: tuple[int, int]) -> Any:
-    """The id of the segment (sorted by start, not overlapping) that holds ``span``, if any."""
-    at = bisect.bisect_right(starts, span[0]) - 1
-    if at >= 0 and segments[at][1] >= span[1]:
-        return segments[at][2]
-    return None
 
 
 def import_qdpx(
