@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import sys
 import time
 from pathlib import Path
@@ -101,12 +102,32 @@ def make_segments(
     return texts, labels
 
 
+CPU: dict[str, float] = {}  # label -> CPU seconds (this process and its workers)
+SCORING_TARGET = 20_000  # segments/s, rules and model together
+TRAINING_TARGET = 60.0  # seconds to train on 5,000 coded segments
+
+
+def cpu_seconds() -> float:
+    """CPU time so far of this process and of the worker processes it has waited for."""
+    own, workers = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
 def timed(label: str, work, segments: int | None = None):
-    start = time.perf_counter()
+    """Run ``work``: print its wall time, CPU time and rate; keep its CPU time in CPU."""
+    start, cpu = time.perf_counter(), cpu_seconds()
     result = work()
     seconds = time.perf_counter() - start
+    CPU[label] = cpu_seconds() - cpu
     rate = f", {segments / seconds:,.0f} segments/s" if segments else ""
-    print(f"{label}: {seconds:.1f} s{rate}", file=sys.stderr)
+    print(
+        f"{label}: {seconds:.1f} s wall, {CPU[label]:.1f} s CPU{rate}; "
+        f"load {os.getloadavg()[0]:.1f}",
+        file=sys.stderr,
+    )
     return result, seconds
 
 
@@ -173,6 +194,8 @@ def main() -> None:
         len(few),
     )
     summary = {
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
         "segments": len(texts),
         "codes": len(codes),
         "words_per_segment": round(sum(len(t.split()) for t in texts) / len(texts), 1),
@@ -181,8 +204,13 @@ def main() -> None:
         "match_segments_per_s": round(len(texts) / match_s),
         "model_segments_per_s": round(len(texts) / model_s),
         "rules_and_model_segments_per_s": round(len(texts) / many_s),
+        "rules_and_model_cpu_seconds": round(CPU["rules+model, as suggest scores"], 1),
+        "scoring_vs_target": round(len(texts) / many_s / SCORING_TARGET, 2),
         "train_segments": n,
         "train_seconds": round(train_s, 1),
+        "train_cpu_seconds": round(CPU["train"], 1),
+        "training_vs_target": round(train_s / TRAINING_TARGET, 2),
+        "penalties_chosen": fitted.info.get("penalties"),
         "plain_spacy_segments_per_s": round(len(few) / ref1_s),
         "plain_spacy_segments_per_s_processes": round(len(few) / ref_s),
     }

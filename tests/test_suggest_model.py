@@ -278,3 +278,17 @@ def test_documents_kept_apart_teach_nothing(nlp, corpus):
     assert first.held_out.folds[0].penalties is not None
     assert first.held_out.summary != second.held_out.summary
     assert first.settings["documents"] == 4
+
+
+def test_the_codebooks_words_teach_the_model_a_code_nobody_has_coded_like_that(corpus):
+    """A code's example sentence is a training row of that code, in every fold."""
+    codes = [CODES[0], CODES[1], CodeInfo("rare", "Rare", ("zebra",), ("A giraffe walked by.",))]
+    with_book = Corpus(
+        codes, corpus.segment_ids, corpus.documents, corpus.texts, corpus.labels, corpus.known
+    )
+    plain = Kernels(with_book).final(1.0, 0.5).score_texts(["giraffe"])[0, 2]
+    taught = Kernels(with_book, codebook=True)
+    assert taught.extra == 1
+    assert taught.final(1.0, 0.5).score_texts(["giraffe"])[0, 2] > plain + 0.1
+    segment, _passage = taught.held_out(corpus.documents != "doc-0", [1.0], [0.5])
+    assert segment.shape == (1, int((corpus.documents == "doc-0").sum()), 3)  # no book rows

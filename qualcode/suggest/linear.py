@@ -72,6 +72,7 @@ class LinearSettings:
     segment_penalty: float | None = None  # ridge penalty of the segment model
     passage_penalty: float | None = None  # and of the passage model
     penalties: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)  # the choice, when left None
+    codebook: bool = True  # learn from the codebook's examples and definitions too
     seed: int = 0  # folds of the out-of-fold scores the calibrator learns from
 
     def grid(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -198,6 +199,7 @@ class Kernels:
     """
 
     corpus: Corpus
+    codebook: bool = False  # the codebook's own words as rows coded with their code
     weighting: Weighting = field(init=False)
     segments: sp.csr_matrix = field(init=False)
     passages: sp.csr_matrix = field(init=False)
@@ -205,13 +207,24 @@ class Kernels:
     def __post_init__(self) -> None:
         counts = hashed_counts(self.corpus.texts)
         passage_counts = hashed_counts(self.corpus.passage_texts())
-        self.weighting = Weighting.fit(counts)
+        self.labels, self.passage_labels = training_rows(self.corpus)
+        extra = [(j, t) for j, c in enumerate(self.corpus.codes) for t in c.codebook_texts]
+        extra = extra if self.codebook else []
+        self.extra = len(extra)  # codebook rows, after the segments and after the passages
+        if extra:
+            extra_counts = hashed_counts([text for _j, text in extra])
+            counts = sp.vstack([counts, extra_counts], format="csr")
+            passage_counts = sp.vstack([passage_counts, extra_counts], format="csr")
+            coded = np.zeros((len(extra), len(self.corpus.codes)))
+            coded[np.arange(len(extra)), [j for j, _text in extra]] = 1
+            self.labels = np.vstack([self.labels, coded])
+            self.passage_labels = np.vstack([self.passage_labels, coded])
+        self.weighting = Weighting.fit(counts)  # the codebook's words count as seen
         self.segments = self.weighting.transform(counts)
         self.passages = self.weighting.transform(passage_counts)
         # single precision: twice as fast to solve, and ample for a ridge penalty >= 0.1
         self.segment_gram = (self.segments @ self.segments.T).toarray().astype(np.float32)
         self.passage_gram = (self.passages @ self.passages.T).toarray().astype(np.float32)
-        self.labels, self.passage_labels = training_rows(self.corpus)
 
     def held_out(
         self,
@@ -222,14 +235,20 @@ class Kernels:
         """Scores of the rows not in ``train`` by models of the rows in it, one per
         penalty: (segment penalties x rows x codes), (passage penalties x rows x codes),
         each row getting its passage's score (a passage is in one document, so passages
-        follow their segments). The Gram matrices are made once for every penalty."""
+        follow their segments). The Gram matrices are made once for every penalty; the
+        codebook's rows are always in training."""
         test = ~train
         train_p = np.zeros(self.corpus.passage_count, dtype=bool)
         train_p[self.corpus.passages[train]] = True
-        segment = _ridge_scores(self.segment_gram, self.labels, train, test, segment_penalties)
+        always, never = np.ones(self.extra, dtype=bool), np.zeros(self.extra, dtype=bool)
+        segment = _ridge_scores(
+            self.segment_gram, self.labels, np.r_[train, always], np.r_[test, never],
+            segment_penalties,
+        )  # fmt: skip
         passage = _ridge_scores(
-            self.passage_gram, self.passage_labels, train_p, ~train_p, passage_penalties
-        )
+            self.passage_gram, self.passage_labels, np.r_[train_p, always], np.r_[~train_p, never],
+            passage_penalties,
+        )  # fmt: skip
         # back to segments: each test segment gets its passage's score
         at = np.full(self.corpus.passage_count, -1)
         at[np.flatnonzero(~train_p)] = np.arange(int((~train_p).sum()))

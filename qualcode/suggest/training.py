@@ -204,7 +204,7 @@ def fit(
     if not learnable.any() or len(set(groups.tolist())) < 2:
         calibrator = fit_calibrator(scores, corpus.labels, corpus.known, learnable)
         return Fitted(rules, None, calibrator, info)
-    kernels = Kernels(corpus)
+    kernels = Kernels(corpus, settings.codebook)
     segment_grid, passage_grid = settings.grid()
     shape = corpus.labels.shape
     segment = np.zeros((len(segment_grid), *shape), dtype=np.float32)
