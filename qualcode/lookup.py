@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import difflib
 import uuid
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
 from .models import Code, Document
+
+T = TypeVar("T")
+
+
+def by_id(session: Session, model: type[T], ref: str) -> T | None:
+    """The row of ``model`` whose UUID is ``ref``, or None (also for a malformed id)."""
+    try:
+        return session.get(model, uuid.UUID(ref))
+    except ValueError:
+        return None
 
 
 def find_document(session: Session, ref: str) -> Document:

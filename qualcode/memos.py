@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from .coding import find_segment, get_coder, log_change
 from .errors import NotFound, QualcodeError
-from .lookup import find_code, find_document
+from .lookup import by_id, find_code, find_document
 from .models import Code, Coder, Coding, Document, Memo, Segment
 from .project import Project
 from .visibility import Who, changeable, check_may_change, viewer_for
@@ -70,10 +70,7 @@ def edit_memo(session: Session, memo_id: str, text: str, coder: str) -> Memo:
     """Give a memo on a document, segment or code new words (its author or a lead may);
     logged, and undone by giving it its previous words back."""
     author = get_coder(session, coder)
-    try:
-        memo = session.get(Memo, uuid.UUID(memo_id))
-    except ValueError:
-        memo = None
+    memo = by_id(session, Memo, memo_id)
     if memo is None:
         raise NotFound(f"no memo {memo_id!r} (see the ids in `qualcode memos --json`)")
     check_may_change(session, author, memo.coder_id, "this memo")
@@ -102,10 +99,7 @@ def _place(session: Session, memo: Memo) -> dict[str, Any]:
 
 def _coding(session: Session, ref: str, author: Coder) -> Coding:
     """A coding by id, or by a prefix of the id of one that ``author`` may change."""
-    try:
-        coding = session.get(Coding, uuid.UUID(ref))
-    except ValueError:
-        coding = None
+    coding = by_id(session, Coding, ref)
     if coding is None:
         ids = session.scalars(select(Coding.id).where(changeable(author, Coding.coder_id)))
         matches = [c for c in ids if len(ref) >= 6 and str(c).startswith(ref)]

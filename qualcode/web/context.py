@@ -9,7 +9,6 @@ What they may see is :mod:`qualcode.visibility`'s to decide: routes hand the lib
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import unquote
@@ -19,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
+from ..lookup import by_id
 from ..models import Coding
 from ..project import Project
 from ..visibility import NOBODY, Who
@@ -111,10 +111,7 @@ CoderName = Annotated[str, Depends(coder)]
 
 def find_coding(session: Session, ref: str) -> Coding:
     """A coding by its id, or a clear 404."""
-    try:
-        found = session.get(Coding, uuid.UUID(ref))
-    except ValueError:
-        found = None
+    found = by_id(session, Coding, ref)
     if found is None:
         raise NotFound(f"no coding {ref!r} in this project (see GET /api/codings)")
     return found

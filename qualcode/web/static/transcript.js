@@ -252,8 +252,11 @@
     return found;
   }
 
+  // Reads first (every run's and turn's place, one layout), then writes: a read after
+  // each turn's write would lay the page out again for every turn.
   function drawMargins() {
     const spans = extents();
+    const origins = turns.map((turn) => turn.stripes.getBoundingClientRect().top);
     const perTurn = turns.map(() => []);
     for (const [id, per] of spans) {
       const coding = codings.get(id);
@@ -266,7 +269,7 @@
     for (const n of notes) notesOf[turnIndex(n.start)].push(n);
     const lane = 22;
     turns.forEach((turn, i) => {
-      const origin = turn.stripes.getBoundingClientRect().top;
+      const origin = origins[i];
       const list = perTurn[i].sort((a, b) => (a.coding.coder === data.coder ? 0 : 1) - (b.coding.coder === data.coder ? 0 : 1)
         || a.coding.coder.localeCompare(b.coding.coder) || a.top - b.top || b.bottom - a.bottom);
       const lanes = [];  // per lane: [coder, bottom of its last stripe]
@@ -392,11 +395,17 @@
     return box;
   }
 
-  function draw() {
+  // A new selection or chosen coding changes no stripe's place: only the text is drawn
+  // again (and the chosen stripe marked), not the thousands of stripes.
+  function draw(margins = true) {
     const own = byPiece();
     pieces.forEach((piece, i) => drawPiece(piece, own[i]));
-    drawMargins();
-    drawLegend();
+    if (margins) {
+      drawMargins();
+      drawLegend();
+    } else {
+      for (const el of root.querySelectorAll(".stripe")) el.classList.toggle("chosen", el.dataset.coding === state.chosen);
+    }
     const mine = own.map((list) => list.some((c) => c.coder === data.coder));
     const done = segments.filter((p) => mine[p.index]).length;
     document.getElementById("progress").textContent = `${done} of ${segments.length} segments coded`;
@@ -414,7 +423,7 @@
     box.hidden = !state.sel;
     if (state.sel) document.getElementById("selection-text").textContent = perTurn(start, end).map(([a, b]) => textOf(a, b)).join(" … ");
     for (const p of segments) p.el.classList.toggle("current", state.sel !== null && p.start === start && p.end === end);
-    draw();
+    draw(false);
   }
 
   function choose(id) {
@@ -431,7 +440,7 @@
       document.getElementById("recode").value = coding.code_id;
       document.getElementById("memo").value = coding.memo || "";
     }
-    draw();
+    draw(false);
   }
 
   function captureSelection(event) {
@@ -490,6 +499,7 @@
       state.active = codeId;
       markActive();
       select(0, 0);
+      draw();
       QC.toast(`${made.code}: “${made.text.slice(0, 60)}${made.text.length > 60 ? "…" : ""}”`);
       loadCounts();
     } catch (error) {
@@ -523,6 +533,7 @@
       const changed = await QC.api("PATCH", `/api/codings/${state.chosen}`, body);
       keep(changed);
       choose(changed.id);
+      draw();
       QC.toast(body.memo !== undefined ? "Memo saved" : `Now ${changed.code}`);
     } catch (error) {
       QC.toast(error.message, true);
@@ -590,6 +601,7 @@
       await QC.api("DELETE", `/api/codings/${state.chosen}`);
       codings.delete(state.chosen);
       choose(null);
+      draw();
       QC.toast("Coding removed (u to undo)");
       loadCounts();
     } catch (error) {
@@ -1115,6 +1127,7 @@
     const piece = pieces[firstPieceEndingAfter(Number(at[1]))];
     if (piece) piece.el.scrollIntoView({ block: "center" });
   }
+  performance.mark("qualcode-ready");  // bench/web_browser.py: interactive from here
   root.dataset.ready = "true";
   window.qualcode = { offsetAt, select, wholeWords, state, codings: () => codings, pieces };
 })();
