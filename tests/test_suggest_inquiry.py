@@ -75,7 +75,9 @@ def test_model_evidence_on_real_answers(inquiry):
             names = {
                 w.lower() for label in session.scalars(select(Speaker.label)) for w in label.split()
             }
-    assert report.stored == len(frame) > 0 and report.note is None
+    assert report.stored == len(frame) > 0
+    # three days teach too little to be right 70% of the time: said, and the closest cut used
+    assert report.note is None or report.note.startswith("no cut-off reached precision 0.70")
     assert set(frame.method) == {"model"}  # no patterns, so never the rules
     for row in frame.head(40).itertuples():
         assert row.score == row.evidence["probability"] >= report.threshold
