@@ -90,8 +90,10 @@ def _place(session: Session, memo: Memo) -> dict[str, Any]:
     if memo.target_type == "document":
         place["document_id"] = memo.target_id
     elif memo.target_type == "segment":
-        found = session.get_one(Segment, int(memo.target_id))
-        place |= {"document_id": str(found.document_id), "start": found.start, "end": found.end}
+        found = session.get(Segment, int(memo.target_id))
+        if found is not None:  # else a correction took the segment away: no place to show
+            place |= {"document_id": str(found.document_id), "start": found.start,
+                      "end": found.end}  # fmt: skip
     else:
         place["code_id"] = memo.target_id
     return place
