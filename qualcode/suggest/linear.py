@@ -66,7 +66,7 @@ class LinearSettings:
     """How the models are fitted; saved with them, so a changed setting retrains.
 
     A penalty left None is chosen inside the training data (``training.fit``): the one of
-    ``penalties`` whose out-of-fold scores, calibrated, fit the training labels best.
+    ``penalties`` whose out-of-fold scores come closest to the training labels.
     """
 
     segment_penalty: float | None = None  # ridge penalty of the segment model
