@@ -122,6 +122,7 @@ class Outcome:
     apply_ms: list[float] = field(default_factory=list)
     page_ms: list[float] = field(default_factory=list)
     held: dict[str, dict[str, str]] = field(default_factory=dict)  # coder -> coding id -> code
+    trails: dict[str, list[str]] = field(default_factory=dict)  # coder -> their writes, in order
     actions: int = 0
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -138,6 +139,7 @@ def _coder(base: str, team: Team, name: str, start: threading.Barrier, until: li
            pause: float, seed: int, outcome: Outcome, document: str) -> None:  # fmt: skip
     rng = random.Random(seed)
     held: dict[str, str] = {}
+    trail: list[str] = []
     client = httpx.Client(base_url=base, timeout=120)
     answer = client.post("/api/session", json={"name": name, "password": PASSWORD})
     assert answer.status_code == 200, answer.text
@@ -155,12 +157,14 @@ def _coder(base: str, team: Team, name: str, start: threading.Barrier, until: li
             target = rng.choice(sorted(held))
             gone = client.delete(f"/api/codings/{target}")
             outcome.count(gone.status_code)
+            trail.append(f"DELETE {target}: {gone.status_code}")
             if gone.status_code == 200:
                 del held[target]
         elif roll < 0.4 and held:
             target, code = rng.choice(sorted(held)), rng.choice(team.codes)
             changed = client.patch(f"/api/codings/{target}", json={"code": code})
             outcome.count(changed.status_code)
+            trail.append(f"PATCH {target} to {code}: {changed.status_code} {changed.text}")
             if changed.status_code == 200:  # the coding, or its twin that had that code
                 kept = changed.json()
                 del held[target]
@@ -172,11 +176,13 @@ def _coder(base: str, team: Team, name: str, start: threading.Barrier, until: li
             made = client.post("/api/codings", json=body)
             outcome.apply_ms.append((time.perf_counter() - started) * 1000)
             outcome.count(made.status_code)
+            trail.append(f"POST {start}-{end} {body['code']}: {made.status_code} {made.text}")
             if made.status_code == 201:
                 held[made.json()["id"]] = made.json()["code"]
     client.close()
     with outcome.lock:
         outcome.held[name] = held
+        outcome.trails[name] = trail
 
 
 def run(base: str, team: Team, seconds: float, pause: float = 0.5) -> Outcome:
@@ -208,7 +214,13 @@ def check(team: Team, outcome: Outcome) -> None:
                 select(Coding.id, Coding.code_id).join(Coder, Coding.coder_id == Coder.id)
                 .where(Coder.name == name)
             ).all())  # fmt: skip
-            assert {str(k) for k in stored} == set(outcome.held[name]), name
+            kept, acknowledged = {str(k) for k in stored}, set(outcome.held[name])
+            wrong = kept ^ acknowledged
+            assert not wrong, (
+                f"{name}: stored but not acknowledged {sorted(kept - acknowledged)}, "
+                f"acknowledged but not stored {sorted(acknowledged - kept)}; their writes:\n"
+                + "\n".join(line for line in outcome.trails[name] if any(i in line for i in wrong))
+            )
         doubled = session.execute(
             select(Coding.document_id, Coding.start, Coding.end, Coding.code_id, Coding.coder_id)
             .group_by(Coding.document_id, Coding.start, Coding.end, Coding.code_id,

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import warnings
 
+from sqlalchemy import select
+
 from qualcode import queries
 from qualcode.adjudicate import pending, reopen, settle
 from qualcode.cli import cli
 from qualcode.codebook_edit import edit_codebook
 from qualcode.coding import code_segment, get_coder, merge_codes
 from qualcode.memos import memos, write_memo
-from qualcode.models import LOG_ACTIONS, Suggestion
+from qualcode.models import LOG_ACTIONS, Document, Suggestion
 from qualcode.suggest import accept, reject, store_suggestions, suggestions
 from qualcode.suggest.store import Found
 from qualcode.team import assign
@@ -172,6 +174,19 @@ def test_history_lists_every_kind_of_entry(example_project, runner):
         reopen(session, key, by="lee")  # reopen
     run(runner, example_project, "uncode", DOC, "5", "Trust", "--coder", "ana")  # remove
     replace_transcript(runner, example_project)  # move
+    # place: a correction rewrites the words of ana's coding; it waits, and she puts it back
+    lost = queries.codings(example_project, coder="ana").iloc[0]
+    path = example_project.root / "transcripts" / DOC
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(lost.text, "Words said quite otherwise."),
+        encoding="utf-8",
+    )
+    run(runner, example_project, "import", "--replace", str(path))
+    with example_project.sessionmaker() as session:
+        text = session.scalar(select(Document.text).where(Document.name == DOC))
+    at = text.index("Words said quite otherwise.")
+    span = f"{at}:{at + len('Words said quite otherwise.')}"
+    run(runner, example_project, "--as", "ana", "review", lost.id[:8], "--at", span)
     frame = queries.history(example_project)
     assert set(frame.action) == set(LOG_ACTIONS)
     note = frame[frame.action == "note"].iloc[0]

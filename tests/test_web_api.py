@@ -216,6 +216,20 @@ def test_web_api_recode_memo_and_remove_a_coding(api):
     assert api.delete("/api/codings/not-a-uuid").json()["detail"].startswith("no coding")
 
 
+def test_web_api_recode_onto_a_twin_answers_with_the_coding_that_stays(api):
+    """Recoding to a code the coder has on that span already merges the two: the answer
+    names the coding that is kept, never the one removed."""
+    seg = segment(api, 6)
+    span = {"document": AREA_1, "start": seg["start"], "end": seg["end"]}
+    trust = api.post("/api/codings", json={**span, "code": "trust"}).json()
+    respect = api.post("/api/codings", json={**span, "code": "respect"}).json()
+    changed = api.patch(f"/api/codings/{trust['id']}", json={"code": "respect"})
+    assert changed.status_code == 200
+    assert (changed.json()["id"], changed.json()["code"]) == (respect["id"], "Respect")
+    assert api.get(f"/api/codings/{trust['id']}").status_code == 404
+    assert api.get(f"/api/codings/{respect['id']}").status_code == 200
+
+
 def test_web_api_a_coder_cannot_change_another_coders_coding(coded_project):
     ben = client_for(coded_project, coder="ben")
     theirs = ben.get("/api/codings", params={"coder": "ben"}).json()[0]

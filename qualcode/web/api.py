@@ -138,12 +138,13 @@ def _mine(session: Any, found: Any, who: str) -> None:
 def change(
     web: Web, who: CoderName, coding_id: CodingId, body: schemas.ChangeCoding
 ) -> dict[str, Any]:
-    """Give a coding another code, or set its memo (both logged)."""
+    """Give a coding another code, or set its memo (both logged). Where the coder has that
+    code on that span already, the coding merges into that one, which is returned."""
     with web.project.transaction() as session:
         found = find_coding(session, coding_id)
         _mine(session, found, who)
         if body.code is not None:
-            coding_lib.recode(session, found, body.code, who)
+            found = coding_lib.recode(session, found, body.code, who)
         if body.memo is not None:
             memos.write_memo(session, "coding", str(found.id), body.memo, who)
         return records.coding(session, found)
