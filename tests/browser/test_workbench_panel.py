@@ -53,6 +53,12 @@ def test_browser_counts_collapse_and_an_in_vivo_code_edited_merged_and_undone(
     expect(page.locator(".codebook details.theme[open]")).to_have_count(0)
     page.click("[data-control=collapse-codebook]")
     expect(page.locator(".codebook details.theme:not([open])")).to_have_count(0)
+    # the panel's New code button, with nothing selected: an empty editor, cancelled
+    page.click("[data-control=new-code]")
+    expect(page.locator("#editor-title")).to_have_text("New code")
+    expect(page.locator("#code-editor input[name=name]")).to_have_value("")
+    page.click("[data-control=cancel-code]")
+    expect(page.locator("#code-editor")).to_be_hidden()
     # an in-vivo code: select words, press c, save
     words = WORDS[who]
     drag(page, words)
