@@ -96,3 +96,16 @@ def test_browser_a_memo_on_a_sentence_by_mouse_and_keyboard_edited_and_undone(
     item.locator("a").click()
     lead.wait_for_selector('#transcript[data-ready="true"]', state="attached")
     expect(lead.locator(".note", has_text="go-between")).to_have_count(1)
+    # the lead writes a memo of their own beside the text, then edits it from the margin
+    lead.locator(piece_with(lead, SENTENCE)).click()
+    lead.click("[data-control=segment-memo]")
+    lead.fill("#segment-memo-text", "Compare with the charities of area 3")
+    lead.click("[data-control=save-segment-memo]")
+    own = lead.locator(".note", has_text="charities of area")
+    expect(own).to_have_count(1)
+    own.click()
+    expect(lead.locator("#segment-memo-text")).to_have_value("Compare with the charities of area 3")
+    lead.fill("#segment-memo-text", "Compare with the charities of areas 3 and 7")
+    lead.click("[data-control=save-segment-memo]")
+    expect(own).to_contain_text("areas 3 and 7")
+    assert memos_of(server, LEAD) == [("segment", "Compare with the charities of areas 3 and 7")]
