@@ -23,7 +23,6 @@ can ask for suggestions at a precision instead (``threshold_for``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,16 +213,14 @@ def fit_calibrator(
     labels: np.ndarray,
     known: np.ndarray,
     learnable: np.ndarray,
-    methods: Sequence[str] = METHODS,
 ) -> Calibrator:
-    """Fit the weights and threshold of every method (of ``methods``) on training segments.
+    """Fit the weights and threshold of every method on training segments.
 
     ``scores.model`` must hold out-of-fold log-odds (see ``training.fit``): a model's
     scores on its own training segments are too sure of themselves.
     """
     calibrator = Calibrator(rule_precision(scores.rules, labels, known), learnable.copy())
-    if scores.model is None or not learnable.any():
-        methods = ("rules",)
+    methods = ("rules",) if scores.model is None or not learnable.any() else METHODS
     for method in methods:
         # The model's weights are fitted on the codes it learnt; the rest keep the rules'.
         fit_on = (known & learnable[None, :]) if method != "rules" else known
