@@ -23,11 +23,13 @@ from qualcode.models import Coder, Coding, Segment, Suggestion
 from qualcode.nlp import load_pipeline
 from qualcode.queries import find_document
 from qualcode.suggest import (
+    RANK_COLUMNS,
     SUGGESTION_COLUMNS,
     Scope,
     accept,
     ensure_model,
     load_corpus,
+    rank_codes,
     reject,
     run_suggestions,
     scope_for,
@@ -439,3 +441,27 @@ def test_a_lead_marks_a_coders_codings_as_training_material_for_everyone(study, 
         cli, ["--project", str(study.root), "--as", "lee", "suggest", "--train-on", "nobody"]
     )
     assert "Error: no coder named 'nobody'" in missing.output
+
+
+def test_codes_are_ranked_for_any_selected_text(study):
+    """What the app lists beside a selection: every code, best first, with why."""
+    jargon = rank_codes(study, "ana", "All those acronyms, and the jargon, lose people.")
+    assert list(jargon.columns) == RANK_COLUMNS
+    assert list(jargon["rank"]) == [1, 2, 3]
+    assert jargon.code[0] == "Jargon" and jargon.method[0] == "rules+model"
+    assert {m["text"].lower() for m in jargon.matches[0]} == {"acronyms", "jargon"}
+    assert jargon.score.is_monotonic_decreasing and 0 < jargon.score[0] <= 1
+    # no pattern of Trust matches this sentence of ana's: only her model knows it
+    trust = rank_codes(study, "ana", "She keeps her word, always.", limit=1)
+    assert len(trust) == 1 and trust.code[0] == "Trust" and trust.method[0] == "model"
+    assert trust.words[0] and all(weight > 0 for _word, weight in trust.words[0])
+    with pytest.raises(QualcodeError, match="the selected text is empty"):
+        rank_codes(study, "ana", "  \n")
+
+
+def test_a_coder_with_no_codings_gets_codes_ranked_by_the_rules_alone(study):
+    with study.transaction() as session:
+        get_coder(session, "cleo")
+    ranked = rank_codes(study, "cleo", "I can rely on the housing officer.")
+    assert ranked.code[0] == "Trust" and ranked.method[0] == "rules"
+    assert (ranked.score[1:] == 0).all() and ranked.method[1:].isna().all()

@@ -7,6 +7,7 @@ Nothing is coded until someone accepts a suggestion; each says why it was made; 
 >>> from qualcode.suggest import run_suggestions, suggestions, accept
 >>> run_suggestions(project, "ana")                # stores suggestions for ana
 >>> frame = suggestions(project, viewer="ana")     # pending ones, with evidence
+>>> rank_codes(project, "ana", "a text ana selected")  # every code for it, best first
 >>> with project.transaction() as session:
 ...     accept(session, [frame.id[0]], "ana")      # now a coding, origin "suggestion"
 
@@ -53,6 +54,8 @@ _exports = lazy_exports(
         "ensure_model": ".run",
         "evaluate_project": ".run",
         "run_suggestions": ".run",
+        "RANK_COLUMNS": ".rank",
+        "rank_codes": ".rank",
         "SUGGESTION_COLUMNS": ".store",
         "Accepted": ".store",
         "accept": ".store",
@@ -73,6 +76,7 @@ if TYPE_CHECKING:
     from .base import SUGGESTERS, SuggestContext, Suggester, get_suggester, register_suggester
     from .data import CodeInfo, Corpus, Scope, leaf_codes, load_corpus, scope_for
     from .evaluate import Evaluation
+    from .rank import RANK_COLUMNS, rank_codes
     from .run import SuggestionModel, SuggestReport, ensure_model, evaluate_project, run_suggestions
     from .store import SUGGESTION_COLUMNS, Accepted, accept, reject, store_suggestions, suggestions
 
@@ -80,6 +84,7 @@ __all__ = [
     "DEFAULT_PRECISION",
     "METHOD_CHOICES",
     "PRECISION_KEY",
+    "RANK_COLUMNS",
     "SUGGESTERS",
     "SUGGESTION_COLUMNS",
     "Accepted",
@@ -97,6 +102,7 @@ __all__ = [
     "get_suggester",
     "leaf_codes",
     "load_corpus",
+    "rank_codes",
     "register_suggester",
     "reject",
     "run_suggestions",
