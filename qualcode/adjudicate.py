@@ -73,15 +73,40 @@ def pending(
     Columns are those of ``AgreementReport.disagreements`` (a column per coder with their
     value) plus ``coders``, the coders compared, which :func:`settle` uses for ``both``.
     """
+    return worklist(project, coders, code, theme)[0]
+
+
+def settled(
+    project: Project,
+    coders: Sequence[str] | None = None,
+    code: str | None = None,
+    theme: str | None = None,
+) -> pd.DataFrame:
+    """The disagreements settled already, with the ``choice`` made (what ``--settled``
+    lists and :func:`reopen` takes back)."""
+    return worklist(project, coders, code, theme)[1]
+
+
+def worklist(
+    project: Project,
+    coders: Sequence[str] | None = None,
+    code: str | None = None,
+    theme: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`pending` and :func:`settled` from one reading of the codings: the lead's
+    page shows both, and finding the disagreements is the costly part."""
     frame = reliability.items(project, coders, code, theme)
     names = list(frame.attrs.get("coders", []))
     with project.sessionmaker() as session:
-        settled = decisions(session)
-        frame = frame[~frame["key"].map(log_id).isin(settled)].reset_index(drop=True)
-        frame = frame.join(_context(session, frame))
-    frame["coders"] = pd.Series([names] * len(frame), index=frame.index, dtype=object)
-    frame.attrs["coders"] = names
-    return frame
+        made = decisions(session)
+        done = frame["key"].map(log_id).isin(made)
+        waiting = frame[~done].reset_index(drop=True)
+        waiting = waiting.join(_context(session, waiting))
+    waiting["coders"] = pd.Series([names] * len(waiting), index=waiting.index, dtype=object)
+    closed = frame[done].reset_index(drop=True)
+    closed["choice"] = pd.Series([made[log_id(key)] for key in closed["key"]], dtype=object)
+    waiting.attrs["coders"] = closed.attrs["coders"] = names
+    return waiting, closed
 
 
 def decisions(session: Session) -> dict[uuid.UUID, str]:
@@ -98,24 +123,6 @@ def decisions(session: Session) -> dict[uuid.UUID, str]:
         if entry_id not in undone:
             latest[item] = (action, (data or {}).get("choice"))
     return {item: choice or "" for item, (action, choice) in latest.items() if action == SETTLE}
-
-
-def settled(
-    project: Project,
-    coders: Sequence[str] | None = None,
-    code: str | None = None,
-    theme: str | None = None,
-) -> pd.DataFrame:
-    """The disagreements settled already, with the ``choice`` made (what ``--settled``
-    lists and :func:`reopen` takes back)."""
-    frame = reliability.items(project, coders, code, theme)
-    names = list(frame.attrs.get("coders", []))
-    with project.sessionmaker() as session:
-        made = decisions(session)
-    frame = frame[frame["key"].map(log_id).isin(made)].reset_index(drop=True)
-    frame["choice"] = pd.Series([made[log_id(key)] for key in frame["key"]], dtype=object)
-    frame.attrs["coders"] = names
-    return frame
 
 
 def reopen(session: Session, key: str, *, by: str | None = None) -> int:
@@ -248,7 +255,8 @@ def settle(
     ...     settle(session, pending(project).iloc[0], "ana", by="lee")
     """
     key = item if isinstance(item, str) else str(item["key"])
-    compared = None if isinstance(item, str) else item.get("coders")
+    compared = item.get("coders") if not isinstance(item, str) else None
+    compared = compared or reliability.compared_coders(session)
     document, segment, variable = _place(session, key)
     if choice == NEITHER:
         wanted: Spans = {}

@@ -227,3 +227,29 @@ def test_cli_letters_pick_the_coder_they_show_when_coders_are_called_b_and_c(
     assert consensus(example_project) == [(3, "Trust", segments.start[3], segments.end[3])]
     listed = runner.invoke(cli, [*args, "--settled"]).output
     assert "segment 3, Trust: took b" in listed and "segment 4, Trust: took b" in listed
+
+
+def test_both_by_key_takes_only_the_coders_compared(disputed):
+    """The lead's page posts an item's key alone: ``both`` still means the coders the
+    item compares (those assigned), not a third coder who coded the segment unasked."""
+    project, segments = disputed
+    with project.transaction() as session:
+        apply_coding(session, DOC, segments.start[3], segments.end[3], "Trust", "carl")
+        key = item(project, 3).key
+        settle(session, key, "both", by="lee")
+    assert consensus(project) == [(3, "Trust", segments.start[3], segments.end[3])]
+    assert queries.codings(project, coder="consensus").start.tolist() == [segments.start[3]]
+    with project.transaction() as session, pytest.raises(QualcodeError, match="carl"):
+        settle(session, item(project, 9, "Relationship types").key, "carl", by="lee")
+
+
+def test_worklist_gives_what_pending_and_settled_give(disputed):
+    from qualcode.adjudicate import worklist
+
+    project, _segments = disputed
+    with project.transaction() as session:
+        settle(session, item(project, 3).key, "ana", by="lee")
+    waiting, closed = worklist(project)
+    assert waiting.segment.tolist() == pending(project).segment.tolist() == [6, 9]
+    assert closed.segment.tolist() == settled(project).segment.tolist() == [3]
+    assert closed.choice.tolist() == ["ana"]

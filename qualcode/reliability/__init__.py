@@ -61,6 +61,7 @@ __getattr__ = lazy_exports(
         "EXCLUSIVE": ".units",
         "AgreementReport": ".units",
         "Variable": ".units",
+        "compared_coders": ".units",
         "require_lead_or_open_round": ".units",
         "variables": ".units",
     },

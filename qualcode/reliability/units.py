@@ -177,10 +177,19 @@ def variables(session: Session, coded: set[uuid.UUID] | None = None) -> list[Var
     return out
 
 
-def _coders(session: Session, wanted: Sequence[str] | None, candidates: list[str]) -> list[str]:
+def compared_coders(session: Session) -> list[str]:
+    """Whom agreement compares when no coders are named: those assigned documents, or in
+    a project without assignments those who coded; never the consensus."""
+    assigned = set(session.scalars(select(Assignment.coder_id).distinct()))
+    ids = assigned or set(session.scalars(select(Coding.coder_id).distinct()))
+    names = dict(session.execute(select(Coder.id, Coder.name)).all())
+    return sorted(names[i] for i in ids if names[i] != CONSENSUS)
+
+
+def _coders(session: Session, wanted: Sequence[str] | None) -> list[str]:
     known = set(session.scalars(select(Coder.name)))
     if wanted is None:
-        chosen = sorted(name for name in candidates if name != CONSENSUS)
+        chosen = compared_coders(session)
     else:
         chosen = list(dict.fromkeys(name.strip() for name in wanted if name.strip()))
         unknown = [name for name in chosen if name not in known]
@@ -232,13 +241,7 @@ def load_units(
         select(Assignment.document_id, Assignment.coder_id, Assignment.start, Assignment.end)
     ).all()
     basis = "assignments" if pairs else "codings"
-    if coders is None:
-        ids = (
-            {p.coder_id for p in pairs} if pairs else set(session.scalars(select(Coding.coder_id)))
-        )
-        chosen = _coders(session, None, [names[i] for i in ids])
-    else:
-        chosen = _coders(session, coders, [])
+    chosen = _coders(session, coders)
     position = {name: k for k, name in enumerate(chosen)}
     ids = {i: position[n] for i, n in names.items() if n in position}
 

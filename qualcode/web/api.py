@@ -277,17 +277,9 @@ def pending(
 def settle(web: Web, who: CoderName, body: schemas.Settle) -> dict[str, Any]:
     """Take one coder's version, ``both`` or ``neither`` into the consensus coding."""
     _lead(web, who, "adjudication")
-    item = _item(web, body.key)
     with web.project.transaction() as session:
-        done = adjudicate.settle(session, item, body.choice, by=who)
+        done = adjudicate.settle(session, body.key, body.choice, by=who)
     return {"key": done.key, "choice": done.choice, "added": done.added, "removed": done.removed}
-
-
-def _item(web: Web, key: str) -> dict[str, Any] | str:
-    """The pending row of ``key`` (it knows the coders compared), else the key alone."""
-    frame = adjudicate.pending(web.project)
-    found = frame[frame["key"] == key]
-    return found.iloc[0].to_dict() if len(found) else key
 
 
 @router.post("/adjudication/agreed", response_model=schemas.Copied, summary="Copy agreed codings")

@@ -9,7 +9,7 @@ one transaction.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -228,9 +228,8 @@ def adjudication(request: Request, web: Web, who: Viewer, code: Filter = None) -
     refusal = _lead_page(request, web, who, "adjudication")
     if refusal is not None:
         return refusal
-    items = adjudicate.pending(web.project, code=code)
+    items, done = adjudicate.worklist(web.project, code=code)
     coders = list(items.attrs.get("coders", []))
-    done = adjudicate.settled(web.project, code=code)
     return web.page(
         request, "adjudicate.html", items=records.rows(items.drop(columns=["coders"])),
         coders=coders, code=code or "", settled=records.rows(done),
@@ -250,11 +249,8 @@ def settle(
     refusal = _lead_page(request, web, who, "adjudication")
     if refusal is not None:
         return refusal
-    frame = adjudicate.pending(web.project)
-    found = frame[frame["key"] == key]
-    item: dict[str, Any] | str = found.iloc[0].to_dict() if len(found) else key
     with web.project.transaction() as session:
-        adjudicate.settle(session, item, choice, by=who)
+        adjudicate.settle(session, key, choice, by=who)
     return RedirectResponse("/adjudicate", status_code=303)
 
 
