@@ -319,3 +319,25 @@ def test_undo_of_a_re_placement_puts_the_coding_back_in_the_review_list(coded, r
     assert run(runner, root, "--as", "ana", "review") == before  # its candidates too
     # The undo before it is left alone: ana's codings made before the correction stay.
     assert {ids["language"], ids["table"], ids["money"]} <= set(codings)
+
+
+def test_an_assigned_passage_follows_its_words(coded, runner):
+    """ana is given the passage from "The housing officer" to "twice."; the correction
+    adds a turn before it and cuts "We wrote to them twice.": the passage still starts at
+    "The housing officer", and the inserted turn stays outside it."""
+    from qualcode.team import assign, assignments
+
+    root, _ids = coded
+    with open_project(root) as project, project.transaction() as session:
+        assign(session, ["talk.txt"], ["ana"], segments=(3, 4))
+    with open_project(root) as project:
+        row = assignments(project).iloc[0]
+        assert TALK[int(row.start) : int(row.end)].startswith("The housing officer")
+    write(root / "talk.txt", CORRECTED)
+    run(runner, root, "import", "--replace", str(root / "talk.txt"))
+    with open_project(root) as project, project.sessionmaker() as session:
+        row = assignments(project).iloc[0]
+        text = session.scalars(select(Document.text)).one()
+    passage = text[int(row.start) : int(row.end)]
+    assert passage.startswith("The housing officer never came to the table.")
+    assert "library" not in passage and "Independent" not in passage

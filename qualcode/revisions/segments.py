@@ -7,6 +7,7 @@ changed words leave it behind) and each memo to the new segment that holds most 
 old segment's text. A new segment the new text gives no time (a subtitle file corrected
 with ``qualcode edit`` or in the browser is read back as plain text) takes the times of
 the old segments its text came from, so a correction never loses a recording's times.
+A passage assigned to a coder (a sample of a long transcript) moves with its text too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from ..models import Document, Memo, Segment, Suggestion
+from ..models import Assignment, Document, Memo, Segment, Suggestion
 from .align import TextMap
 
 SUGGESTION_FIELDS = (
@@ -72,6 +73,7 @@ def detach(session: Session, document: Document) -> Detached:
 def reattach(session: Session, document: Document, kept: Detached, mapping: TextMap) -> None:
     """Give the times, suggestions and memos of the old segments to the new ones;
     ``mapping`` takes offsets of the old text to the new one."""
+    _move_passages(session, document, mapping)
     if kept.times:
         _retime(session, document, kept, mapping)
     if not kept.segments or not (kept.suggestions or kept.memos):
@@ -99,6 +101,18 @@ def reattach(session: Session, document: Document, kept: Detached, mapping: Text
         new_id = by_span.get(place) or _most_overlap(rows, *place)
         if new_id is not None:
             memo.target_id = str(new_id)
+
+
+def _move_passages(session: Session, document: Document, mapping: TextMap) -> None:
+    """Assigned passages keep their words: text inserted at a passage's edge stays out."""
+    passages = session.scalars(
+        select(Assignment).where(
+            Assignment.document_id == document.id, Assignment.start.is_not(None)
+        )
+    )
+    for passage in passages:
+        start, end = mapping.start(passage.start), mapping.end(passage.end)
+        passage.start, passage.end = start, max(start, end)
 
 
 def _retime(session: Session, document: Document, kept: Detached, mapping: TextMap) -> None:
