@@ -45,14 +45,16 @@ def find_code(session: Session, ref: str | Code) -> Code:
     """A code by id, slug (``speaking-the-language``) or name (any case)."""
     if isinstance(ref, Code):
         return ref
-    codes = list(session.scalars(select(Code)))
+    # plain columns, then the one row: a codebook's codes carry JSON (examples, rules)
+    # that every apply would otherwise read and parse
+    codes = session.execute(select(Code.id, Code.slug, Code.name, Code.archived)).all()
     wanted = ref.strip().casefold()
     for live_first in (True, False):
         for code in codes:
             if code.archived == live_first:
                 continue
             if wanted in (str(code.id), code.slug, code.name.casefold()):
-                return code
+                return session.get_one(Code, code.id)
     names = [code.name for code in codes if not code.archived]
     near = difflib.get_close_matches(ref, names, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""

@@ -18,6 +18,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from ..models import Code
+from . import notices as _notices  # noqa: F401  (its hook tells server workers of changes)
 from .models import AuditEntry
 
 ACTOR: ContextVar[str | None] = ContextVar("qualcode_actor", default=None)

@@ -10,6 +10,7 @@ check their ``csrf`` field here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
@@ -33,9 +34,10 @@ from . import records, schemas
 from .context import Web
 from .errors import Forbidden, WebError
 from .security import check_form, identity_of
+from .team_live import Notices
 
 router = APIRouter()
-EVERY = 1.0  # seconds between looks for changes: a lead's page follows within two
+EVERY = 1.0  # seconds between looks for changes on SQLite: a lead's page follows within two
 HEARTBEAT = 15.0
 LONGEST = 300.0  # a stream ends after this; the browser's EventSource opens another
 
@@ -149,11 +151,16 @@ def login(
     return response
 
 
+def _sign_out(web: Web, request: Request) -> None:
+    with web.project.transaction() as session:
+        sessions.sign_out(session, request.cookies.get(web.settings.session_cookie))
+    request.app.state.identities.forget()  # other workers: PostgreSQL tells them
+
+
 @router.post("/logout", include_in_schema=False)
 def logout(request: Request, web: Web, csrf: Annotated[str, Form()] = "") -> Response:
     check_form(request, csrf)
-    with web.project.transaction() as session:
-        sessions.sign_out(session, request.cookies.get(web.settings.session_cookie))
+    _sign_out(web, request)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(web.settings.session_cookie)
     return response
@@ -206,8 +213,7 @@ def api_sign_in(request: Request, web: Web, body: Credentials) -> JSONResponse:
 
 @router.delete("/api/session", response_model=schemas.Message, summary="Sign out", tags=["api"])
 def api_sign_out(request: Request, web: Web) -> JSONResponse:
-    with web.project.transaction() as session:
-        sessions.sign_out(session, request.cookies.get(web.settings.session_cookie))
+    _sign_out(web, request)
     response = JSONResponse({"message": "signed out"})
     response.delete_cookie(web.settings.session_cookie)
     return response
@@ -278,6 +284,7 @@ def change_user(
         else:
             link = users.link_url(session, users.reset(session, name, by=by))
             invited = {"name": name, "role": "", "link": link}
+    request.app.state.identities.forget()
     return _users_page(web, request, invited)
 
 
@@ -313,26 +320,41 @@ def _mark(web: Web) -> list[Any]:
             tags=["api"], response_class=StreamingResponse)  # fmt: skip
 async def events(request: Request, web: Web) -> StreamingResponse:
     """``text/event-stream``: an event ``change`` within a second or two of any change
-    to codings, assignments, the round or users, from any server worker (each stream
-    looks at the database). It says only that something changed: a lead's page then
-    fetches itself again."""
+    to codings, assignments, the round or users, from any server worker or command. It
+    says only that something changed: a lead's page then fetches itself again. On
+    PostgreSQL the stream waits for the database's notice (``LISTEN``); on SQLite it
+    looks at the database every second."""
     lead(request, "follows changes live")
+    notices: Notices = request.app.state.notices
+    woken = notices.subscribe() if notices.listening else None
+
+    async def changed() -> None:
+        """Until something may have changed: a notice, or a second gone by."""
+        if woken is None:
+            await asyncio.sleep(EVERY)
+            return
+        with contextlib.suppress(TimeoutError):  # quiet for long: time for a heartbeat
+            await asyncio.wait_for(woken.wait(), HEARTBEAT)
+        woken.clear()
 
     async def stream() -> AsyncIterator[str]:
         last = await run_in_threadpool(_mark, web)
         yield "retry: 2000\n\n"
-        quiet, ends = 0.0, asyncio.get_running_loop().time() + LONGEST
-        while asyncio.get_running_loop().time() < ends and not await request.is_disconnected():
-            await asyncio.sleep(EVERY)
-            now = await run_in_threadpool(_mark, web)
-            if now != last:
-                last, quiet = now, 0.0
-                yield f"event: change\ndata: {json.dumps(now, default=str)}\n\n"
-            else:
-                quiet += EVERY
-                if quiet >= HEARTBEAT:
-                    quiet = 0.0
+        loop = asyncio.get_running_loop()
+        quiet, ends = loop.time(), loop.time() + LONGEST
+        try:
+            while loop.time() < ends and not await request.is_disconnected():
+                await changed()
+                now = await run_in_threadpool(_mark, web)
+                if now != last:
+                    last, quiet = now, loop.time()
+                    yield f"event: change\ndata: {json.dumps(now, default=str)}\n\n"
+                elif loop.time() - quiet >= HEARTBEAT:
+                    quiet = loop.time()
                     yield ": still here\n\n"
+        finally:
+            if woken is not None:
+                notices.unsubscribe(woken)
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -22,6 +22,7 @@ from .context import WebState
 from .revisions import router as revision_routes
 from .security import TeamMiddleware, TokenMiddleware
 from .settings import WebSettings
+from .team_live import Identities, Notices
 from .workbench import router as workbench_routes
 
 HERE = Path(__file__).resolve().parent
@@ -78,7 +79,13 @@ def create_app(project: Project, settings: WebSettings | None = None) -> FastAPI
     app.include_router(revision_routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.team:
-        app.add_middleware(TeamMiddleware, settings=settings, project=project)
+        identities = Identities()  # each worker's own, forgotten at PostgreSQL's word
+        app.state.identities = identities
+        app.state.notices = Notices(project.engine, identities.forget)
+        app.router.on_startup.append(app.state.notices.start)
+        app.router.on_shutdown.append(app.state.notices.stop)
+        app.add_middleware(TeamMiddleware, settings=settings, project=project,
+                           identities=identities)  # fmt: skip
     else:
         app.add_middleware(TokenMiddleware, settings=settings)
     _describe_security(app, settings.team)

@@ -33,9 +33,10 @@ import json
 import secrets
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlencode, urlsplit
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL, Headers, MutableHeaders
 from starlette.requests import Request
@@ -47,6 +48,7 @@ from ..accounts.sessions import Identity, identify, identify_trusted
 from ..project import Project
 from .errors import Forbidden
 from .settings import WebSettings
+from .team_live import Identities
 
 CSRF_HEADER = "x-qualcode-csrf"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -235,10 +237,13 @@ class TeamMiddleware:
     """A team server's gate: public names only, a live session, same-site writes with the
     session's CSRF value, and no writes by a viewer."""
 
-    def __init__(self, app: ASGIApp, settings: WebSettings, project: Project) -> None:
+    def __init__(
+        self, app: ASGIApp, settings: WebSettings, project: Project, identities: Identities
+    ) -> None:
         self.app = app
         self.settings = settings
         self.project = project
+        self.identities = identities
         self.names = {n.casefold().rstrip(".") for n in settings.allowed_hosts}
         # SQLite takes one writer at a time: queue this process's writes here rather than
         # let many wait on the database's lock, where the slowest would time out (503).
@@ -276,11 +281,23 @@ class TeamMiddleware:
             ACTOR.reset(token)
 
     def identify(self, scope: Scope, headers: Headers) -> Identity | None:
+        """Who signed in: looked up once every few seconds per session (see
+        :class:`~qualcode.web.team_live.Identities`)."""
         header = self.settings.trusted_user_header
+        if header and headers.get(header):
+            name = headers[header]
+            return self.identities.get(f"trusted:{name}", lambda: self._look(
+                lambda session: identify_trusted(session, name, self.settings.token)))
+        secret = Request(scope).cookies.get(self.settings.session_cookie)
+        if not secret:
+            return None
+        return self.identities.get(
+            f"session:{secret}", lambda: self._look(lambda session: identify(session, secret))
+        )
+
+    def _look(self, how: Callable[[Session], Identity | None]) -> Identity | None:
         with self.project.sessionmaker() as session:
-            if header and headers.get(header):
-                return identify_trusted(session, headers[header], self.settings.token)
-            return identify(session, Request(scope).cookies.get(self.settings.session_cookie))
+            return how(session)
 
     def check(
         self, scope: Scope, headers: Headers, host: str, identity: Identity | None
