@@ -5,7 +5,9 @@ for 60 s, and now and then load a 2,000-segment transcript page; against Postgre
 Each simulated coder waits 0 to 2 s (1 s on average) between actions, as a person does.
 Prints, per database, the actions per second, p50 and p95 of applying a coding and of
 loading the page (as the client sees them, in ms), with the ratio to the issue's targets
-(p95 under 100 ms for a coding and 300 ms for the page), then checks that every
+(p95 under 100 ms for a coding and 300 ms for the page), the CPU time the server
+processes (and PostgreSQL's) spent per action, and the highest load average seen (the
+machine may be shared), then checks that every
 acknowledged write is in the database and none is doubled. The last line is JSON.
 
     .venv/bin/python bench/team.py [--coders 32] [--seconds 60] [--segments 2000]
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -23,29 +26,38 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the load driver the concurrency tests share
 
 from postgres import running_server, server_binaries  # noqa: E402
-from team_load import build, check, percentiles, run, serving  # noqa: E402
+from team_load import build, check, cpu_seconds, percentiles, run, serving  # noqa: E402
 
 TARGETS = {"apply": 100.0, "page": 300.0}
 
 
-def measure(label: str, url: str, root: Path, args: argparse.Namespace, workers: int) -> dict:
+def measure(label: str, url: str, root: Path, args: argparse.Namespace, workers: int,
+            database_pid: int | None = None) -> dict:  # fmt: skip
     team = build(root, url, args.coders, args.segments)
-    with serving(team, workers=workers) as base:
+    with serving(team, workers=workers) as (base, server_pid):
+        load, before = os.getloadavg()[0], (cpu_seconds(server_pid), cpu_seconds(database_pid))
         outcome = run(base, team, seconds=args.seconds, pause=args.pause)
+        after = (cpu_seconds(server_pid), cpu_seconds(database_pid))
+        load = max(load, os.getloadavg()[0])
     check(team, outcome)
     apply, page = percentiles(outcome.apply_ms), percentiles(outcome.page_ms)
+    per_action = [round((a - b) / max(outcome.actions, 1) * 1000, 1)
+                  for a, b in zip(after, before, strict=True)]
     result = {
         "database": label, "workers": workers, "coders": args.coders,
         "actions_per_s": round(outcome.actions / args.seconds, 1),
         "apply_ms": apply, "page_ms": page, "statuses": outcome.statuses,
         "apply_p95_vs_target": round(apply["p95"] / TARGETS["apply"], 2),
         "page_p95_vs_target": round(page["p95"] / TARGETS["page"], 2),
+        "server_cpu_ms_per_action": per_action[0], "database_cpu_ms_per_action": per_action[1],
+        "load_average": round(load, 2),
     }  # fmt: skip
     print(f"{label} ({workers} worker(s), {args.coders} coders, {args.seconds:.0f} s): "
           f"{result['actions_per_s']} actions/s; apply p50 {apply['p50']} p95 {apply['p95']} ms "
           f"(x{result['apply_p95_vs_target']} of 100 ms); page p50 {page['p50']} p95 "
-          f"{page['p95']} ms (x{result['page_p95_vs_target']} of 300 ms); every write "
-          "present, none doubled, no 5xx", file=sys.stderr)  # fmt: skip
+          f"{page['p95']} ms (x{result['page_p95_vs_target']} of 300 ms); CPU per action: "
+          f"server {per_action[0]} ms, database {per_action[1]} ms; load average up to "
+          f"{load:.1f}; every write present, none doubled, no 5xx", file=sys.stderr)  # fmt: skip
     return result
 
 
@@ -62,7 +74,7 @@ def main() -> None:
         if not args.skip_postgres and server_binaries() is not None:
             with running_server() as server:
                 results.append(measure("postgresql", server.database(), Path(folder) / "pg",
-                                       args, workers=2))  # fmt: skip
+                                       args, workers=2, database_pid=server.pid()))  # fmt: skip
         sqlite = Path(folder) / "sqlite"
         results.append(measure("sqlite", f"sqlite:///{sqlite / 'qualcode.db'}", sqlite, args,
                                workers=1))  # fmt: skip

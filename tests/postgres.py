@@ -43,9 +43,15 @@ def _as_owner(command: list[str], owner: str | None) -> list[str]:
 class Server:
     """A running server; ``database()`` makes a fresh, empty database and gives its URL."""
 
-    def __init__(self, port: int, admin: str) -> None:
+    def __init__(self, port: int, admin: str, data: Path | None = None) -> None:
         self.port = port
         self.admin = admin
+        self.data = data  # the data folder: postmaster.pid names the server's process
+
+    def pid(self) -> int | None:
+        """The server's main process (its backends are its children)."""
+        found = self.data / "postmaster.pid" if self.data else None
+        return int(found.read_text().split()[0]) if found and found.exists() else None
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{USER}@127.0.0.1:{self.port}/{database}"
@@ -88,7 +94,7 @@ def running_server() -> Iterator[Server]:
         )  # fmt: skip
         _run([*pg_ctl, "-o", options, "-w", "-t", "60", "start"], owner, log)
         try:
-            yield Server(port, f"postgresql://{USER}@127.0.0.1:{port}/postgres")
+            yield Server(port, f"postgresql://{USER}@127.0.0.1:{port}/postgres", data)
         finally:
             _run([*pg_ctl, "-m", "fast", "stop"], owner, log)
     finally:

@@ -11,6 +11,7 @@ page) through the API for a while, with a pause between actions as a person make
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import statistics
@@ -108,10 +109,10 @@ def team_server(
 
 
 @contextmanager
-def serving(team: Team, workers: int = 1) -> Iterator[str]:
-    """A team server on the team's database; yields its base URL."""
-    with team_server(team.root, "--workers", str(workers), db=team.url) as (_, _server, base):
-        yield base
+def serving(team: Team, workers: int = 1) -> Iterator[tuple[str, int]]:
+    """A team server on the team's database; yields its base URL and process id."""
+    with team_server(team.root, "--workers", str(workers), db=team.url) as (_, server, base):
+        yield base, server.pid
 
 
 @dataclass
@@ -227,6 +228,28 @@ def check(team: Team, outcome: Outcome) -> None:
                       Coding.coder_id).having(func.count() > 1)
         ).all()  # fmt: skip
         assert doubled == []
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) used so far by process ``pid`` and all it started, read
+    from /proc (0 where there is no /proc, or no such process)."""
+    if pid is None:
+        return 0.0
+    parents, used = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it ended meanwhile
+            continue
+        child = int(stat.parent.name)
+        parents[child] = int(fields[1])
+        used[child] = int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    tree, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        tree.add(current)
+        todo.extend(p for p, parent in parents.items() if parent == current and p not in tree)
+    return sum(used.get(p, 0) for p in tree) / os.sysconf("SC_CLK_TCK")
 
 
 def percentiles(times: list[float]) -> dict[str, float]:
