@@ -182,7 +182,7 @@ def main() -> None:
     )  # fmt: skip
     _, model_s = timed(
         "model",
-        lambda: (model.score_texts(texts), model.score_passages(everything.passage_texts())),
+        lambda: model.score_corpus(texts, everything.passages),
         one,
     )
     _, many_s = timed("rules+model, as suggest scores", lambda: fitted.scores(nlp, everything), one)

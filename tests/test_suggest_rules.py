@@ -14,6 +14,7 @@ from qualcode.nlp import load_pipeline
 from qualcode.suggest.batch import make_batch
 from qualcode.suggest.data import CodeInfo
 from qualcode.suggest.rules import RuleSuggester, expand, lemma_forms
+from qualcode.suggest.training import score_texts
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -127,3 +128,27 @@ def test_a_batch_has_exactly_the_tokens_of_each_segment(nlp):
     for row, text in enumerate(texts):
         assert [t.text for t in batch.span(row)] == [t.text for t in nlp.make_doc(text)]
     assert (batch.segment_of_tokens() >= 0).sum() == sum(len(nlp.make_doc(t)) for t in texts)
+
+
+def test_rules_match_the_same_without_docs_as_with_them(nlp):
+    """``match_texts`` (word ids of chunks tokenized once, no Doc per batch) finds what
+    the spaCy matchers find in a batch: in any case, after contractions and punctuation,
+    across a line break or two spaces (spaCy makes a token of those) never."""
+    book = load_codebook(REPO / "codebook.yaml")
+    codes = [CodeInfo(str(j), spec.name, tuple(spec.patterns)) for j, spec in enumerate(book.codes)]
+    examples = [e for spec in book.codes for e in spec.examples]
+    texts = [*SENTENCES, *examples, *(t.upper() for t in examples), *(f"({t})" for t in examples)]
+    texts += ["our own\nmoney", "our own  money", "our own money", "Our  own budget", "It rained."]
+    rules = RuleSuggester(nlp, codes)
+    every = rules.score(make_batch(nlp, texts))
+    found = rules.match_texts(texts)
+    assert (every > 0).sum() > 20 and np.array_equal(found, every)
+    assert (found[-5:] > 0).any(axis=1).tolist() == [False, False, True, False, False]
+    assert np.array_equal(score_texts(nlp, [rules], texts, processes=1)["rules"], every)
+    # a pattern left to spaCy's Matcher needs Docs: the batches then
+    loose = RuleSuggester(nlp, codes_of([[{"IS_DIGIT": True}]]))
+    assert loose.match_texts(["7 days"]) is None
+    assert score_texts(nlp, [loose], ["7 days", "a week"], processes=1)["rules"][:, 0].tolist() == [
+        1,
+        0,
+    ]

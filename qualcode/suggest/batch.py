@@ -44,9 +44,17 @@ class Batch:
 
     def rows_of(self, token_starts: np.ndarray, token_ends: np.ndarray) -> np.ndarray:
         """The segment row of each token range, or -1 where a range leaves its segment."""
-        rows = np.searchsorted(self.starts, token_starts, side="right") - 1
-        inside = (rows >= 0) & (token_ends <= self.ends[np.maximum(rows, 0)])
-        return np.where(inside, rows, -1)
+        return rows_of(self.starts, self.ends, token_starts, token_ends)
+
+
+def rows_of(
+    starts: np.ndarray, ends: np.ndarray, token_starts: np.ndarray, token_ends: np.ndarray
+) -> np.ndarray:
+    """The row of each token range among rows ``starts[i]:ends[i]`` (sorted, disjoint),
+    or -1 where a range leaves its row."""
+    rows = np.searchsorted(starts, token_starts, side="right") - 1
+    inside = (rows >= 0) & (token_ends <= ends[np.maximum(rows, 0)])
+    return np.where(inside, rows, -1)
 
 
 def make_batch(nlp: Language, texts: Sequence[str]) -> Batch:

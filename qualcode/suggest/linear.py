@@ -10,7 +10,8 @@ well under a second, and scores new texts with one sparse product.
 
 A segment is scored twice: by a model of segments, on its own words, and by a model of
 *passages*, on the words of the whole passage it belongs to (the run of one speaker's
-segments with nothing but paragraph breaks between them), since people code passages,
+segments with nothing but paragraph breaks between them; its counts are its segments'
+added up, so no text is read twice), since people code passages,
 not sentences (``data.passage_groups``). The calibrator (``combine``) weighs the two.
 
 The model is linear, so the evidence for a suggestion is read off it: each word of
@@ -41,22 +42,27 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 def _words(text: str) -> list[str]:
     """Words (of two letters or more, lower case) and pairs of words, as scikit-learn's
     default analyzer makes them."""
-    words = _TOKEN.findall(text.lower())
+    return _with_pairs(_TOKEN.findall(text.lower()))
+
+
+def _with_pairs(words: list[str]) -> list[str]:
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
-def _stems(text: str) -> list[str]:
+def _stems(words: list[str]) -> list[str]:
     """The first STEM letters of each longer word: a stemmer of sorts, at no cost."""
-    return [word[:STEM] for word in _TOKEN.findall(text.lower()) if len(word) > STEM]
+    return [word[:STEM] for word in words if len(word) > STEM]
 
 
+# both read a text's words (found once for the two): words and pairs, and stems
 _WORDS = HashingVectorizer(
-    analyzer=_words, alternate_sign=False, norm=None, n_features=HASHED, dtype=np.float32
+    analyzer=_with_pairs, alternate_sign=False, norm=None, n_features=HASHED, dtype=np.float32
 )
 _STEMS = HashingVectorizer(
     analyzer=_stems, alternate_sign=False, norm=None, n_features=HASHED, dtype=np.float32
 )
-_MEMO: dict[str, sp.csr_matrix] = {}  # text -> its counts: evaluation scores texts many times
+# text -> its counts (columns, values): evaluation scores the same texts many times
+_MEMO: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 MEMO_SIZE = 100_000
 MEMO_CALL = 20_000
 
@@ -97,14 +103,23 @@ def hashed_counts(texts: Sequence[str]) -> sp.csr_matrix:
         missing = list(dict.fromkeys(texts))
     if missing:
         counts = _count(missing)
-        _MEMO.update(zip(missing, (counts[i] for i in range(len(missing))), strict=True))
-    if not texts:
+        bounds = counts.indptr.tolist()
+        for i, text in enumerate(missing):
+            at = slice(bounds[i], bounds[i + 1])
+            _MEMO[text] = (counts.indices[at], counts.data[at])
+    rows = [_MEMO[text] for text in texts]
+    indptr = np.r_[0, np.cumsum([len(columns) for columns, _values in rows])]
+    if not rows:
         return sp.csr_matrix((0, 2 * HASHED), dtype=np.float32)
-    return sp.vstack([_MEMO[text] for text in texts], format="csr")
+    return sp.csr_matrix(
+        (np.concatenate([r[1] for r in rows]), np.concatenate([r[0] for r in rows]), indptr),
+        shape=(len(texts), 2 * HASHED),
+    )
 
 
 def _count(texts: Sequence[str]) -> sp.csr_matrix:
-    return sp.hstack([_WORDS.transform(texts), _STEMS.transform(texts)], format="csr")
+    words = [_TOKEN.findall(text.lower()) for text in texts]
+    return sp.hstack([_WORDS.transform(words), _STEMS.transform(words)], format="csr")
 
 
 @dataclass
@@ -128,18 +143,27 @@ class Weighting:
         """Where each hashed word column sits among ``columns``: made once, for evidence."""
         return {int(c): k for k, c in enumerate(self.columns[: self.words])}
 
+    @functools.cached_property
+    def positions(self) -> np.ndarray:
+        """Each hashed column's place among ``columns``, or -1 if unseen in training."""
+        found = np.full(2 * HASHED, -1, dtype=np.int64)
+        found[self.columns] = np.arange(len(self.columns))
+        return found
+
     def transform(self, counts: sp.csr_matrix) -> sp.csr_matrix:
-        x = counts[:, self.columns].tocsr()
-        x.data = (1 + np.log(x.data)) * self.idf[x.indices]
-        words, stems = x[:, : self.words], x[:, self.words :]
-        return sp.hstack([_unit_rows(words), _unit_rows(stems)], format="csr") * np.float32(
-            np.sqrt(0.5)
-        )
-
-
-def _unit_rows(x: sp.csr_matrix) -> sp.csr_matrix:
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-    return sp.diags(1 / np.where(norms > 0, norms, 1)).dot(x).tocsr()
+        """Weighted rows, in one pass over the counts' non-zeros (no column indexing)."""
+        n = counts.shape[0]
+        at = self.positions[counts.indices]
+        kept = at >= 0
+        rows = np.repeat(np.arange(n), np.diff(counts.indptr))[kept]
+        at = at[kept]
+        data = (1 + np.log(counts.data[kept])) * self.idf[at]
+        view = (at >= self.words).astype(np.int64)  # 0: words and pairs, 1: stems
+        squares = np.bincount(rows * 2 + view, weights=data * data, minlength=2 * n)
+        norms = np.sqrt(squares)[rows * 2 + view]
+        data = (data / np.where(norms > 0, norms, 1) * np.sqrt(0.5)).astype(np.float32)
+        indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=n))]
+        return sp.csr_matrix((data, at, indptr), shape=(n, len(self.columns)))
 
 
 def ridge_dual(kernel: np.ndarray, targets: np.ndarray, penalty: float) -> np.ndarray:
@@ -183,6 +207,17 @@ def training_rows(corpus: Corpus) -> tuple[np.ndarray, np.ndarray]:
     return labels, passage_labels(corpus, labels)
 
 
+def passage_sums(passages: np.ndarray, counts: sp.csr_matrix) -> sp.csr_matrix:
+    """(passages x columns): the counts of each passage's segments added up (``passages``:
+    each row's passage, numbered 0, 1, ...), so a passage's words are counted once."""
+    count = int(passages.max()) + 1 if len(passages) else 0
+    members = sp.csr_matrix(
+        (np.ones(len(passages), dtype=np.float32), (passages, np.arange(len(passages)))),
+        shape=(count, len(passages)),
+    )
+    return (members @ counts).tocsr()
+
+
 def passage_labels(corpus: Corpus, labels: np.ndarray) -> np.ndarray:
     """(passages x codes): a passage has a code when any of its segments has it."""
     found = np.zeros((corpus.passage_count, labels.shape[1]))
@@ -206,7 +241,7 @@ class Kernels:
 
     def __post_init__(self) -> None:
         counts = hashed_counts(self.corpus.texts)
-        passage_counts = hashed_counts(self.corpus.passage_texts())
+        passage_counts = passage_sums(self.corpus.passages, counts)
         self.labels, self.passage_labels = training_rows(self.corpus)
         extra = [(j, t) for j, c in enumerate(self.corpus.codes) for t in c.codebook_texts]
         extra = extra if self.codebook else []
@@ -298,6 +333,17 @@ class LinearSuggester:
         """(passages x codes) scores of the passage model."""
         return self.passage.score(hashed_counts(texts))
 
+    def score_corpus(
+        self, texts: Sequence[str], passages: np.ndarray, remember: bool = True
+    ) -> np.ndarray:
+        """(2, segments, codes): the segment model's scores of ``texts``, and the passage
+        model's of the passage each belongs to (``passages``: numbered 0, 1, ... in
+        order), counting the words of every segment once (and keeping the counts for
+        the next call, unless ``remember`` is False: a big project scored in parts)."""
+        counts = hashed_counts(texts) if remember else _count(texts)
+        passage = self.passage.score(passage_sums(passages, counts))
+        return np.stack([self.segment.score(counts), passage[passages]])
+
     def evidence(
         self,
         text: str,
@@ -313,7 +359,7 @@ class LinearSuggester:
         the caller has it already (its word part is all that counts here)."""
         weighting = self.segment.weighting
         if row is None:
-            counts = _WORDS.transform([text])
+            counts = _WORDS.transform([_TOKEN.findall(text.lower())])
             row = weighting.transform(sp.hstack([counts, sp.csr_matrix((1, HASHED))], format="csr"))
         contribution = row.multiply(self.segment.weights[:, code][None, :]).tocsr()
         by_column = dict(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,8 +33,9 @@ from spacy.util import load_language_data, registry
 
 from ..errors import QualcodeError
 from .base import SuggestContext, register_suggester
-from .batch import Batch
+from .batch import Batch, rows_of
 from .data import CodeInfo
+from .phrases import PhraseIndex
 
 MAX_VARIANTS = 400  # beyond this many word sequences, a pattern is matched as written
 _WILDCARD: dict[str, Any] = {}
@@ -152,6 +153,8 @@ class RuleSuggester:
         self.parts: dict[tuple[str, ...], int] = {}  # words -> match id of that part
         # anchor part -> [(code, pattern, wildcards before it, elements after it)]
         self.gapped: dict[int, list[tuple[int, int, int, Gapped]]] = defaultdict(list)
+        # the same word sequences, found without Docs (``match_texts``)
+        self.index = PhraseIndex(lambda chunk: [t.lower_ for t in nlp.make_doc(chunk)])
         for j, code in enumerate(self.codes):
             for p, pattern in enumerate(code.patterns):
                 self._add(j, p, pattern)
@@ -166,6 +169,8 @@ class RuleSuggester:
             phrases, gapped, leftover = expand(pattern)
         if phrases:
             self.phrase_matcher.add(key, [self._phrase_doc(words) for words in phrases])
+            for words in phrases:
+                self.index.add(self.nlp.vocab.strings[key], words)
         for elements in gapped:
             parts = [self._part(e) for e in elements if e is not _WILDCARD]
             lead = next(k for k, e in enumerate(elements) if e is not _WILDCARD)
@@ -188,6 +193,7 @@ class RuleSuggester:
             key = f"qualcode-part-{len(self.parts)}"
             self.phrase_matcher.add(key, [self._phrase_doc(list(words))])
             self.parts[words] = self.nlp.vocab.strings[key]
+            self.index.add(self.parts[words], words)
         return self.parts[words]
 
     def _phrase_doc(self, words: list[str]) -> Doc:
@@ -195,22 +201,34 @@ class RuleSuggester:
 
     def _spans(self, doc: Doc) -> list[tuple[int, int, int, int]]:
         """(code, pattern, start, end) of every match in the doc, gaps joined."""
-        found, part_ends = [], defaultdict(dict)
-        for key, start, end in self.phrase_matcher(doc):
+        found = self._joined(self.phrase_matcher(doc), len(doc))
+        if len(self.matcher):
+            if self.needs_lemmas and "lemmatizer" in self.nlp.pipe_names:
+                doc = self.nlp.get_pipe("lemmatizer")(doc)
+            found.extend((*self.keys[key], s, e) for key, s, e in self.matcher(doc))
+        return found
+
+    def _joined(
+        self, matches: Iterable[tuple[int, int, int]], length: int
+    ) -> list[tuple[int, int, int, int]]:
+        """(code, pattern, start, end) of the phrase matches (match id, start, end) and of
+        the gapped patterns their parts make, in a row of ``length`` tokens."""
+        found: list[tuple[int, int, int, int]] = []
+        part_ends: dict[int, dict[int, int]] = defaultdict(dict)
+        for key, start, end in matches:
             if key in self.keys:
                 found.append((*self.keys[key], start, end))
             else:
                 part_ends[key][start] = end
         for anchor, variants in self.gapped.items():
-            for start, end in part_ends.get(anchor, {}).items():
-                for j, p, lead, rest in variants:
+            anchors = part_ends.get(anchor)
+            for j, p, lead, rest in variants if anchors else ():
+                if any(e is not _WILDCARD and self.parts[e] not in part_ends for e in rest):
+                    continue  # a part of it is nowhere in the text
+                for start, end in anchors.items():
                     stop = self._follow(rest, end, part_ends)
-                    if stop is not None and start - lead >= 0 and stop <= len(doc):
+                    if stop is not None and start - lead >= 0 and stop <= length:
                         found.append((j, p, start - lead, stop))
-        if len(self.matcher):
-            if self.needs_lemmas and "lemmatizer" in self.nlp.pipe_names:
-                doc = self.nlp.get_pipe("lemmatizer")(doc)
-            found.extend((*self.keys[key], s, e) for key, s, e in self.matcher(doc))
         return found
 
     def _follow(
@@ -229,17 +247,25 @@ class RuleSuggester:
 
     def matches(self, batch: Batch) -> np.ndarray:
         """Every match as rows of (segment row, code, pattern, start token, end token)."""
-        found = self._spans(batch.doc)
-        if not found:
-            return np.zeros((0, 5), dtype=np.int64)
-        table = np.array(found, dtype=np.int64)
-        rows = batch.rows_of(table[:, 2], table[:, 3])
-        return np.unique(np.column_stack([rows, table])[rows >= 0], axis=0)
+        return _rows(self._spans(batch.doc), batch.starts, batch.ends)
 
     def score(self, batch: Batch) -> np.ndarray:
         """(segments x codes): how many different patterns of each code matched."""
-        scores = np.zeros((len(batch), len(self.codes)), dtype=np.float32)
-        found = self.matches(batch)
+        return self._counted(self.matches(batch), len(batch))
+
+    def match_texts(self, texts: Sequence[str]) -> np.ndarray | None:
+        """``score`` of ``texts`` without making Docs (see ``phrases``); None when some
+        pattern is left to spaCy's Matcher, which needs them."""
+        if len(self.matcher):
+            return None
+        if not self.index.sought:
+            return np.zeros((len(texts), len(self.codes)), dtype=np.float32)
+        row, starts, ends = self.index.tokens(texts)
+        return self._counted(_rows(self._joined(self.index.find(row), len(row)), starts, ends),
+                             len(texts))  # fmt: skip
+
+    def _counted(self, found: np.ndarray, count: int) -> np.ndarray:
+        scores = np.zeros((count, len(self.codes)), dtype=np.float32)
         if len(found):
             pairs = np.unique(found[:, :3], axis=0)  # (row, code, pattern) once each
             np.add.at(scores, (pairs[:, 0], pairs[:, 1]), 1.0)
@@ -256,6 +282,18 @@ class RuleSuggester:
                 seen.add((text.lower(), p))
                 matches.append({"text": text, "pattern": self.codes[code].patterns[p]})
         return {"matches": matches}
+
+
+def _rows(
+    found: list[tuple[int, int, int, int]], starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """Matches (code, pattern, start, end) as unique rows of (segment row, code, pattern,
+    start, end), leaving out any that run from one segment into the next."""
+    if not found:
+        return np.zeros((0, 5), dtype=np.int64)
+    table = np.array(found, dtype=np.int64)
+    rows = rows_of(starts, ends, table[:, 2], table[:, 3])
+    return np.unique(np.column_stack([rows, table])[rows >= 0], axis=0)
 
 
 @register_suggester("rules", learns=False, help="the codebook's patterns (phrases, tokens)")

@@ -67,15 +67,24 @@ def can_fork() -> bool:
 def _score(
     nlp: Language, suggesters: Sequence[Suggester], texts: Sequence[str]
 ) -> dict[str, np.ndarray]:
-    parts: dict[str, list[np.ndarray]] = {s.name: [] for s in suggesters}
-    for _offset, batch in iter_batches(nlp, texts):
-        for suggester in suggesters:
+    """Scores of ``texts``: without spaCy Docs by the suggesters that can
+    (``match_texts``: the rules, when every pattern is a word sequence), the others
+    over batches of texts tokenized once for them all."""
+    found: dict[str, np.ndarray] = {}
+    for suggester in suggesters:
+        direct = getattr(suggester, "match_texts", None)
+        scored = direct(texts) if direct is not None else None
+        if scored is not None:
+            found[suggester.name] = scored
+    rest = [s for s in suggesters if s.name not in found]
+    parts: dict[str, list[np.ndarray]] = {s.name: [] for s in rest}
+    for _offset, batch in iter_batches(nlp, texts) if rest else ():
+        for suggester in rest:
             parts[suggester.name].append(suggester.score(batch))
     codes = len(suggesters[0].codes) if suggesters else 0
-    return {
-        name: np.vstack(found) if found else np.zeros((0, codes), dtype=np.float32)
-        for name, found in parts.items()
-    }
+    for name, scored in parts.items():
+        found[name] = np.vstack(scored) if scored else np.zeros((0, codes), dtype=np.float32)
+    return {s.name: found[s.name] for s in suggesters}
 
 
 # What forked workers work with: set just before the pool forks, so it is inherited.
@@ -98,6 +107,54 @@ def _score_in_processes(
     finally:
         _SHARED.clear()
     return {s.name: np.vstack([r[s.name] for r in results]) for s in suggesters}
+
+
+def score_fitted(
+    nlp: Language, fitted: Fitted, corpus: Corpus, with_rules: bool = True
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The rules' scores of every segment of ``corpus`` (if ``with_rules``) and the
+    model's (segment and passage: see ``LinearSuggester.score_corpus``), in chunks of
+    whole passages: in worker processes from PARALLEL_FROM segments on, as ``score_texts``.
+    """
+    texts, passages = corpus.texts, corpus.passages
+    if len(texts) < PARALLEL_FROM or worker_count() < 2 or not can_fork():
+        return _fitted_chunk(nlp, fitted, texts, passages, with_rules)
+    firsts = np.flatnonzero(np.r_[True, passages[1:] != passages[:-1]])
+    cuts = np.unique(firsts[np.minimum(np.searchsorted(firsts, np.arange(0, len(texts), CHUNK)),
+                                       len(firsts) - 1)])  # fmt: skip
+    bounds = list(zip(cuts.tolist(), [*cuts[1:].tolist(), len(texts)], strict=True))
+    _SHARED.update(nlp=nlp, fitted=fitted, texts=texts, passages=passages, rules=with_rules)
+    try:
+        with multiprocessing.get_context("fork").Pool(worker_count()) as pool:
+            results = pool.map(_fitted_worker, bounds, chunksize=1)
+    finally:
+        _SHARED.clear()
+    rules = np.vstack([r[0] for r in results]) if with_rules else None
+    model = np.concatenate([r[1] for r in results], axis=1) if fitted.model else None
+    return rules, model
+
+
+def _fitted_chunk(
+    nlp: Language,
+    fitted: Fitted,
+    texts: Sequence[str],
+    passages: np.ndarray,
+    with_rules: bool,
+    remember: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    rules = _score(nlp, [fitted.rules], texts)["rules"] if with_rules else None
+    if fitted.model is None:
+        return rules, None
+    local = np.unique(passages, return_inverse=True)[1].reshape(-1)  # 0, 1, ... in order
+    return rules, fitted.model.score_corpus(texts, local, remember)
+
+
+def _fitted_worker(bounds: tuple[int, int]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    start, end = bounds
+    return _fitted_chunk(
+        _SHARED["nlp"], _SHARED["fitted"], _SHARED["texts"][start:end],
+        _SHARED["passages"][start:end], _SHARED["rules"], remember=False,
+    )  # fmt: skip
 
 
 def group_folds(groups: Sequence[Any], k: int, seed: int = 0) -> list[np.ndarray]:
@@ -147,12 +204,11 @@ class Fitted:
     def scores(self, nlp: Language, corpus: Corpus, rules: np.ndarray | None = None) -> Scores:
         """Raw scores of every segment of ``corpus``, with its neighbours and passages
         (``rules``: the rules' scores, when they are known already)."""
-        if rules is None:
-            rules = score_texts(nlp, [self.rules], corpus.texts)["rules"]
-        if self.model is None:
+        found_rules, both = score_fitted(nlp, self, corpus, rules is None)
+        rules = found_rules if rules is None else rules
+        if both is None:
             return Scores(rules, None, corpus.previous, corpus.following)
-        model = self.model.score_texts(corpus.texts)
-        passage = self.model.score_passages(corpus.passage_texts())[corpus.passages]
+        model, passage = both[0], both[1]
         if self.held_out is not None and len(self.held_out_ids):
             order = np.argsort(self.held_out_ids)
             at = np.searchsorted(self.held_out_ids, corpus.segment_ids, sorter=order)
