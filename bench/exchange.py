@@ -12,6 +12,7 @@ Targets (issue 10): each direction under 30 s, under 1 GiB. The last line is JSO
 
     .venv/bin/python bench/exchange.py                 # 300 files, 100,000 codings
     .venv/bin/python bench/exchange.py --files 30 --codings 5000
+    .venv/bin/python bench/exchange.py --keep /tmp/ex   # build once, time again and again
 """
 
 from __future__ import annotations
@@ -135,6 +136,9 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=2000)
     parser.add_argument("--codings", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument(
+        "--keep", type=Path, help="build the project in this folder once, and reuse it after"
+    )
     parser.add_argument("--step", choices=("export", "import"), help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--qdpx", type=Path, help=argparse.SUPPRESS)
@@ -143,14 +147,16 @@ def main() -> None:
         step(args.step, args.root, args.qdpx)
         return
     with tempfile.TemporaryDirectory(prefix="qualcode-bench-exchange-") as folder:
-        source, target, qdpx = (
-            Path(folder) / "source",
-            Path(folder) / "target",
-            Path(folder) / "x.qdpx",
-        )
-        began = time.perf_counter()
-        built = build(source, args.files, args.words, args.codings, args.seed)
-        print(f"built {built} in {time.perf_counter() - began:.1f} s")
+        source = (args.keep or Path(folder)) / "source"
+        target, qdpx = Path(folder) / "target", Path(folder) / "x.qdpx"
+        built_file = source / "built.json"
+        if built_file.exists():
+            built = json.loads(built_file.read_text())
+        else:
+            began = time.perf_counter()
+            built = build(source, args.files, args.words, args.codings, args.seed)
+            print(f"built {built} in {time.perf_counter() - began:.1f} s")
+            built_file.write_text(json.dumps(built))
         exported = run("export", source, qdpx)
         imported = run("import", target, qdpx)
         size = qdpx.stat().st_size

@@ -414,6 +414,13 @@ def _write_speakers(
     session: Session, document: Document, speakers: dict[str, dict[str, Any]]
 ) -> dict[str, int]:
     """Insert or update the document's speakers; return label -> speaker id."""
+    rows = _put_speakers(document, speakers)
+    session.flush()
+    return {label: row.id for label, row in rows.items()}
+
+
+def _put_speakers(document: Document, speakers: dict[str, dict[str, Any]]) -> dict[str, Speaker]:
+    """The document's speakers by label, those of ``speakers`` added or updated (unflushed)."""
     rows = {s.label: s for s in document.speakers}
     for label, attributes in speakers.items():
         if label in rows:
@@ -421,8 +428,7 @@ def _write_speakers(
         else:
             rows[label] = Speaker(label=label, attributes=attributes)
             document.speakers.append(rows[label])
-    session.flush()
-    return {label: row.id for label, row in rows.items()}
+    return rows
 
 
 def write_segments(
@@ -430,25 +436,34 @@ def write_segments(
 ) -> int:
     """Write the speakers of ``transcript`` and the segments ``spans`` of ``document``
     (which has none yet); return how many segments."""
-    speaker_ids = _write_speakers(session, document, transcript.speakers)
-    if spans:
+    return write_all_segments(session, [(document, transcript, spans)])
+
+
+def write_all_segments(
+    session: Session, items: list[tuple[Document, Transcript, list[SegmentSpan]]]
+) -> int:
+    """:func:`write_segments` for many documents at once (a project of hundreds): one
+    flush for all their speakers, one insert of all their segments."""
+    speakers = [_put_speakers(document, transcript.speakers) for document, transcript, _ in items]
+    session.flush()
+    speaker_ids = [{label: row.id for label, row in found.items()} for found in speakers]
+    rows = [
+        {
+            "document_id": document.id,
+            "ordinal": ordinal,
+            "speaker_id": labels.get(span.speaker) if span.speaker else None,
+            "start": span.start,
+            "end": span.end,
+            "time_start": span.time_start,
+            "time_end": span.time_end,
+        }
+        for (document, _transcript, spans), labels in zip(items, speaker_ids, strict=True)
+        for ordinal, span in enumerate(spans, start=1)
+    ]
+    if rows:
         # A Core insert: no ORM bookkeeping for what may be thousands of rows per file.
-        session.connection().execute(
-            Segment.__table__.insert(),
-            [
-                {
-                    "document_id": document.id,
-                    "ordinal": ordinal,
-                    "speaker_id": speaker_ids.get(span.speaker) if span.speaker else None,
-                    "start": span.start,
-                    "end": span.end,
-                    "time_start": span.time_start,
-                    "time_end": span.time_end,
-                }
-                for ordinal, span in enumerate(spans, start=1)
-            ],
-        )
-    return len(spans)
+        session.connection().execute(Segment.__table__.insert(), rows)
+    return len(rows)
 
 
 def realign_codings(session: Session, document: Document) -> None:

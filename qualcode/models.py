@@ -38,11 +38,12 @@ SUGGESTION_STATUSES = ("pending", "accepted", "rejected")
 # Every kind of entry the coding log holds. A coder's change writes add, remove, recode,
 # memo (a coding's memo), note (a memo on a document, segment or code), accept, reject,
 # settle (an adjudicated item); undo takes one back; move is written by a re-import
-# (`import --replace`), which nobody undoes.
+# (`import --replace`), which nobody undoes; import is one per coder of a `.qdpx` import,
+# with the ids of the codings it brought.
 LOG_ACTIONS = (
     "add", "remove", "recode", "memo", "note", "accept", "reject", "settle", "reopen", "undo",
     "move", "place",
-    "codebook",
+    "codebook", "import",
 )  # fmt: skip
 
 

@@ -200,6 +200,17 @@ def _undo_codebook(session: Session, entry: CodingLog) -> str:
     return undo_codebook(session, entry)
 
 
+def _undo_import(session: Session, entry: CodingLog) -> str:
+    """The codings a ``.qdpx`` import brought for one coder (their ids in the entry) removed."""
+    ids = [uuid.UUID(key) for key in entry.data.get("coding_ids", [])]
+    table = Coding.__table__
+    gone = sum(
+        session.execute(table.delete().where(table.c.id.in_(ids[at : at + 500]))).rowcount
+        for at in range(0, len(ids), 500)
+    )
+    return f"removed {gone} of the {len(ids)} codings it imported"
+
+
 _REVERT: dict[str, Callable[[Session, CodingLog], str]] = {
     "add": _undo_add,
     "remove": _undo_remove,
@@ -212,4 +223,5 @@ _REVERT: dict[str, Callable[[Session, CodingLog], str]] = {
     "settle": _undo_settle,
     "reopen": _undo_reopen,
     "codebook": _undo_codebook,
+    "import": _undo_import,
 }

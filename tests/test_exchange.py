@@ -4,6 +4,7 @@ a round trip through a fresh project."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 import zipfile
@@ -11,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from qualcode import init_project, open_project
+from qualcode import init_project, open_project, queries
 from qualcode.cli import cli
 from qualcode.coding import get_coder
 from qualcode.exchange.sets import MEMBER_KINDS, keep_sets, kept_sets
@@ -270,3 +271,36 @@ def test_import_json_of_a_qdpx_matches_its_schema(lead_project, runner, tmp_path
     found = json.loads(result.output)
     jsonschema_rs.validator_for(schema).validate(found)
     assert found["codings_added"] == 908 and found["unplaced"] == []
+
+
+def test_history_shows_an_import_per_coder_and_one_undo_takes_it_back(
+    lead_project, runner, tmp_path
+):
+    out = tmp_path / "study.qdpx"
+    run(runner, lead_project.root, "export", "--format", "qdpx", "--out", str(out), who="lea")
+    fresh = tmp_path / "fresh"
+    with init_project(fresh):
+        pass
+    assert run(runner, fresh, "import", str(out)).exit_code == 0
+    with open_project(fresh) as copy, copy.sessionmaker() as session:
+        per_coder = dict(
+            session.execute(
+                select(Coder.name, func.count())
+                .join(Coding, Coding.coder_id == Coder.id)
+                .group_by(Coder.name)
+            ).all()
+        )
+    with open_project(fresh) as copy:
+        entries = queries.history(copy)
+    assert set(entries.action) == {"import"}  # one entry per coder, no "add" per coding
+    said = dict(zip(entries.coder, entries.text, strict=True))
+    assert said == {name: f"{n:,} codings from study.qdpx" for name, n in per_coder.items()}
+    shown = run(runner, fresh, "history", "--json", who="ana")  # a blind coder: her own
+    assert [e["text"] for e in json.loads(shown.output)] == [said["ana"]]
+    undo = run(runner, fresh, "undo", "--coder", "ana")
+    assert undo.exit_code == 0, undo.output
+    assert f"({len(per_coder)} import)" in undo.output
+    with open_project(fresh) as copy, copy.sessionmaker() as session:
+        assert session.scalar(select(func.count()).select_from(Coding)) == 0
+    again = run(runner, fresh, "undo", "--coder", "ben")
+    assert again.exit_code == 1 and "no change left to undo" in again.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -26,6 +27,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 DOC = "area-1-mapping-workshop.md"
+SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "refi-qda" / "samples"
 
 
 def run(runner, project, *args, code=0):
@@ -187,6 +189,7 @@ def test_history_lists_every_kind_of_entry(example_project, runner):
     at = text.index("Words said quite otherwise.")
     span = f"{at}:{at + len('Words said quite otherwise.')}"
     run(runner, example_project, "--as", "ana", "review", lost.id[:8], "--at", span)
+    run(runner, example_project, "--as", "lee", "import", str(SAMPLES / "minimal-project.qdpx"))
     frame = queries.history(example_project)
     assert set(frame.action) == set(LOG_ACTIONS)
     note = frame[frame.action == "note"].iloc[0]

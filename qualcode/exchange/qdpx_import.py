@@ -34,9 +34,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..bulk import Holders, bulk_insert, roomy_cache
+from ..changes import PLACE
 from ..codebook import slugify
 from ..coding import get_coder
-from ..importing import write_segments
+from ..importing import write_all_segments
 from ..models import (
     Code,
     Coder,
@@ -299,6 +300,7 @@ class _Importer:
     def write_documents(self, session: Session, plans: list, spans: dict) -> dict[str, Document]:
         ids = _Ids(session, Document)
         documents: dict[str, Document] = {}
+        segmented = []  # new documents with their transcript and segments: written at once
         for source, transcript, existing in plans:
             if transcript is None and isinstance(existing, str):  # the same text twice in the file
                 documents[source.guid] = documents[existing]
@@ -318,12 +320,12 @@ class _Importer:
                     attributes={},
                 )
                 session.add(document)
-                session.flush()
-                write_segments(session, document, transcript, spans[transcript.path.name])
+                segmented.append((document, transcript, spans[transcript.path.name]))
                 self.report.documents_added.append(document.name)
             if source.reading != "code points":
                 self.report.readings[document.name] = source.reading
             documents[source.guid] = document
+        write_all_segments(session, segmented)
         return documents
 
     # -- attributes -------------------------------------------------------------------------
@@ -375,9 +377,9 @@ class _Importer:
     def codings(
         self, session: Session, documents: dict[str, Document], codes: dict[str, uuid.UUID]
     ) -> None:
-        """Write every coding the file has and the project has not, with its "add" entry
-        in the coding log. The hot path of a large import: each coding costs a few dict
-        look-ups and two tuples, no objects and no queries."""
+        """Write every coding the file has and the project has not, and the import's
+        entries in the coding log (:meth:`_log`). The hot path of a large import: each
+        coding costs a few dict look-ups and a tuple, no objects and no queries."""
         ids = _Ids(session, Coding)
         doc_ids = [d.id for d in documents.values()]
         identity = select(
@@ -434,27 +436,34 @@ class _Importer:
                     created = _moment(coding.created or selection.created)
                     rows.append(
                         (ids.take(coding.guid), doc_id, start, end, segment_id, code[0],
-                         coder[0], memo, created)
+                         coder[0], "import", memo, created)
                     )  # fmt: skip
         if dropped:
             self.report.dropped["codings of codes not in the codebook"] += dropped
-        columns = ("id", "document_id", "start", "end", "segment_id", "code_id", "coder_id")
-        bulk_insert(
-            session,
-            Coding.__table__,
-            [*columns, "origin", "memo", "created_at"],
-            [(*row[:7], "import", row[7], row[8]) for row in rows],
-        )
-        change, now = uuid.uuid4(), datetime.now(UTC)
-        ids_used = {id(row[i]): row[i] for row in rows for i in (1, 5, 6)}  # a few hundred
-        texts = {key: str(value) for key, value in ids_used.items()}
-        bulk_insert(
-            session,
-            CodingLog.__table__,
-            ["at", "coder_id", "action", "coding_id", "change_id", "data"],
-            [(now, row[6], "add", row[0], change, _logged(row, texts)) for row in rows],
-        )
+        columns = ["id", "document_id", "start", "end", "segment_id", "code_id", "coder_id",
+                   "origin", "memo", "created_at"]  # fmt: skip
+        bulk_insert(session, Coding.__table__, columns, rows)
         self.report.codings_added = len(rows)
+        self._log(session, rows)
+
+    def _log(self, session: Session, rows: list[tuple[Any, ...]]) -> None:
+        """One "import" entry in the coding log per coder whose codings came in, with
+        their ids (not an "add" per coding: an import may bring 100,000). The entries
+        share one change, so one undo takes the whole import back."""
+        ids: dict[uuid.UUID, list[str]] = defaultdict(list)
+        for row in rows:
+            ids[row[6]].append(row[0].hex)
+        change, now = uuid.uuid4(), datetime.now(UTC)
+        entries = [
+            (now, coder, "import", None, change, {
+                **dict.fromkeys(PLACE), "coder_id": str(coder), "file": self.label,
+                "text": f"{len(mine):,} coding{'s' * (len(mine) != 1)} from {self.label}",
+                "coding_ids": mine,
+            })
+            for coder, mine in ids.items()
+        ]  # fmt: skip
+        log = ["at", "coder_id", "action", "coding_id", "change_id", "data"]
+        bulk_insert(session, CodingLog.__table__, log, entries)
 
     def _span(
         self, doc: Document, source: RSource, selection: RSelection
@@ -576,28 +585,6 @@ class _Importer:
             )
         self.report.sets = len(kept)
         return kept
-
-
-@cache
-def _isoformat(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def _logged(row: tuple[Any, ...], texts: dict[int, str]) -> dict[str, Any]:
-    """The log's data for an imported coding ``row`` (id, document, start, end, segment,
-    code, coder, memo, created), as :func:`qualcode.changes.coding_data` writes it;
-    ``texts`` has the ids of documents, codes and coders as text, by ``id()``."""
-    return {
-        "document_id": texts[id(row[1])],
-        "start": row[2],
-        "end": row[3],
-        "code_id": texts[id(row[5])],
-        "coder_id": texts[id(row[6])],
-        "origin": "import",
-        "memo": row[7],
-        "created_at": _isoformat(row[8]),
-        "revision": None,
-    }
 
 
 def import_qdpx(

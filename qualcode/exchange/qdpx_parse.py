@@ -47,6 +47,14 @@ class _Walker:
         self.coding, self.code_ref, self.note_ref, self.description = (
             self.ns + tag for tag in ("Coding", "CodeRef", "NoteRef", "Description")
         )
+        self.known: dict[str | None, str | None] = {}  # read_guid of users' and codes' GUIDs
+
+    def guid(self, value: str | None) -> str | None:
+        """:func:`read_guid` of a GUID that recurs (a coding's user or code), read once."""
+        found = self.known.get(value, self)
+        if found is self:
+            found = self.known[value] = read_guid(value)
+        return found  # type: ignore[return-value]
 
     def kids(self, element: Any, tag: str) -> Iterator[Any]:
         return element.iterchildren(self.ns + tag)
@@ -112,10 +120,10 @@ def read_project(path: str | Path) -> RProject:
     _notes(walk, root, archive, project)
     _sets(walk, root, project)
     project.project_notes = walk.refs(root, "NoteRef")
-    for element in root.iter():
-        kind = DROPPED_KINDS.get(walk.local(element))
-        if kind and walk.local(element) not in ("PictureSource", "AudioSource", "VideoSource"):
-            project.dropped[kind] += 1
+    sources_counted = ("PictureSource", "AudioSource", "VideoSource")  # by _source
+    others = [f"{{*}}{kind}" for kind in DROPPED_KINDS if kind not in sources_counted]
+    for element in root.iter(*others):
+        project.dropped[DROPPED_KINDS[walk.local(element)]] += 1
     return project
 
 
@@ -234,17 +242,16 @@ def _cases(walk: _Walker, root: Any, project: RProject) -> None:
 def _coding(walk: _Walker, element: Any) -> RCoding:
     code, notes = None, []
     for child in element:  # one pass: a project may hold 100,000 codings
-        if child.tag == walk.code_ref:
-            code = code or read_guid(child.get("targetGUID"))
-        elif child.tag == walk.note_ref and child.get("targetGUID"):
+        tag = child.tag
+        if tag == walk.code_ref:
+            code = code or walk.guid(child.get("targetGUID"))
+        elif tag == walk.note_ref and child.get("targetGUID"):
             notes.append(read_guid(child.get("targetGUID")))
+    get = element.get
     return RCoding(
-        guid=read_guid(element.get("guid")) or "",
-        code=code,
-        user=read_guid(element.get("creatingUser")),
-        created=element.get("creationDateTime"),
-        notes=notes,
-    )
+        read_guid(get("guid")) or "", code, walk.guid(get("creatingUser")),
+        get("creationDateTime"), notes,
+    )  # fmt: skip
 
 
 def _selection(walk: _Walker, element: Any) -> RSelection:
@@ -252,20 +259,19 @@ def _selection(walk: _Walker, element: Any) -> RSelection:
         start, end = int(element.get("startPosition")), int(element.get("endPosition"))
     except (TypeError, ValueError):
         start = end = -1
+    get = element.get
     found = RSelection(
-        guid=read_guid(element.get("guid")) or "",
-        start=start,
-        end=end,
-        quote=element.get("name"),
-        user=read_guid(element.get("creatingUser")),
-        created=element.get("creationDateTime"),
-    )
+        read_guid(get("guid")) or "", start, end, get("name"), walk.guid(get("creatingUser")),
+        get("creationDateTime"),
+    )  # fmt: skip
+    codings = found.codings
     for child in element:  # one pass over Description, Coding*, NoteRef*
-        if child.tag == walk.coding:
-            found.codings.append(_coding(walk, child))
-        elif child.tag == walk.note_ref and child.get("targetGUID"):
+        tag = child.tag
+        if tag == walk.coding:
+            codings.append(_coding(walk, child))
+        elif tag == walk.note_ref and child.get("targetGUID"):
             found.notes.append(read_guid(child.get("targetGUID")) or "")
-        elif child.tag == walk.description:
+        elif tag == walk.description:
             found.description = (child.text or "").strip()
     return found
 
