@@ -95,6 +95,8 @@ def parse_time(value: str) -> float:
 
 def match_label(line: str) -> Label | None:
     """The candidate label a line starts with (see "Label rule" above), or None."""
+    if ":" not in line:  # every label ends in a colon: spare the patterns (PDFs, surveys)
+        return None
     pos, time = 0, None
     stamp = _LEADING_TIME.match(line)
     if stamp:
