@@ -290,5 +290,5 @@ def test_the_codebooks_words_teach_the_model_a_code_nobody_has_coded_like_that(c
     taught = Kernels(with_book, codebook=True)
     assert taught.extra == 1
     assert taught.final(1.0, 0.5).score_texts(["giraffe"])[0, 2] > plain + 0.1
-    segment, _passage = taught.held_out(corpus.documents != "doc-0", [1.0], [0.5])
+    segment, _passage, _similar = taught.held_out(corpus.documents != "doc-0", [1.0], [0.5])
     assert segment.shape == (1, int((corpus.documents == "doc-0").sum()), 3)  # no book rows

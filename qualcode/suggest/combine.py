@@ -9,6 +9,7 @@ features:
 - the segment model's score, and the larger of its scores for the segments just
   before and after in the document (people code passages, not sentences);
 - the passage model's score for the passage the segment belongs to;
+- how like its passage is to the training passages coded with the code (``neighbours``);
 - whether a rule of the code matched, and that times the log-odds of the code's rule
   precision on the training segments (smoothed towards the precision of all rules),
   so that a reliable pattern counts for more than a loose one; and the same for the
@@ -87,14 +88,19 @@ class Scores:
     previous: np.ndarray
     following: np.ndarray
     passage: np.ndarray | None = None  # the passage model's score of each segment's passage
+    similar: np.ndarray | None = None  # its passage's likeness to coded ones (``neighbours``)
 
     @classmethod
     def alone(
-        cls, rules: np.ndarray, model: np.ndarray | None = None, passage: np.ndarray | None = None
+        cls,
+        rules: np.ndarray,
+        model: np.ndarray | None = None,
+        passage: np.ndarray | None = None,
+        similar: np.ndarray | None = None,
     ) -> Scores:
         """Scores of segments whose neighbours are unknown."""
         none = np.full(len(rules), -1)
-        return cls(rules, model, none, none, passage if passage is not None else model)
+        return cls(rules, model, none, none, passage if passage is not None else model, similar)
 
     def nearby(self, values: np.ndarray, empty: float | None = None) -> np.ndarray:
         """Per segment and code, the larger of the two neighbours' values.
@@ -133,7 +139,15 @@ class Calibrator:
             model = np.where(self.learnable[None, :], scores.model, 0.0)
             passage = np.where(self.learnable[None, :], scores.passage, 0.0)
             columns += [model, scores.nearby(model), passage]
+            columns.append(self.margin(scores.passage))
+            if scores.similar is not None:
+                columns.append(np.where(self.learnable[None, :], scores.similar, 0.0))
         return np.stack([c.ravel() for c in columns], axis=1)
+
+    def margin(self, values: np.ndarray) -> np.ndarray:
+        """Per segment, each learnt code's score less the best learnt code's (0 for it)."""
+        best = np.where(self.learnable[None, :], values, -np.inf).max(axis=1, keepdims=True)
+        return np.where(self.learnable[None, :], values - best, 0.0)
 
     def probability(self, method: str, scores: Scores) -> np.ndarray:
         """(segments x codes) calibrated probabilities. Without a model, rules only."""

@@ -33,6 +33,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
 from .data import CodeInfo, Corpus
+from .neighbours import Neighbours, nearest_mean
 
 HASHED = 2**20  # hashed columns per view; collisions are rare at a study's vocabulary
 STEM = 5  # a longer word also counts as its first STEM letters: fund, funds, funding
@@ -79,6 +80,7 @@ class LinearSettings:
     passage_penalty: float | None = None  # and of the passage model
     penalties: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)  # the choice, when left None
     codebook: bool = True  # learn from the codebook's examples and definitions too
+    neighbours: int = 5  # the K closest coded passages per code, as a source (0: none)
     seed: int = 0  # folds of the out-of-fold scores the calibrator learns from
 
     def grid(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -235,6 +237,7 @@ class Kernels:
 
     corpus: Corpus
     codebook: bool = False  # the codebook's own words as rows coded with their code
+    neighbours: int = 0  # K of the similar passages' source (0: none)
     weighting: Weighting = field(init=False)
     segments: sp.csr_matrix = field(init=False)
     passages: sp.csr_matrix = field(init=False)
@@ -266,12 +269,13 @@ class Kernels:
         train: np.ndarray,
         segment_penalties: Sequence[float],
         passage_penalties: Sequence[float],
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Scores of the rows not in ``train`` by models of the rows in it, one per
         penalty: (segment penalties x rows x codes), (passage penalties x rows x codes),
         each row getting its passage's score (a passage is in one document, so passages
-        follow their segments). The Gram matrices are made once for every penalty; the
-        codebook's rows are always in training."""
+        follow their segments), and (rows x codes) the likeness of its passage to the
+        training passages of each code (None without ``neighbours``). The Gram matrices
+        are made once for every penalty; the codebook's rows are always in training."""
         test = ~train
         train_p = np.zeros(self.corpus.passage_count, dtype=bool)
         train_p[self.corpus.passages[train]] = True
@@ -287,7 +291,13 @@ class Kernels:
         # back to segments: each test segment gets its passage's score
         at = np.full(self.corpus.passage_count, -1)
         at[np.flatnonzero(~train_p)] = np.arange(int((~train_p).sum()))
-        return segment, passage[:, at[self.corpus.passages[test]]]
+        back = at[self.corpus.passages[test]]
+        if not self.neighbours:
+            return segment, passage[:, back], None
+        count = self.corpus.passage_count  # the gram's rows after these are the codebook's
+        similarity = self.passage_gram[:count, :count][np.ix_(~train_p, train_p)]
+        coded = self.passage_labels[:count][train_p] > 0
+        return segment, passage[:, back], nearest_mean(similarity, coded, self.neighbours)[back]
 
     def final(self, segment_penalty: float, passage_penalty: float) -> LinearSuggester:
         segment = LinearModel.fit(
@@ -297,7 +307,11 @@ class Kernels:
             self.passages, self.passage_gram, self.weighting, self.passage_labels,
             passage_penalty,
         )  # fmt: skip
-        return LinearSuggester(self.corpus.codes, segment, passage)
+        count, near = self.corpus.passage_count, None
+        if self.neighbours:
+            coded = self.passage_labels[:count] > 0
+            near = Neighbours(self.passages[:count], coded, self.neighbours)
+        return LinearSuggester(self.corpus.codes, segment, passage, near)
 
 
 def _ridge_scores(
@@ -319,11 +333,16 @@ class LinearSuggester:
     name = "model"
 
     def __init__(
-        self, codes: Sequence[CodeInfo], segment: LinearModel, passage: LinearModel
+        self,
+        codes: Sequence[CodeInfo],
+        segment: LinearModel,
+        passage: LinearModel,
+        neighbours: Neighbours | None = None,
     ) -> None:
         self.codes = list(codes)
         self.segment = segment
         self.passage = passage
+        self.neighbours = neighbours
 
     def score_texts(self, texts: Sequence[str]) -> np.ndarray:
         """(texts x codes) scores of the segment model."""
@@ -336,13 +355,18 @@ class LinearSuggester:
     def score_corpus(
         self, texts: Sequence[str], passages: np.ndarray, remember: bool = True
     ) -> np.ndarray:
-        """(2, segments, codes): the segment model's scores of ``texts``, and the passage
+        """(3, segments, codes): the segment model's scores of ``texts``, the passage
         model's of the passage each belongs to (``passages``: numbered 0, 1, ... in
-        order), counting the words of every segment once (and keeping the counts for
+        order), and its passage's likeness to the coded passages (``neighbours``; 0
+        without), counting the words of every segment once (and keeping the counts for
         the next call, unless ``remember`` is False: a big project scored in parts)."""
         counts = hashed_counts(texts) if remember else _count(texts)
-        passage = self.passage.score(passage_sums(passages, counts))
-        return np.stack([self.segment.score(counts), passage[passages]])
+        x = self.passage.weighting.transform(passage_sums(passages, counts))
+        passage = np.asarray(x @ self.passage.weights) + self.passage.bias
+        similar = np.zeros_like(passage)
+        if self.neighbours is not None:
+            similar = self.neighbours.score(x)
+        return np.stack([self.segment.score(counts), passage[passages], similar[passages]])
 
     def evidence(
         self,
@@ -386,6 +410,8 @@ class LinearSuggester:
                 f"{view}_weights": model.weights,
                 f"{view}_bias": model.bias,
             }
+        if self.neighbours is not None:
+            arrays |= self.neighbours.arrays()
         np.savez_compressed(buffer, **arrays)
         return buffer.getvalue()
 
@@ -400,7 +426,8 @@ class LinearSuggester:
                 )
                 for v in ("segment", "passage")
             ]
-        return cls(codes, *views)
+            near = Neighbours.from_arrays(saved) if "near_data" in saved else None
+        return cls(codes, *views, near)
 
 
 _NUMBER = re.compile(r"^[\d.,:]+$")

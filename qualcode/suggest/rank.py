@@ -9,6 +9,7 @@ model's words that pushed it, and the rules' matches, say why.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from spacy.language import Language
 
@@ -50,9 +51,11 @@ def rank_codes(
         scope = scope_for(session, coder)
     fitted = ensure_model(project, scope, nlp=nlp).fitted
     rules = score_texts(nlp, [fitted.rules], [text], processes=1)["rules"]
-    model = None if fitted.model is None else fitted.model.score_texts([text])
-    passage = None if fitted.model is None else fitted.model.score_passages([text])
-    scores = Scores.alone(rules, model, passage)
+    model = passage = similar = None
+    if fitted.model is not None:
+        model, passage, similar = fitted.model.score_corpus([text], np.zeros(1, dtype=np.int64))
+        similar = similar if fitted.model.neighbours else None
+    scores = Scores.alone(rules, model, passage, similar)
     calibrator = fitted.calibrator
     method = "combined" if model is not None and "combined" in calibrator.weights else "rules"
     probability = calibrator.probability(method, scores)[0]

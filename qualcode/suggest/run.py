@@ -53,7 +53,7 @@ from .training import Fitted, fit
 
 MODEL_DIR = Path(".qualcode") / "models"
 SETTING_PREFIX = "suggest.model."
-MODEL_FORMAT = 3  # 3: the calibration keeps its precision curves
+MODEL_FORMAT = 4  # 3: the calibration keeps its precision curves; 4: similar passages
 RETRAIN_AFTER = 20
 MODEL_FILE = "linear.npz"
 HELD_OUT = "held_out.npz"  # out-of-fold scores of the training segments

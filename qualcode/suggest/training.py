@@ -199,24 +199,23 @@ class Fitted:
     calibrator: Calibrator
     info: dict[str, Any] = field(default_factory=dict)
     held_out_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    held_out: np.ndarray | None = None  # (2, segments, codes): segment and passage scores
+    held_out: np.ndarray | None = None  # (3, segments, codes): segment, passage, similar
 
     def scores(self, nlp: Language, corpus: Corpus, rules: np.ndarray | None = None) -> Scores:
         """Raw scores of every segment of ``corpus``, with its neighbours and passages
         (``rules``: the rules' scores, when they are known already)."""
-        found_rules, both = score_fitted(nlp, self, corpus, rules is None)
+        found_rules, found = score_fitted(nlp, self, corpus, rules is None)
         rules = found_rules if rules is None else rules
-        if both is None:
+        if found is None:
             return Scores(rules, None, corpus.previous, corpus.following)
-        model, passage = both[0], both[1]
         if self.held_out is not None and len(self.held_out_ids):
             order = np.argsort(self.held_out_ids)
             at = np.searchsorted(self.held_out_ids, corpus.segment_ids, sorter=order)
             at = order[np.minimum(at, len(order) - 1)]
             known = self.held_out_ids[at] == corpus.segment_ids
-            model[known] = self.held_out[0][at[known]]
-            passage[known] = self.held_out[1][at[known]]
-        return Scores(rules, model, corpus.previous, corpus.following, passage)
+            found[: len(self.held_out), known] = self.held_out[:, at[known]]
+        similar = found[2] if self.model is not None and self.model.neighbours else None
+        return Scores(rules, found[0], corpus.previous, corpus.following, found[1], similar)
 
 
 def fit(
@@ -259,17 +258,22 @@ def fit(
     if not learnable.any() or len(set(groups.tolist())) < 2:
         calibrator = fit_calibrator(scores, corpus.labels, corpus.known, learnable)
         return Fitted(rules, None, calibrator, info)
-    kernels = Kernels(corpus, settings.codebook)
+    kernels = Kernels(corpus, settings.codebook, settings.neighbours)
     segment_grid, passage_grid = settings.grid()
     shape = corpus.labels.shape
     segment = np.zeros((len(segment_grid), *shape), dtype=np.float32)
     passage = np.zeros((len(passage_grid), *shape), dtype=np.float32)
+    similar = np.zeros(shape, dtype=np.float32)
     for test in group_folds(groups, inner_folds, settings.seed):
-        segment[:, test], passage[:, test] = kernels.held_out(~test, segment_grid, passage_grid)
+        segment[:, test], passage[:, test], near = kernels.held_out(
+            ~test, segment_grid, passage_grid
+        )
+        similar[test] = 0 if near is None else near
+    scores.similar = similar if settings.neighbours else None
     calibrator, i, j = _best_penalties(scores, corpus, learnable, segment, passage)
     info["penalties"] = {"segment": segment_grid[i], "passage": passage_grid[j]}
     model = kernels.final(segment_grid[i], passage_grid[j])
-    held_out = np.stack([segment[i], passage[j]])
+    held_out = np.stack([segment[i], passage[j], similar])
     return Fitted(rules, model, calibrator, info, corpus.segment_ids, held_out)
 
 
