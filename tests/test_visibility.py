@@ -354,6 +354,23 @@ def _round_still_closed(blind: Blind) -> None:
         assert not round_is_open(session)  # only a lead opens it
 
 
+def _own_rank_model(blind: Blind, output: str, who: str | None) -> None:
+    """The codes ranked for a selection come from the asker's own model (A's two codings,
+    never B's); nobody in particular is refused."""
+    from qualcode.models import Setting
+    from qualcode.suggest import scope_for
+    from qualcode.suggest.run import SETTING_PREFIX
+
+    if who is None:
+        assert "nobody said" in output or "who is coding" in output.lower(), output
+        return
+    assert json.loads(output)[0]["rank"] == 1
+    with blind.project.sessionmaker() as session:
+        scope = scope_for(session, who)
+        assert scope.coder == who
+        assert session.get(Setting, SETTING_PREFIX + scope.key).value["codings"] <= 2
+
+
 EXPORT_FORMATS = ("html", "md", "csv", "xlsx", "docx")
 
 WEB_TABLE: dict[tuple[str, str], Call] = {
@@ -456,6 +473,9 @@ WEB_TABLE: dict[tuple[str, str], Call] = {
     ("GET", "/api/documents/{document}/media"): Call(_get(f"/api/documents/{DOC_B}/media")),
     ("GET", "/api/documents/{document}/memos"): Call(
         _get(f"/api/documents/{DOC_B}/memos"), quotes=True
+    ),
+    ("GET", "/api/documents/{document}/rank"): Call(  # B's Respect passage, ranked for A
+        _get(f"/api/documents/{DOC_B}/rank", start=0, end=400), check=_own_rank_model
     ),
     ("PATCH", "/api/memos/{memo_id}"): Call(
         lambda c, b: [c.patch(f"/api/memos/{_memo_of(b, B)}", json={"text": "A writes here"})]

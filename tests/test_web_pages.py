@@ -118,7 +118,9 @@ def test_web_transcript_pieces_are_the_documents_own_text(coded_project, browser
 def test_web_transcript_embeds_codings_and_codebook(browser):
     data = page_data(browser.get(f"/documents/{AREA_1}").text)
     assert data["coder"] == "ana"
-    assert data["codings"] and {c["coder"] for c in data["codings"]} == {"ana"}
+    codings = data["codings"]  # in columns: code and coder are places in lists
+    assert codings["id"] and codings["coders"] == ["ana"] and set(codings["coder"]) == {0}
+    assert {codings["codes"][n] for n in codings["code"]} <= set(data["codes"])
     trust = next(c for c in data["codes"].values() if c["name"] == "Trust")
     assert trust["colour"].startswith("#")
 

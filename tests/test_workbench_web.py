@@ -149,3 +149,31 @@ def test_a_segment_memo_is_written_edited_by_its_author_only_and_undone(study):
     assert "previous words" in ana.post("/api/undo").json()["message"]
     assert [m["text"] for m in ana.get(f"/api/documents/{AREA_1}/memos").json()
             if m["id"] == memo_id] == ["Ana's first thought"]  # fmt: skip
+
+
+def test_the_transcript_page_shows_each_new_version_of_its_turns(study):
+    """The turns' HTML is kept between requests: a correction of the same length (the
+    same segments, other words) and a recording put beside the file show at once."""
+    from qualcode.importing import import_files
+
+    folder = study.root / "talks"
+    folder.mkdir()
+    (folder / "talk.md").write_text(
+        "---\nspeakers:\n  Q: {role: interviewer}\n  A: {role: resident}\n---\n"
+        "[00:00:05] Q: Ready tehn?\n\n[00:00:09] A: Ready now.\n",
+        encoding="utf-8",
+    )
+    import_files(study, [folder / "talk.md"])
+    api = client_for(study)
+    first = api.get("/documents/talk.md").text
+    assert "tehn" in first and ">resident<" in first and "<time>00:00:05</time>" in first
+    assert api.get("/documents/talk.md").text == first
+    at = api.get("/api/documents/talk.md").json()["text"].index("tehn")
+    fixed = api.post(
+        "/api/documents/talk.md/correct", json={"start": at, "end": at + 4, "text": "then"}
+    )
+    assert fixed.status_code == 200, fixed.text
+    second = api.get("/documents/talk.md").text
+    assert "Ready then?" in second and "tehn" not in second
+    (folder / "talk.mp3").write_bytes(b"ID3")
+    assert 'class="time" data-control="play-from"' in api.get("/documents/talk.md").text

@@ -25,7 +25,7 @@ from ..visibility import NOBODY, Who
 from .errors import NoCoder
 from .security import csrf_value, identity_of
 from .settings import WebSettings
-from .views import SegmentSpans, quote_filters
+from .views import RenderedTurns, SegmentSpans, quote_filters
 
 CODER_HEADER = "x-qualcode-coder"
 
@@ -38,6 +38,7 @@ class WebState:
     settings: WebSettings
     templates: Jinja2Templates
     spans: SegmentSpans = field(default_factory=SegmentSpans)
+    turns: RenderedTurns = field(default_factory=RenderedTurns)  # the transcript page's
 
     def page(self, request: Request, name: str, status: int = 200, **context: Any) -> Any:
         """Render ``web/<name>`` with what every page needs (coder, CSRF value, nav)."""

@@ -9,11 +9,13 @@ one transaction.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from .. import adjudicate, memos, queries, reliability, team
 from .. import suggest as suggesting
@@ -94,6 +96,11 @@ def transcript(request: Request, web: Web, who: Viewer, document: str) -> Respon
     if who is None:
         return _ask(request)
     shown = views.transcript(web.project, document)
+    playable = media.recording_of(web.project.root, Path(shown.source)) is not None
+    turns = web.turns.html(
+        shown, playable,
+        lambda: web.templates.get_template("web/turns.html").render(doc=shown, media=playable),
+    )  # fmt: skip
     with web.project.sessionmaker() as session:
         seen = viewer_for(session, who)
         codings = records.page_codings(session, uuid.UUID(shown.id), seen)
@@ -115,8 +122,7 @@ def transcript(request: Request, web: Web, who: Viewer, document: str) -> Respon
         request, "transcript.html", doc=shown, themes=themes, data=data,
         keys=views.flat(themes)[:9],
         notes=records.rows(notes[notes["target_type"] == "document"]),
-        sees_everyone=seen.sees_everyone,
-        media=media.recording_for(web.project, shown.id) is not None,
+        sees_everyone=seen.sees_everyone, media=playable, turns=Markup(turns),
     )  # fmt: skip
 
 

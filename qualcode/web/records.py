@@ -21,22 +21,37 @@ def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
 
 
-def page_codings(session: Session, document: uuid.UUID, seen: Viewer) -> list[dict[str, Any]]:
-    """The codings of one document that its page draws (span, code, coder, memo, origin),
-    as ``seen`` may see them: one Core query of plain columns, ids read as stored rather
-    than made ``UUID`` objects and back (a long transcript holds thousands of codings)."""
+def page_codings(session: Session, document: uuid.UUID, seen: Viewer) -> dict[str, Any]:
+    """The codings of one document that its page draws, as ``seen`` may see them, in
+    columns (a long transcript holds thousands): ``id`` (as stored: SQLite's 32 hex
+    digits, the page adds the dashes), ``start``, ``end``, ``code`` and ``coder`` (places
+    in the lists ``codes``, of ids, and ``coders``, of names); ``memos`` and ``origins``
+    (other than manual) by row number. One Core query of plain columns."""
     query = (
         select(type_coerce(Coding.id, String), Coding.start, Coding.end,
-               type_coerce(Coding.code_id, String), Coder.name, Coding.memo, Coding.origin)
-        .join(Coder, Coding.coder_id == Coder.id)
+               type_coerce(Coding.code_id, String), type_coerce(Coding.coder_id, String),
+               Coding.memo, Coding.origin)
         .where(Coding.document_id == document, seen.where(Coding.coder_id))
-        .order_by(Coding.start, Coding.end, Coder.name)
+        .order_by(Coding.start, Coding.end)
     )  # fmt: skip
-    return [
-        {"id": _uuid_text(id_), "start": start, "end": end, "code_id": _uuid_text(code),
-         "coder": coder, "memo": memo, "origin": origin}
-        for id_, start, end, code, coder, memo, origin in session.connection().execute(query)
-    ]  # fmt: skip
+    found = session.connection().execute(query).all()
+    columns = zip(*found, strict=True) if found else [()] * 7
+    ids, starts, ends, codes, coders, memos, origins = columns
+    names = {_uuid_text(i): name for i, name in session.execute(
+        select(type_coerce(Coder.id, String), Coder.name))}  # fmt: skip
+    code_place = {code: n for n, code in enumerate(dict.fromkeys(codes))}
+    coder_place = {coder: n for n, coder in enumerate(dict.fromkeys(coders))}
+    return {
+        "id": [i if isinstance(i, str) else str(i) for i in ids],  # PostgreSQL's UUIDs
+        "start": starts,
+        "end": ends,
+        "code": [code_place[code] for code in codes],
+        "coder": [coder_place[coder] for coder in coders],
+        "codes": [_uuid_text(code) for code in code_place],
+        "coders": [names[_uuid_text(coder)] for coder in coder_place],
+        "memos": {n: memo for n, memo in enumerate(memos) if memo},
+        "origins": {n: origin for n, origin in enumerate(origins) if origin != "manual"},
+    }
 
 
 def _uuid_text(stored: Any) -> str:

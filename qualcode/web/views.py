@@ -10,9 +10,9 @@ lines between turns (``## Part 2``) as interludes.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -21,9 +21,9 @@ from sqlalchemy import select
 
 from .. import queries
 from ..lookup import find_document
-from ..models import Document, Segment, Speaker
+from ..models import Code, Document, Segment, Speaker
 from ..project import Project
-from ..quotes import clock, code_tree
+from ..quotes import CodeTree, clock
 from ..visibility import Who, viewer_for
 
 
@@ -59,8 +59,17 @@ class Transcript:
     attributes: dict[str, Any]
     speakers: dict[str, dict[str, Any]]
     length: int
-    items: list[Turn | Interlude]
-    segments: int
+    source: str  # the file it was imported from
+    text: str
+    rows: list[tuple]  # (ordinal, speaker, start, end, time_start) of each segment
+
+    @property
+    def segments(self) -> int:
+        return len(self.rows)
+
+    @cached_property
+    def items(self) -> list[Turn | Interlude]:
+        return turns(self.text, self.rows, self.speakers)
 
 
 def _interludes(gap: str) -> list[Interlude]:
@@ -105,19 +114,36 @@ def transcript(project: Project, ref: str) -> Transcript:
     long transcript has thousands of segments)."""
     with project.sessionmaker() as session:
         doc = find_document(session, ref)
-        doc_id, name, text = str(doc.id), doc.name, doc.text
+        doc_id, name, text, source = str(doc.id), doc.name, doc.text, doc.source_path
         attributes = dict(doc.attributes or {})
         speakers = {s.label: dict(s.attributes or {}) for s in doc.speakers}
-        rows = session.execute(
+        rows = [tuple(row) for row in session.connection().execute(  # Core: no ORM
             select(Segment.ordinal, Speaker.label, Segment.start, Segment.end,
                    Segment.time_start)
             .outerjoin(Speaker, Segment.speaker_id == Speaker.id)
             .where(Segment.document_id == doc.id)
             .order_by(Segment.start)
-        ).tuples().all()  # fmt: skip
-    return Transcript(
-        doc_id, name, attributes, speakers, len(text), turns(text, rows, speakers), len(rows)
-    )
+        ).all()]  # fmt: skip (plain tuples: RenderedTurns compares them)
+    return Transcript(doc_id, name, attributes, speakers, len(text), source, text, rows)
+
+
+class RenderedTurns:
+    """The HTML of each document's turns, rendered once and kept while its text,
+    segments, speakers and recording stay the same (a long transcript's turns take tens
+    of milliseconds to render); the last ``size`` documents shown."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._kept: dict[str, tuple[tuple, str]] = {}
+
+    def html(self, shown: Transcript, media: bool, render: Callable[[], str]) -> str:
+        made_of = (shown.text, shown.rows, shown.speakers, media)
+        kept = self._kept.pop(shown.id, None)
+        html = kept[1] if kept is not None and kept[0] == made_of else render()
+        self._kept[shown.id] = (made_of, html)  # the newest last
+        while len(self._kept) > self.size:
+            del self._kept[next(iter(self._kept))]
+        return html
 
 
 # --- the codebook panel -----------------------------------------------------------------
@@ -141,26 +167,26 @@ class PanelCode:
 def codebook(project: Project) -> list[PanelCode]:
     """Themes with their codes (and sub-codes), in codebook order, colours resolved as
     exports resolve them (the code's, else its theme's, else the palette's)."""
-    frame = queries.codes(project)
     with project.sessionmaker() as session:
-        tree = code_tree(session)
+        codes = list(session.scalars(select(Code).order_by(Code.position, Code.name)))
+    tree = CodeTree(codes)
     themes: list[PanelCode] = []
     stack: list[PanelCode] = []
-    for row in frame.to_dict("records"):
+    for code in codes:
+        if code.archived:
+            continue
+        depth, up = 0, tree.parent(tree.nodes[code.id])
+        while up is not None:
+            depth, up = depth + 1, tree.parent(up)
         node = PanelCode(
-            row["id"], row["name"], row["slug"], int(row["depth"]),
-            tree.nodes[uuid.UUID(row["id"])].colour, _text(row["definition"] or row["description"]),
-            _text(row["use_when"]), _text(row["not_when"]), [str(e) for e in row["examples"] or []],
-            bool(row["exclusive"]),
+            str(code.id), code.name, code.slug, depth, tree.nodes[code.id].colour,
+            code.definition or code.description or "", code.use_when or "",
+            code.not_when or "", [str(e) for e in code.examples or []], bool(code.exclusive),
         )  # fmt: skip
         del stack[node.depth :]
         (stack[-1].codes if stack else themes).append(node)
         stack.append(node)
     return themes
-
-
-def _text(value: Any) -> str:
-    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
 def flat(themes: Iterable[PanelCode]) -> list[PanelCode]:

@@ -158,6 +158,24 @@ def recording(web: Web, document: DocumentRef) -> Response:
     return media.served(found)
 
 
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
+
+
+@router.get("/api/documents/{document}/rank", summary="Codes ranked for a selection")
+def rank(
+    web: Web, who: CoderName, document: DocumentRef, start: Offset, end: Offset,
+    limit: Annotated[int, Query(ge=1, le=500)] = 10,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The ``limit`` best codes for the words from ``start`` to ``end`` (the speaker labels
+    of a selection across turns left out), by the asker's own model: while the round is
+    blind it learns from their codings alone. Each with ``rank``, ``score`` (calibrated
+    probability), ``method`` (what scored it; none when nothing could), ``words`` (the
+    model's, with weights) and ``matches`` (the codebook's patterns)."""
+    from ..suggest.selection import rank_selection
+
+    return records.rows(rank_selection(web.project, who, document, start, end, limit=limit))
+
+
 class MemoWords(BaseModel):
     text: str = Field(min_length=1, max_length=20_000)
 

@@ -40,7 +40,7 @@ def set_password(page, link: str, name: str) -> None:
 def coders_seen(page) -> set[str]:
     return set(page.evaluate(
         """() => JSON.parse(document.getElementById("qualcode-data").textContent)
-                 .codings.map((c) => c.coder)"""
+                 .codings.coders"""
     ))  # fmt: skip
 
 

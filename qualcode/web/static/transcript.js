@@ -10,9 +10,21 @@
   const codes = data.codes;
   const root = document.getElementById("transcript");
   const state = { sel: null, chosen: null, active: null, lastSeg: -1, fetched: Date.now(), openHints: new Set(), note: null };
-  let codings = new Map(data.codings.map((c) => [c.id, c]));
+  let codings = new Map(unpack(data.codings).map((c) => [c.id, c]));
   let suggestions = data.suggestions.filter((s) => s.status === "pending");
   let notes = data.notes;  // memos on this document's segments that this coder may see
+
+  // The page's codings come in columns (see records.page_codings): ids as stored (32 hex
+  // digits in SQLite, dashed here as the API writes them), the code and coder as places
+  // in lists, memos and origins other than manual by row.
+  function unpack(packed) {
+    const dashed = (id) => (id.length === 32
+      ? `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}` : id);
+    return packed.id.map((id, n) => ({
+      id: dashed(id), start: packed.start[n], end: packed.end[n], code_id: packed.codes[packed.code[n]],
+      coder: packed.coders[packed.coder[n]], memo: packed.memos[n] ?? null, origin: packed.origins[n] ?? "manual",
+    }));
+  }
 
   // --- pieces of text and offsets ---------------------------------------------------
 
@@ -39,11 +51,19 @@
     el,
     start: Number(el.dataset.start),
     end: Number(el.dataset.end),
-    stripes: el.querySelector(".stripes"),
-    hints: el.querySelector(".hints"),
-    notes: el.querySelector(".notes"),
+    stripes: null,  // its margin's parts, made when it is first drawn (equip)
+    hints: null,
+    notes: null,
+    pieces: [],
+    drawn: false,  // its highlights and margin show the present codings
+    sig: "",  // what its margin was drawn from
   }));
   const segments = pieces.filter((p) => p.seg !== null);
+  const turnOf = new Map(turns.map((t, i) => [t.el, i]));
+  for (const piece of pieces) {
+    const at = turnOf.get(piece.el.closest(".turn"));
+    if (at !== undefined) turns[at].pieces.push(piece);
+  }
 
   function unitsToPoints(piece, units, roundUp) {
     if (!piece.toU16) return Math.min(units, piece.text.length);
@@ -140,7 +160,9 @@
     return (codes[codeId] && codes[codeId].colour) || "#888888";
   }
 
+  // Each piece's codings, worked out again only after the codings change (stale()).
   function byPiece() {
+    if (state.own) return state.own;
     const found = pieces.map(() => []);
     const sorted = [...codings.values()].sort((a, b) => a.start - b.start || b.end - a.end);
     for (const coding of sorted) {
@@ -149,7 +171,12 @@
         found[i].push(coding);
       }
     }
+    state.own = found;
     return found;
+  }
+
+  function stale() {
+    state.own = null;
   }
 
   function drawPiece(piece, own) {
@@ -232,48 +259,97 @@
 
   // Coding stripes: one per coding, beside exactly the lines it covers, in lanes so that
   // overlapping codings stand side by side; each coder's stripes keep to their own lanes.
-  function extents() {
-    const found = new Map();  // coding id -> Map(turn index -> [top, bottom])
-    const turnOf = new Map(turns.map((t, i) => [t.el, i]));
-    for (const run of root.querySelectorAll(".hl[data-ids]")) {
-      const turn = turnOf.get(run.closest(".turn"));
-      if (turn === undefined) continue;
+  // A long transcript is drawn turn by turn, as each comes near the screen (an
+  // IntersectionObserver says when), and a turn whose codings, suggestions and memos
+  // are as they were keeps its stripes.
+  function extents(turn) {
+    const found = new Map();  // coding id -> [top, bottom]
+    for (const run of turn.el.querySelectorAll(".hl[data-ids]")) {
       const rects = run.getClientRects();
       if (!rects.length) continue;
       const top = rects[0].top;
       const bottom = rects[rects.length - 1].bottom;
       for (const id of run.dataset.ids.split(" ")) {
-        if (!found.has(id)) found.set(id, new Map());
-        const per = found.get(id);
-        const was = per.get(turn);
-        per.set(turn, was ? [Math.min(was[0], top), Math.max(was[1], bottom)] : [top, bottom]);
+        const was = found.get(id);
+        found.set(id, was ? [Math.min(was[0], top), Math.max(was[1], bottom)] : [top, bottom]);
       }
     }
     return found;
   }
 
+  function marginOf(turn, own, cards, notesOf) {
+    const ids = new Set();
+    for (const piece of turn.pieces) for (const c of own[piece.index]) ids.add(c.id);
+    const list = [...ids].map((id) => codings.get(id));
+    const sig = [
+      list.map((c) => `${c.id}${c.code_id}${c.memo ? "m" : ""}`).sort().join(),
+      cards.map((c) => `${c.id}${state.openHints.has(c.id) ? "o" : ""}`).join(), hintView.value,
+      notesOf.map((n) => `${n.id}:${n.coder}:${n.text}`).join("\n"),
+    ].join("|");
+    return { list, sig };
+  }
+
+  // A turn's tools and margin, from the page's #turn-parts (not sent with every turn):
+  // every turn's correct button at once, its margin when it is first drawn.
+  const parts = document.getElementById("turn-parts").content;
+  for (const turn of turns) turn.el.querySelector(".who").append(parts.querySelector(".correct").cloneNode(true));
+
+  function equip(turn) {
+    if (turn.stripes) return;
+    const margin = parts.querySelector(".margin").cloneNode(true);
+    turn.el.append(margin);
+    [turn.stripes, turn.hints, turn.notes] = margin.children;
+  }
+
   // Reads first (every run's and turn's place, one layout), then writes: a read after
   // each turn's write would lay the page out again for every turn.
-  function drawMargins() {
-    const spans = extents();
-    const origins = turns.map((turn) => turn.stripes.getBoundingClientRect().top);
-    const perTurn = turns.map(() => []);
-    for (const [id, per] of spans) {
-      const coding = codings.get(id);
-      if (!coding) continue;
-      for (const [turn, [top, bottom]] of per) perTurn[turn].push({ coding, top, bottom });
+  function drawTurns(wanted) {
+    const todo = wanted.filter((i) => !turns[i].drawn);
+    if (!todo.length) return;
+    const own = byPiece();
+    const shown = hintsHidden() ? [] : visibleSuggestions();
+    const cards = new Map();
+    for (const s of shown) {
+      const at = turnIndex(s.start);
+      if (!cards.has(at)) cards.set(at, []);
+      cards.get(at).push(s);
     }
-    const cards = turns.map(() => []);
-    if (!hintsHidden()) for (const s of visibleSuggestions()) cards[turnIndex(s.start)].push(s);
-    const notesOf = turns.map(() => []);
-    for (const n of notes) notesOf[turnIndex(n.start)].push(n);
+    const notesOf = new Map();
+    for (const n of notes) {
+      const at = turnIndex(n.start);
+      if (!notesOf.has(at)) notesOf.set(at, []);
+      notesOf.get(at).push(n);
+    }
+    const bySeg = new Map(shown.map((s) => [s.segment, s]));
+    const plans = [];
+    for (const i of todo) {
+      const turn = turns[i];
+      equip(turn);
+      for (const piece of turn.pieces) {
+        drawPiece(piece, own[piece.index]);
+        const hint = piece.seg !== null && bySeg.get(piece.seg);
+        piece.el.classList.toggle("suggested", Boolean(hint));
+        if (hint) piece.el.style.setProperty("--sc", colour(hint.code_id));
+      }
+      turn.drawn = true;
+      const margin = marginOf(turn, own, cards.get(i) || [], notesOf.get(i) || []);
+      if (margin.sig === turn.sig) continue;
+      turn.sig = margin.sig;
+      plans.push({ turn, list: margin.list, cards: cards.get(i) || [], notes: notesOf.get(i) || [] });
+    }
+    for (const plan of plans) {  // every read, then every write
+      plan.origin = plan.turn.stripes.getBoundingClientRect().top;
+      plan.places = extents(plan.turn);
+    }
     const lane = 22;
-    turns.forEach((turn, i) => {
-      const origin = origins[i];
-      const list = perTurn[i].sort((a, b) => (a.coding.coder === data.coder ? 0 : 1) - (b.coding.coder === data.coder ? 0 : 1)
+    for (const { turn, list, cards: hints, notes: memos, origin, places } of plans) {
+      const items = list.filter((c) => places.has(c.id)).map((coding) => {
+        const [top, bottom] = places.get(coding.id);
+        return { coding, top, bottom };
+      }).sort((a, b) => (a.coding.coder === data.coder ? 0 : 1) - (b.coding.coder === data.coder ? 0 : 1)
         || a.coding.coder.localeCompare(b.coding.coder) || a.top - b.top || b.bottom - a.bottom);
       const lanes = [];  // per lane: [coder, bottom of its last stripe]
-      const made = list.map((item) => {
+      const made = items.map((item) => {
         let at = lanes.findIndex(([who, bottom]) => who === item.coding.coder && bottom <= item.top + 1);
         if (at < 0) {
           at = lanes.length;
@@ -284,18 +360,34 @@
       });
       turn.stripes.style.width = `${Math.max(lanes.length, 1) * lane}px`;
       turn.stripes.replaceChildren(...made);
-      turn.hints.replaceChildren(...(cards[i].length ? [marker(cards[i])] : []));
-      turn.notes.replaceChildren(...notesOf[i].map(noteButton));
-    });
-    for (const piece of segments) piece.el.classList.remove("suggested");
-    for (const s of hintsHidden() ? [] : visibleSuggestions()) {
-      const piece = segments.find((p) => p.seg === s.segment);
-      if (piece) {
-        piece.el.classList.add("suggested");
-        piece.el.style.setProperty("--sc", colour(s.code_id));
-      }
+      turn.hints.replaceChildren(...(hints.length ? [marker(hints)] : []));
+      turn.notes.replaceChildren(...memos.map(noteButton));
     }
   }
+
+  const near = new Set();  // turns on or near the screen
+  const SMALL = 150;  // a transcript of this many turns or fewer is drawn whole at once
+
+  // Something every turn may show changed: the turns near the screen (and ``also``) are
+  // drawn at once, each other one when it comes near.
+  function drawMargins(also = []) {
+    for (const turn of turns) turn.drawn = false;
+    drawTurns(turns.length <= SMALL ? turns.map((_, i) => i) : [...near, ...also]);
+  }
+
+  function ready() {
+    performance.mark("qualcode-ready");  // bench/web_browser.py: interactive from here
+    root.dataset.ready = "true";
+  }
+
+  // Not while the mouse is down: drawing a turn's highlights would take the text nodes
+  // a selection being dragged holds (the mouseup draws them).
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) near[entry.isIntersecting ? "add" : "delete"](turnOf.get(entry.target));
+    if (!state.dragging) drawTurns([...near]);
+    if (!root.dataset.ready) ready();
+  }, { rootMargin: "800px 0px" });
+  document.addEventListener("mousedown", (event) => { state.dragging = event.button === 0; });
 
   function stripe(coding, left, top, height) {
     const button = document.createElement("button");
@@ -399,11 +491,11 @@
   // again (and the chosen stripe marked), not the thousands of stripes.
   function draw(margins = true) {
     const own = byPiece();
-    pieces.forEach((piece, i) => drawPiece(piece, own[i]));
     if (margins) {
       drawMargins();
       drawLegend();
     } else {
+      for (const turn of turns) if (turn.drawn) for (const piece of turn.pieces) drawPiece(piece, own[piece.index]);
       for (const el of root.querySelectorAll(".stripe")) el.classList.toggle("chosen", el.dataset.coding === state.chosen);
     }
     const mine = own.map((list) => list.some((c) => c.coder === data.coder));
@@ -422,9 +514,71 @@
     const box = document.getElementById("selection");
     box.hidden = !state.sel;
     if (state.sel) document.getElementById("selection-text").textContent = perTurn(start, end).map(([a, b]) => textOf(a, b)).join(" … ");
-    for (const p of segments) p.el.classList.toggle("current", state.sel !== null && p.start === start && p.end === end);
+    state.current?.el.classList.remove("current");
+    rankSelection();
+    const hit = pieces[firstPieceEndingAfter(start)];
+    state.current = state.sel && hit && hit.seg !== null && hit.start === start && hit.end === end ? hit : null;
+    state.current?.el.classList.add("current");
     draw(false);
   }
+
+  // Codes for the selection, best first, from the coder's own model (their own codings
+  // alone while the round is blind): asked for once the selection has settled.
+  const ranking = { asked: 0, timer: null };
+  const rankedBox = document.getElementById("ranked");
+  const rankedList = document.getElementById("ranked-list");
+  const rankedNote = document.getElementById("ranked-note");
+
+  function rankSelection() {
+    clearTimeout(ranking.timer);
+    const asked = ++ranking.asked;
+    if (!state.sel) {
+      rankedBox.hidden = true;
+      return;
+    }
+    const { start, end } = state.sel;
+    ranking.timer = setTimeout(async () => {
+      rankedBox.hidden = false;
+      rankedNote.textContent = "(ranking…)";
+      try {
+        const rows = await QC.api("GET", `/api/documents/${docId}/rank?start=${start}&end=${end}&limit=5`);
+        if (asked !== ranking.asked) return;
+        const scored = rows.filter((row) => row.method);
+        rankedList.replaceChildren(...scored.map(rankedItem));
+        rankedNote.textContent = scored.length ? "" : "(nothing to rank by yet: no pattern matched, and no codings to learn from)";
+      } catch (error) {
+        if (asked === ranking.asked) rankedNote.textContent = `(${error.message})`;
+      }
+    }, 250);
+  }
+
+  function rankedItem(row) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "ranked-code";
+    button.dataset.control = "ranked-code";
+    button.dataset.code = row.code_id;
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.setProperty("--c", colour(row.code_id));
+    const score = document.createElement("span");
+    score.className = "score";
+    score.textContent = `${Math.round(row.score * 100)}%`;
+    button.append(swatch, row.code, " ", score);
+    const why = [
+      ...row.matches.map((m) => `matched “${m.text}”`),
+      ...(row.words.length ? [`model: ${row.words.slice(0, 4).map(([w, v]) => `${w} ${v >= 0 ? "+" : ""}${v.toFixed(2)}`).join(", ")}`] : []),
+    ];
+    button.title = `${row.code}: ${Math.round(row.score * 100)}% (${row.method})${why.length ? `\n${why.join("; ")}` : ""}`;
+    item.append(button);
+    return item;
+  }
+
+  rankedList.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-code]");
+    if (button) apply(button.dataset.code);
+  });
 
   function choose(id) {
     state.chosen = codings.has(id) ? id : null;
@@ -467,6 +621,7 @@
   // --- talking to the server ---------------------------------------------------------
 
   function keep(coding) {
+    stale();
     codings.set(coding.id, {
       id: coding.id, start: coding.start, end: coding.end, code_id: coding.code_id,
       coder: coding.coder, memo: coding.memo, origin: coding.origin,
@@ -510,6 +665,7 @@
   async function refresh() {
     const found = await QC.api("GET", `/api/documents/${docId}/codings`);
     codings = new Map();
+    stale();
     found.forEach(keep);
     state.fetched = Date.now();
     if (state.chosen && !codings.has(state.chosen)) choose(null);
@@ -600,6 +756,7 @@
     try {
       await QC.api("DELETE", `/api/codings/${state.chosen}`);
       codings.delete(state.chosen);
+      stale();
       choose(null);
       draw();
       QC.toast("Coding removed (u to undo)");
@@ -628,7 +785,8 @@
 
   function openCard(id) {
     state.openHints.add(id);
-    drawMargins();
+    const s = suggestions.find((x) => x.id === id);
+    drawMargins(s ? [turnIndex(s.start)] : []);
     const found = root.querySelector(`.suggestion[data-suggestion="${id}"]`);
     found?.focus();
     return found;
@@ -744,8 +902,15 @@
   // --- events --------------------------------------------------------------------------
 
   document.addEventListener("mouseup", (event) => {
-    if (event.target instanceof Element && event.target.closest(".panel, .margin, .overlay")) return;
-    setTimeout(() => captureSelection(event), 0);
+    state.dragging = false;
+    if (event.target instanceof Element && event.target.closest(".panel, .margin, .overlay")) {
+      drawTurns([...near]);
+      return;
+    }
+    setTimeout(() => {
+      captureSelection(event);
+      drawTurns([...near]);
+    }, 0);
   });
 
   root.addEventListener("click", (event) => {
@@ -1127,7 +1292,7 @@
     const piece = pieces[firstPieceEndingAfter(Number(at[1]))];
     if (piece) piece.el.scrollIntoView({ block: "center" });
   }
-  performance.mark("qualcode-ready");  // bench/web_browser.py: interactive from here
-  root.dataset.ready = "true";
+  for (const turn of turns) observer.observe(turn.el);
+  if (turns.length <= SMALL) ready();
   window.qualcode = { offsetAt, select, wholeWords, state, codings: () => codings, pieces };
 })();

@@ -1,0 +1,42 @@
+"""Codes ranked for a selection in Chromium: a coder clicks a sentence, the panel lists
+the codes their own model ranks for it (best first, with scores), and a click on one
+codes the sentence with it."""
+
+from __future__ import annotations
+
+import pytest
+from browsing import open_document, start_as
+from playwright.sync_api import expect
+
+from qualcode import open_project, queries
+
+pytestmark = pytest.mark.browser
+AREA_1 = "area-1-mapping-workshop.md"
+SENTENCE = "we can pick up the phone"
+
+
+def test_browser_a_selection_lists_codes_best_first_and_one_click_codes_it(page, server, shot):
+    start_as(page, server.url, "ana")  # the example's codings are ana's: her model learns
+    open_document(page, AREA_1)
+    sentence = page.locator(".p.seg").nth(3)
+    sentence.click()
+    expect(page.locator("#selection")).to_be_visible()
+    ranked = page.locator("#ranked-list [data-control=ranked-code]")
+    expect(ranked.first).to_be_visible(timeout=60_000)  # the first asks for ana's model
+    scores = [int(s.rstrip("%")) for s in ranked.locator(".score").all_text_contents()]
+    assert scores == sorted(scores, reverse=True) and 0 <= scores[-1] <= scores[0] <= 100
+    top = ranked.first.get_attribute("data-code")
+    name = page.evaluate(
+        "(id) => JSON.parse(document.getElementById('qualcode-data').textContent).codes[id].name",
+        top,
+    )
+    shot(page, "ranked")
+    text = sentence.text_content()
+    ranked.first.click()
+    expect(page.locator("#selection")).to_be_hidden()
+    project = open_project(server.root)
+    try:
+        coded = queries.codings(project, coder="ana", code=name)
+    finally:
+        project.close()
+    assert text.strip() in set(coded["text"].str.strip())
