@@ -18,6 +18,7 @@ from qualcode.suggest.combine import Calibrator, Scores, best_threshold, fit_log
 from qualcode.suggest.data import CodeInfo, Corpus
 from qualcode.suggest.evaluate import METHODS, evaluate, precision_at, top1
 from qualcode.suggest.linear import Kernels, LinearSettings, LinearSuggester
+from qualcode.suggest.neighbours import nearest_mean
 from qualcode.suggest.rules import RuleSuggester
 from qualcode.suggest.training import fit, group_folds, score_texts
 
@@ -292,3 +293,22 @@ def test_the_codebooks_words_teach_the_model_a_code_nobody_has_coded_like_that(c
     assert taught.final(1.0, 0.5).score_texts(["giraffe"])[0, 2] > plain + 0.1
     segment, _passage, _similar = taught.held_out(corpus.documents != "doc-0", [1.0], [0.5])
     assert segment.shape == (1, int((corpus.documents == "doc-0").sum()), 3)  # no book rows
+
+
+def test_similar_passages_score_the_mean_of_the_closest_coded_ones():
+    """Per code, the mean of the k largest cosines to training rows with that code."""
+    similarity = np.array([[0.9, 0.1, 0.5, 0.3], [0.0, 0.8, 0.2, 0.4]])
+    coded = np.array([[1, 0], [0, 1], [1, 0], [1, 1]], dtype=bool)
+    assert np.allclose(nearest_mean(similarity, coded, 1), [[0.9, 0.3], [0.4, 0.8]])
+    assert np.allclose(nearest_mean(similarity, coded, 2), [[0.7, 0.2], [0.3, 0.6]])
+    assert np.allclose(nearest_mean(similarity, coded, 9)[:, 0], [1.7 / 3, 0.6 / 3])  # all 3
+    assert not nearest_mean(similarity, np.zeros((4, 1), dtype=bool)).any()  # nobody coded
+
+
+def test_a_saved_model_keeps_its_similar_passages(corpus):
+    trained = Kernels(corpus, neighbours=3).final(1.0, 0.5)
+    again = LinearSuggester.from_bytes(CODES, trained.to_bytes())
+    passages = np.arange(len(corpus)) // 3
+    found = trained.score_corpus(corpus.texts, passages)
+    assert trained.neighbours is not None and found[2].max() > 0
+    assert np.array_equal(again.score_corpus(corpus.texts, passages), found)
