@@ -46,6 +46,7 @@ from .data import (
     scope_for,
 )
 from .evaluate import Evaluation, evaluate
+from .held import record_held_back
 from .linear import LinearSettings, LinearSuggester, hashed_counts
 from .rules import RuleSuggester
 from .store import Found, StoreReport, store_suggestions
@@ -265,9 +266,10 @@ def run_suggestions(
     probability = calibrator.probability(usable, scores)
     open_pairs = wanted[None, :] & ~coded & (probability > 0)
     chosen = (probability >= threshold) & wanted[None, :]
+    held = open_pairs & (probability >= balanced) & ~chosen  # held back by the cut-off
     report = SuggestReport(
         coder, scope.describe(), usable, round(threshold, 4), len(target), precision,
-        round(balanced, 4), int((open_pairs & (probability >= balanced) & ~chosen).sum()),
+        round(balanced, 4), int(held.sum()),
     )  # fmt: skip
     report.already_coded = int((chosen & coded).sum())
     report.model = {"why": model.why, **{k: v for k, v in model.meta.items() if k != "codes"}}
@@ -277,6 +279,7 @@ def run_suggestions(
     )  # fmt: skip
     with project.transaction() as session:
         stored: StoreReport = store_suggestions(session, coder, found)
+        record_held_back(session, coder, zip(target.documents, held.sum(axis=1), strict=True))
     report.stored, report.updated = stored.stored, stored.updated
     report.already_decided = stored.already_decided
     if not model.meta.get("codings"):

@@ -21,6 +21,7 @@ from .. import adjudicate, memos, queries, reliability, team
 from .. import suggest as suggesting
 from ..errors import QualcodeError
 from ..quotes import quotes
+from ..suggest.held import held_back
 from ..visibility import round_is_open, viewer_for
 from . import media, records, views
 from .context import Filter, Many, QuoteFilters, Viewer, Web
@@ -105,6 +106,7 @@ def transcript(request: Request, web: Web, who: Viewer, document: str) -> Respon
         seen = viewer_for(session, who)
         codings = records.page_codings(session, uuid.UUID(shown.id), seen)
     pending = suggesting.suggestions(web.project, viewer=who, document=shown.id)
+    held = held_back(web.project, who, shown.id)  # by the precision cut-off, last run
     themes = views.codebook(web.project)
     notes = memos.document_memos(web.project, shown.id, viewer=who)
     data = {
@@ -116,6 +118,7 @@ def transcript(request: Request, web: Web, who: Viewer, document: str) -> Respon
         },
         "codings": codings,
         "suggestions": records.suggestion_rows(pending),
+        "held_back": held,
         "notes": records.rows(notes[notes["target_type"] == "segment"]),
     }
     return web.page(

@@ -501,9 +501,11 @@
     const mine = own.map((list) => list.some((c) => c.coder === data.coder));
     const done = segments.filter((p) => mine[p.index]).length;
     document.getElementById("progress").textContent = `${done} of ${segments.length} segments coded`;
-    document.getElementById("suggestion-count").textContent = suggestions.length
-      ? `${suggestions.length} pending in this document: press s to go to the next`
-      : "None pending here.";
+    const held = data.held_back
+      ? ` ${data.held_back} more held back by the precision cut-off (qualcode suggest --precision sets it).` : "";
+    document.getElementById("suggestion-count").textContent = (suggestions.length
+      ? `${suggestions.length} pending in this document: press s to go to the next.`
+      : "None pending here.") + held;
     return own;
   }
 
