@@ -84,6 +84,8 @@ def _describe(session: Session, entry: CodingLog) -> str:
         words.append(f"of {code.name!r}")
     elif data.get("target_type"):
         words.append(f"on a {data['target_type']}")
+    elif data.get("file"):  # a .qdpx import
+        words.append(f"from {data['file']}")
     if data.get("start") is not None:
         words.append(f"at {data['start']}-{data['end']}")
     return " ".join(words)

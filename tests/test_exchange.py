@@ -4,7 +4,6 @@ a round trip through a fresh project."""
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 import zipfile
@@ -17,9 +16,12 @@ from sqlalchemy import func, select
 from qualcode import init_project, open_project, queries
 from qualcode.cli import cli
 from qualcode.coding import get_coder
+from qualcode.errors import QualcodeError
+from qualcode.exchange.qdpx_import import import_qdpx
 from qualcode.exchange.sets import MEMBER_KINDS, keep_sets, kept_sets
 from qualcode.models import Code, Coder, Coding, Document, Memo
 from qualcode.project import Project
+from qualcode.undo import undo_last
 
 REFI = Path(__file__).resolve().parent.parent.parent / "shared" / "refi-qda"
 NS = {"q": "urn:QDA-XML:project:1.0"}
@@ -274,33 +276,34 @@ def test_import_json_of_a_qdpx_matches_its_schema(lead_project, runner, tmp_path
 
 
 def test_history_shows_an_import_per_coder_and_one_undo_takes_it_back(
-    lead_project, runner, tmp_path
+    lead_project, runner, tmp_path, database_url
 ):
+    """On each backend: the import's codings, its log entries, history and undo."""
     out = tmp_path / "study.qdpx"
     run(runner, lead_project.root, "export", "--format", "qdpx", "--out", str(out), who="lea")
-    fresh = tmp_path / "fresh"
-    with init_project(fresh):
-        pass
-    assert run(runner, fresh, "import", str(out)).exit_code == 0
-    with open_project(fresh) as copy, copy.sessionmaker() as session:
-        per_coder = dict(
-            session.execute(
-                select(Coder.name, func.count())
-                .join(Coding, Coding.coder_id == Coder.id)
-                .group_by(Coder.name)
-            ).all()
-        )
-    with open_project(fresh) as copy:
-        entries = queries.history(copy)
-    assert set(entries.action) == {"import"}  # one entry per coder, no "add" per coding
-    said = dict(zip(entries.coder, entries.text, strict=True))
-    assert said == {name: f"{n:,} codings from study.qdpx" for name, n in per_coder.items()}
-    shown = run(runner, fresh, "history", "--json", who="ana")  # a blind coder: her own
-    assert [e["text"] for e in json.loads(shown.output)] == [said["ana"]]
-    undo = run(runner, fresh, "undo", "--coder", "ana")
-    assert undo.exit_code == 0, undo.output
-    assert f"({len(per_coder)} import)" in undo.output
-    with open_project(fresh) as copy, copy.sessionmaker() as session:
-        assert session.scalar(select(func.count()).select_from(Coding)) == 0
-    again = run(runner, fresh, "undo", "--coder", "ben")
-    assert again.exit_code == 1 and "no change left to undo" in again.output
+    (tmp_path / "fresh").mkdir()
+    with init_project(tmp_path / "fresh", database_url) as fresh:
+        assert import_qdpx(fresh, out).codings_added == 908
+        with fresh.sessionmaker() as session:
+            per_coder = dict(
+                session.execute(
+                    select(Coder.name, func.count())
+                    .join(Coding, Coding.coder_id == Coder.id)
+                    .group_by(Coder.name)
+                ).all()
+            )
+        entries = queries.history(fresh)
+        assert set(entries.action) == {"import"}  # one entry per coder, no "add" per coding
+        said = dict(zip(entries.coder, entries.text, strict=True))
+        assert said == {name: f"{n:,} codings from study.qdpx" for name, n in per_coder.items()}
+        assert queries.history(fresh, viewer="ana").text.tolist() == [said["ana"]]  # blind
+        with fresh.transaction() as session:
+            done = undo_last(session, "ana")
+        assert done.endswith(f"({len(per_coder)} import): import from study.qdpx")
+        with fresh.sessionmaker() as session:
+            assert session.scalar(select(func.count()).select_from(Coding)) == 0
+        with (
+            pytest.raises(QualcodeError, match="no change left to undo"),
+            fresh.transaction() as session,
+        ):
+            undo_last(session, "ben")
