@@ -43,8 +43,9 @@ def team_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      "only Host answered, with --allow-host names [default: http://HOST:PORT]."),
         click.option("--trusted-user-header", metavar="HEADER", help="Sign in whoever this "
                      "header of the reverse proxy names (single sign-on), e.g. X-Remote-User."),
-        click.option("--root-path", default="", metavar="PATH", help="The path prefix a "
-                     "reverse proxy adds (pages still link from /: serve at a host's root)."),
+        click.option("--root-path", default="", metavar="PATH", help="The path a reverse "
+                     "proxy serves the app under, such as /qualcode (the proxy takes it off; "
+                     "every link and redirect puts it back)."),
         click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
                      metavar="IPS", help="Proxies whose X-Forwarded-For/-Proto are believed."),
         click.option("--https", is_flag=True, help="Send cookies over TLS only (Secure), "

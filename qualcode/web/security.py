@@ -67,8 +67,15 @@ def same(given: str | None, expected: str) -> bool:
     return given is not None and secrets.compare_digest(given.encode(), expected.encode())
 
 
+def route_path(scope: Scope) -> str:
+    """The path within the app: without the prefix a reverse proxy serves it under
+    (``serve --root-path``), which uvicorn puts in front of ``scope["path"]``."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return (path[len(root):] or "/") if root and path.startswith(root) else path
+
+
 def _refuse(scope: Scope, status: int, message: str) -> Response:
-    if scope["path"].startswith("/api"):
+    if route_path(scope).startswith("/api"):
         return Response(
             json.dumps({"detail": message}), status_code=status, media_type="application/json"
         )
@@ -118,12 +125,17 @@ def host_names(bound: str, extra: Iterable[str] = ()) -> list[str]:
     return list(dict.fromkeys(n.casefold() for n in names if n and n not in WILDCARD))
 
 
-def guarded(send: Send, started: float) -> Send:
-    """``send`` adding the safe headers, and the time taken, to the response."""
+def guarded(send: Send, started: float, root: str = "") -> Send:
+    """``send`` adding the safe headers, and the time taken, to the response; a redirect
+    within the app (``Location: /...``) goes under ``root``, the path a reverse proxy
+    serves the app under."""
 
     async def send_guarded(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = MutableHeaders(scope=message)
+            location = headers.get("location", "")
+            if root and location.startswith("/") and not location.startswith(("//", root + "/")):
+                headers["location"] = root + location
             headers.append("Content-Security-Policy", POLICY)
             headers.append("X-Content-Type-Options", "nosniff")
             headers.append("Referrer-Policy", "same-origin")
@@ -154,7 +166,7 @@ class TokenMiddleware:
             await refusal(scope, receive, send)
             return
 
-        await self.app(scope, receive, guarded(send, started))
+        await self.app(scope, receive, guarded(send, started, scope.get("root_path", "")))
 
     def check(self, scope: Scope) -> Response | None:
         """A response that refuses the request, or None to let it through."""
@@ -170,7 +182,7 @@ class TokenMiddleware:
             )  # fmt: skip
         given = request.query_params.get("token")
         if given is not None and same(given, self.settings.token):
-            if request.method == "GET" and not scope["path"].startswith("/api"):
+            if request.method == "GET" and not route_path(scope).startswith("/api"):
                 return self._welcome(request)
             return None
         bearer = headers.get("authorization", "")
@@ -193,7 +205,7 @@ class TokenMiddleware:
         return response
 
     def _csrf(self, scope: Scope, headers: Headers) -> Response | None:
-        if scope["path"].startswith("/api") and not same(
+        if route_path(scope).startswith("/api") and not same(
             headers.get(CSRF_HEADER), self.settings.csrf
         ):
             return _refuse(
@@ -267,16 +279,17 @@ class TeamMiddleware:
         identity = await run_in_threadpool(self.identify, scope, headers)
         scope.setdefault("state", {})["identity"] = identity
         refusal = self.check(scope, headers, host, identity)
+        answer = guarded(send, started, scope.get("root_path", ""))
         if refusal is not None:
-            await refusal(scope, receive, guarded(send, started))
+            await refusal(scope, receive, answer)
             return
         token = ACTOR.set(identity.name if identity else None)
         try:
             if self.one_writer is not None and scope["method"] in UNSAFE:
                 async with self.one_writer:
-                    await self.app(scope, receive, guarded(send, started))
+                    await self.app(scope, receive, answer)
             else:
-                await self.app(scope, receive, guarded(send, started))
+                await self.app(scope, receive, answer)
         finally:
             ACTOR.reset(token)
 
@@ -302,7 +315,7 @@ class TeamMiddleware:
     def check(
         self, scope: Scope, headers: Headers, host: str, identity: Identity | None
     ) -> Response | None:
-        path, method = scope["path"], scope["method"]
+        path, method = route_path(scope), scope["method"]
         public = path.startswith(OPEN_PATHS) or path == "/favicon.ico"
         if identity is None and not public:
             if path.startswith("/api") or method != "GET":

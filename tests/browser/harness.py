@@ -11,6 +11,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -137,7 +138,7 @@ def serve(root: Path, *options: str) -> Server:
             return serve(root, "--port", "0")
         pytest.fail(f"qualcode serve {' '.join(options)} did not start:\n{said}")
     base = first.split("/?token=")[0]
-    host, port = base.removeprefix("http://").rsplit(":", 1)
+    host, port = urlsplit(base).hostname, urlsplit(base).port  # a --public-url has a path
     deadline = time.monotonic() + 60
     while True:  # the socket is bound before the address is printed; wait for the app
         try:

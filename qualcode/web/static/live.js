@@ -25,6 +25,7 @@
       if (again) { again = false; refresh(); }
     }
   }
-  const source = new EventSource("/api/events");
+  const root = document.querySelector('meta[name="qualcode-root"]')?.content || "";
+  const source = new EventSource(root + "/api/events");
   source.addEventListener("change", refresh);
 })();

@@ -4,6 +4,8 @@
 
 const QC = (() => {
   const csrf = document.querySelector('meta[name="qualcode-csrf"]')?.content || "";
+  // The path a reverse proxy serves the app under (`serve --root-path`): before every call.
+  const root = document.querySelector('meta[name="qualcode-root"]')?.content || "";
   let toastTimer = null;
 
   async function api(method, path, body) {
@@ -16,7 +18,7 @@ const QC = (() => {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
-    const response = await fetch(path, options);
+    const response = await fetch(root + path, options);
     const text = await response.text();
     const data = text ? JSON.parse(text) : null;
     if (!response.ok) {
