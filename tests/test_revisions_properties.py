@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import re
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from revision_edits import (
     Op,
@@ -103,6 +103,8 @@ def test_edits_beside_the_codings_leave_them_in_place(seed):
 
 @settings(max_examples=25, deadline=None)
 @given(seeds)
+@example(5122)  # "agency worker" re-transcribed: the same words 30 characters on are others
+@example(6240)  # "a a" of "a a a." whose last word became "We"
 def test_no_coding_is_placed_wrongly_after_any_edit(seed):
     rng = random.Random(seed)
     text = transcript(rng)
@@ -123,6 +125,8 @@ def test_a_deleted_paragraph_sends_its_codings_to_review(seed):
 
 @settings(max_examples=25, deadline=None)
 @given(seeds)
+@example(1035)  # a short quote: past the paragraph's end its context is another paragraph
+@example(2416)  # neither side whole, but each side's own line is
 def test_a_moved_paragraph_takes_its_codings_along(seed):
     rng = random.Random(seed)
     text = transcript(rng)

@@ -38,6 +38,7 @@ TOGETHER = 0.7
 SEARCH_LIMIT = 0.25  # search for places at most this far (edits per quote character)
 MAX_CANDIDATES = 20  # equally close matches weighed, the nearest to the diff's place first
 SHORT_QUOTE = 8  # characters; shorter quotes are found by their context, not alone
+LINE_CONTEXT = 16  # characters of a context's own line that may vouch for a search's find
 
 
 @dataclass(frozen=True)
@@ -81,46 +82,44 @@ def similarity(a: str, b: str) -> float:
     return Levenshtein.normalized_similarity(a, b)
 
 
-def _context_score(
-    anchor: Anchor, new: str, start: int, end: int, *, same_line: bool = True
-) -> float:
-    sides = _context_sides(anchor, new, start, end, same_line=same_line)
+def _context_score(anchor: Anchor, new: str, start: int, end: int) -> float:
+    sides = _context_sides(anchor, new, start, end)
     return sum(sides) / len(sides) if sides else 1.0
 
 
 def _context_sides(
-    anchor: Anchor, new: str, start: int, end: int, *, same_line: bool = True
+    anchor: Anchor, new: str, start: int, end: int, *, line_at_least: int = 0
 ) -> list[float]:
     """How well the text around ``new[start:end]`` matches the anchor's stored context:
-    the mean of both sides, each side the better of its whole window and (``same_line``)
-    of its part on the span's own line without any speaker label, so that a renamed
-    speaker does not count against the place the diff gave. A place found by search
-    elsewhere has no such benefit of the doubt."""
+    each side the better of its whole window and of its part on the span's own line
+    without any speaker label, so that a renamed speaker, or the next paragraph of a
+    paragraph moved whole, does not count against a place. A place found by search gets
+    that benefit only from a line part of ``line_at_least`` characters or more: two
+    empty line ends agree about nothing."""
     scores = []
     if anchor.prefix:
         before = new[max(0, start - len(anchor.prefix)) : start]
-        line = _same_line(anchor.prefix, before, -1) if same_line else 0.0
+        line = _same_line(anchor.prefix, before, -1, line_at_least)
         scores.append(max(similarity(anchor.prefix, before), line))
     if anchor.suffix:
         after = new[end : end + len(anchor.suffix)]
-        line = _same_line(anchor.suffix, after, 0) if same_line else 0.0
+        line = _same_line(anchor.suffix, after, 0, line_at_least)
         scores.append(max(similarity(anchor.suffix, after), line))
     return scores
 
 
-def _same_line(stored: str, found: str, side: int) -> float:
-    """Similarity of the parts of two contexts on the span's line (``side`` -1: before)."""
+def _same_line(stored: str, found: str, side: int, at_least: int) -> float:
+    """Similarity of the parts of two contexts on the span's line (``side`` -1: before),
+    0 where the stored part is shorter than ``at_least`` characters."""
     from .align import LABEL
 
+    if "\n" not in stored or "\n" not in found:
+        return 0.0
     if side < 0:
-        if "\n" not in stored or "\n" not in found:
-            return 0.0
         mine, theirs = (LABEL.sub("", text.rsplit("\n", 1)[1]) for text in (stored, found))
     else:
-        if "\n" not in stored or "\n" not in found:
-            return 0.0
         mine, theirs = (text.split("\n", 1)[0] for text in (stored, found))
-    return similarity(mine, theirs)
+    return similarity(mine, theirs) if len(mine) >= at_least else 0.0
 
 
 def place_all(
@@ -148,7 +147,11 @@ def _place(anchor: Anchor, new: str, mapping: TextMap) -> Placement:
         start, end = _snapped(anchor.quote, new, start, end)
     quote = similarity(anchor.quote, new[start:end])
     context = _context_score(anchor, new, start, end)
-    if _confident(quote, context) or (quote == 1.0 and _only_one(anchor.quote, new)):
+    unique = quote == 1.0 and _only_one(anchor.quote, new)
+    # a short quote standing once is still a coincidence without some of its context
+    if _confident(quote, context) or (
+        unique and (len(anchor.quote) >= LONG_QUOTE or context >= CONTEXT_AGREES)
+    ):
         return Placement("exact" if quote == 1.0 else "reanchored", start, end, quote)
     if context >= CONTEXT_SIMILAR:  # the right place, its words changed past recognition
         shown = [{"start": start, "end": end, "score": round((quote + context) / 2, 4)}]
@@ -170,6 +173,9 @@ def _snapped(quote: str, new: str, start: int, end: int) -> tuple[int, int]:
     low, high = max(0, start - reach), min(len(new), end + reach)
     first = new.find(quote, low, high) if quote else -1
     if first < 0 or new.find(quote, first + 1, high) >= 0:
+        return start, end
+    shared = min(end, first + len(quote)) - max(start, first)
+    if 2 * shared < len(quote):  # the same words beside the place: other words, not these
         return start, end
     return first, first + len(quote)
 
@@ -198,7 +204,7 @@ def _search(anchor: Anchor, new: str, expected: int) -> Placement:
     for first, last in nearest[:MAX_CANDIDATES]:
         start, end = _trimmed(anchor.quote, new, first, last + 1)
         quote_score = similarity(anchor.quote, new[start:end])
-        sides = _context_sides(anchor, new, start, end, same_line=False)
+        sides = _context_sides(anchor, new, start, end, line_at_least=LINE_CONTEXT)
         context = sum(sides) / len(sides) if sides else 1.0
         nearness = 1 - min(1.0, abs(start - expected) / max(len(new), 1))
         score = 0.6 * quote_score + 0.3 * context + 0.1 * nearness
@@ -213,9 +219,13 @@ def _search(anchor: Anchor, new: str, expected: int) -> Placement:
     clear = best["score"] - rival >= 0.1 or best["context"] >= CONTEXT_SIMILAR
     shown = [{k: c[k] for k in ("start", "end", "score")} for c in candidates[:3]]
     enough = CONTEXT_SIMILAR if len(anchor.quote) < SHORT_QUOTE else CONTEXT_AGREES
-    # One side of its context came along whole, and a short quote needs the other too.
+    # One side of its context came along whole, and a short quote needs the other too,
+    # unless its very words stand nowhere else (a paragraph moved whole: past its end,
+    # the context is the next paragraph's).
     anchored = best["side"] >= SIDE_INTACT and (
-        len(anchor.quote) >= LONG_QUOTE or best["weak"] >= CONTEXT_SIMILAR
+        len(anchor.quote) >= LONG_QUOTE
+        or best["weak"] >= CONTEXT_SIMILAR
+        or (best["quote"] == 1.0 and _only_one(anchor.quote, new))
     )
     if best["quote"] >= QUOTE_SIMILAR and best["context"] >= enough and anchored and clear:
         status = "exact" if best["quote"] == 1.0 else "reanchored"
