@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: example test test-browser lint bench clean
+.PHONY: example test test-slow test-browser lint bench clean
 
 # The example says who acts at each step (ana codes, the lead lee measures and exports);
 # a QUALCODE_CODER of your own must not change that.
@@ -36,9 +36,14 @@ example: $(BIN)/qualcode
 
 # The suite runs on SQLite and, for the tests marked `postgres`, on a PostgreSQL server it
 # starts itself from Debian's postgresql package (skipped, saying so, where that is missing).
+# Tests marked `slow` (minutes of load, real-data evaluations, fuzzing) wait for
+# `make test-slow`; CI runs both.
 test: $(BIN)/qualcode
 	$(BIN)/ruff check qualcode tests bench
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m 'not browser and not slow'
+
+test-slow: $(BIN)/qualcode
+	$(BIN)/pytest -q -m 'slow and not browser'
 
 # End-to-end tests in headless Chromium (Debian's, driven by Playwright); run as root on a
 # clean machine it installs what it needs. Screenshots go to test-output/screenshots/.

@@ -419,6 +419,7 @@ def test_web_api_export_downloads_a_file(api, fmt, starts):
 # --- the OpenAPI description, fuzzed -----------------------------------------------------------
 
 
+@pytest.mark.slow  # a minute of generated requests: `make test-slow`, which CI runs
 def test_web_api_openapi_fuzzing_finds_no_server_error(coded_project):
     """Property-based requests from the OpenAPI description (schemathesis), a few per
     operation, as a lead so that agreement and adjudication run too: never a 5xx."""
