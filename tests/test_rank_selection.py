@@ -4,14 +4,14 @@ blind, and by everyone's once the lead opens it (GET /api/documents/{document}/r
 
 from __future__ import annotations
 
-import shutil
 import warnings
 
 import pytest
+import test_suggest_project
 from sqlalchemy import select
 from test_suggest_project import CODEBOOK, code_study, write_study
 
-from qualcode import init_project, load_codebook, open_project, sync_codebook
+from qualcode import init_project, load_codebook, sync_codebook
 from qualcode.coding import apply_coding, get_coder
 from qualcode.errors import QualcodeError
 from qualcode.importing import import_files
@@ -25,13 +25,14 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+study = test_suggest_project.study  # a copy of this module's study_template per test
 TOKEN = "rank-token"
 RAIN = "It rained all week."  # only ben codes it, with Weather
 WEATHER = "      - name: Weather\n        definition: What the sky did to the plans.\n"
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
+def study_template(tmp_path_factory):  # the study of test_suggest_project, and Weather
     root = tmp_path_factory.mktemp("ranked")
     write_study(root)
     (root / "codebook.yaml").write_text(CODEBOOK + WEATHER, encoding="utf-8")
@@ -50,14 +51,6 @@ def template(tmp_path_factory):
                     if doc.text[segment.start : segment.end] == RAIN:
                         apply_coding(session, doc, segment.start, segment.end, "Weather", "ben")
     return root
-
-
-@pytest.fixture
-def study(template, tmp_path):
-    root = tmp_path / "study"
-    shutil.copytree(template, root)
-    with open_project(root) as project:
-        yield project
 
 
 def client(project, coder):

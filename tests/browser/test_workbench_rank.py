@@ -4,8 +4,11 @@ codes the sentence with it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browsing import open_document, start_as
+from harness import qualcode
 from playwright.sync_api import expect
 
 from qualcode import open_project, queries
@@ -40,3 +43,13 @@ def test_browser_a_selection_lists_codes_best_first_and_one_click_codes_it(page,
     finally:
         project.close()
     assert text.strip() in set(coded["text"].str.strip())
+
+
+def test_browser_the_page_says_how_many_suggestions_the_cut_off_held_back(page, server):
+    said = qualcode(server.root, "suggest", "--coder", "ana", "--min-score", "0.9", AREA_1)
+    held = int(re.search(r"held back: (\d+) suggestion", said)[1])
+    start_as(page, server.url, "ana")
+    open_document(page, AREA_1)
+    expect(page.locator("#suggestion-count")).to_contain_text(
+        f"{held} more held back by the precision cut-off"
+    )

@@ -966,7 +966,10 @@
   let resizing = null;
   window.addEventListener("resize", () => {
     clearTimeout(resizing);
-    resizing = setTimeout(drawMargins, 100);
+    resizing = setTimeout(() => {
+      for (const turn of turns) turn.sig = "";  // lines wrap anew: every stripe moves
+      drawMargins();
+    }, 100);
   });
 
   document.addEventListener("keydown", (event) => {
