@@ -40,6 +40,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Mapping
+from operator import attrgetter, eq, sub
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,8 @@ _DIGITS = re.compile(r"\d+")
 _LABEL = re.compile(r"\S{1,20}")
 _ENDS_SENTENCE = tuple(".?!:;\"'”’)]")
 _LABEL_STARTS = "[(*0123456789"
+_HYPHENS = (SOFT_HYPHEN, "-")
+_LEFT, _TOP = attrgetter("left"), attrgetter("top")
 _HINT_DAMAGED = "Open it in a PDF viewer and save or print it to a new PDF, then import that copy"
 
 
@@ -164,19 +167,15 @@ def _drop_running_lines(pages: list[list[Box]], sizes: list[tuple[float, float]]
     banded = []  # per page: its boxes in the top or bottom band, each with its key
     for boxes, (_width, height) in zip(pages, sizes, strict=True):
         low, high = height * _BAND, height * (1 - _BAND)
-        banded.append({id(b): _DIGITS.sub("#", b.text.casefold())
-                       for b in boxes if b.bottom > high or b.top < low})  # fmt: skip
-    keys = Counter(key for band in banded for key in set(band.values()))
+        banded.append([(b, _DIGITS.sub("#", b.text.casefold()))
+                       for b in boxes if b.bottom > high or b.top < low])  # fmt: skip
+    keys = Counter(key for band in banded for key in {key for _box, key in band})
     with_text = sum(1 for boxes in pages if boxes)
     running = {key for key, count in keys.items() if count >= max(2, with_text / 2)}
     for boxes, band in zip(pages, banded, strict=True):
-        if band:
-            boxes[:] = [
-                box
-                for box in boxes
-                if id(box) not in band
-                or not (band[id(box)] in running or _PAGE_NUMBER.fullmatch(box.text))
-            ]
+        for box, key in band:
+            if key in running or _PAGE_NUMBER.fullmatch(box.text):
+                boxes.remove(box)
 
 
 def _drop_line_numbers(pages: list[list[Box]]) -> bool:
@@ -184,10 +183,10 @@ def _drop_line_numbers(pages: list[list[Box]]) -> bool:
     found = False
     for boxes in pages:
         numbers = [box for box in boxes if box.text.isdigit() and len(box.text) <= 3]
-        text = [box for box in boxes if not (box.text.isdigit() and len(box.text) <= 3)]
-        if len(numbers) < 3 or not text:
+        if len(numbers) < 3 or len(numbers) == len(boxes):
             continue
-        text_left = min(box.left for box in text)
+        listed = set(map(id, numbers))
+        text_left = min(box.left for box in boxes if id(box) not in listed)
         margin = [box for box in numbers if box.right <= text_left + 1]
         if len(margin) >= 3 and len(margin) >= len(numbers) // 2:
             drop = {id(box) for box in margin}
@@ -201,14 +200,14 @@ def _reading_order(boxes: list[Box], width: float) -> list[Box]:
     right between the full-width lines that cut across them."""
     middle = width / 2
     slack = width * 0.02
-    right = sum(1 for b in boxes if b.left >= middle - slack)  # most pages: none or one
-    if right < 3 or sum(1 for b in boxes if b.right <= middle + slack) < 3:
-        return _lines(boxes)
-    down = sorted(boxes, key=_down)
+    right, left = middle - slack, middle + slack  # wholly right of the one, left of the other
+    if sum(b.left >= right for b in boxes) < 3 or sum(b.right <= left for b in boxes) < 3:
+        return _lines(boxes)  # most pages: no box, or one, wholly in the right half
+    down = _downwards(boxes)
     ordered: list[Box] = []
     region: list[Box] = []
     for box in down:
-        if box.right <= middle + slack or box.left >= middle - slack:
+        if box.right <= left or box.left >= right:
             region.append(box)
             continue
         ordered += _columns(region, middle) + [box]
@@ -226,7 +225,7 @@ def _lines(boxes: list[Box]) -> list[Box]:
     """Boxes sorted top to bottom, those on one baseline joined left to right into a line."""
     lines: list[Box] = []
     last = None
-    for box in sorted(boxes, key=_down):
+    for box in _downwards(boxes):
         if (
             last is not None
             and box.left >= last.right - 1  # most often false: the next line starts left
@@ -244,9 +243,10 @@ def _lines(boxes: list[Box]) -> list[Box]:
     return lines
 
 
-def _down(box: Box) -> tuple[float, float]:
-    """Sort key: top to bottom, then left to right."""
-    return -box.top, box.left
+def _downwards(boxes: list[Box]) -> list[Box]:
+    """Boxes top to bottom, then left to right: two sorts by attribute (each in C, and
+    stable) in place of one by a Python key."""
+    return sorted(sorted(boxes, key=_LEFT), key=_TOP, reverse=True)
 
 
 def _paragraphs(lines: list[Box]) -> tuple[list[Para], list[list[tuple[int, int]]]]:
@@ -262,11 +262,12 @@ def _paragraphs(lines: list[Box]) -> tuple[list[Para], list[list[tuple[int, int]
     for size, count in exact.items():  # rounded once per size, first seen first
         sizes[round(size, 1)] += count
     larger = sizes.most_common(1)[0][0] * 1.15  # a heading's type is larger than this
-    steps = [
-        a.bottom - b.bottom
-        for a, b in zip(lines, lines[1:], strict=False)
-        if a.page == b.page and 0 < a.bottom - b.bottom < body * 3
-    ]
+    bottoms = [line.bottom for line in lines]
+    numbers = [line.page for line in lines]
+    highest = body * 3
+    down = map(sub, bottoms, bottoms[1:])  # the space from each line down to the next
+    same = map(eq, numbers, numbers[1:])  # on its page
+    steps = [step for step, ok in zip(down, same, strict=True) if ok and 0 < step < highest]
     gap = (statistics.median(steps) if steps else body * 1.2) * 1.4  # starts a paragraph
     paras: list[Para] = []
     pages: list[list[tuple[int, int]]] = []
@@ -275,14 +276,27 @@ def _paragraphs(lines: list[Box]) -> tuple[list[Para], list[list[tuple[int, int]
     previous: Box | None = None
     for line in lines:
         big = line.size > larger
-        if previous is None or big != heading or _starts_paragraph(previous, line, gap):
+        text = line.text
+        if previous is None or big != heading:
+            starts = True
+        elif (
+            text.find(":", 0, 90) > 0  # perhaps a label
+            or text[0] in "[("  # perhaps a stage note
+            or line.page != previous.page  # a new page
+            or line.top > previous.top  # a new column
+        ):
+            starts = _starts_paragraph(previous, line, gap)
+        else:  # most lines: only the space above them counts
+            starts = previous.bottom - line.bottom > gap
+        if starts:
             if parts:
                 paras.append(Para("".join(parts), heading=heading))
             parts, heading = [], big
             pages.append([])
-            text = line.text
+        elif parts[-1][-1:] in _HYPHENS:
+            text = _join(parts, text)
         else:
-            text = _join(parts, line.text)
+            text = " " + text
         if previous is None or line.page != previous.page:
             pages[-1].append((sum(map(len, parts)), line.page))
         parts.append(text)
