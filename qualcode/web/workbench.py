@@ -234,4 +234,6 @@ def _memo_link(kind: str, about: str, document: str | None, start: Any) -> str:
         return f"/documents/{quote(about)}"
     if kind == "segment":
         return f"/documents/{quote(about.rsplit(' #', 1)[0])}"
-    return f"/quotes?code={quote(about)}"
+    if kind == "code":
+        return f"/quotes?code={quote(about)}"
+    return ""  # a project memo (from another tool) is about no one page
