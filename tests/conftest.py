@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,65 @@ def postgres_server():
     pytest.importorskip("psycopg", reason="the PostgreSQL driver: pip install -e '.[test]'")
     with running_server() as server:
         yield server
+
+
+# The backends a test module runs on when it asks for the ``*_on_both`` fixtures below:
+# PostgreSQL's runs are slow (a server, a database per test), so `make test` leaves them
+# to `make test-slow` (CI runs both).
+BOTH = ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.slow])]
+
+
+@pytest.fixture(scope="session")
+def postgres_examples(postgres_server, example_database: Path, coded_database: Path,
+                      tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:  # fmt: skip
+    """The example project, uncoded and coded, copied once into PostgreSQL (as `qualcode
+    db copy` does): the databases each test's own is made from."""
+    from qualcode.copying import copy_project
+
+    made = {}
+    for name, database in (("example", example_database), ("coded", coded_database)):
+        url = postgres_server.database()
+        with open_project(database.parent) as source:
+            copied = copy_project(source, url, tmp_path_factory.mktemp(f"pg-{name}"))
+        assert copied.differences == [], copied.differences
+        made[name] = url
+    return made
+
+
+def _on(request: pytest.FixtureRequest, root: Path, database: Path, name: str) -> Iterator[Project]:
+    if request.param == "sqlite":
+        shutil.copy(database, root / "qualcode.db")
+        url = None
+    else:
+        template = request.getfixturevalue("postgres_examples")[name]
+        url = request.getfixturevalue("postgres_server").database(template)
+        # commands a test runs with --project ROOT find the database as a user's would
+        request.getfixturevalue("monkeypatch").setenv("QUALCODE_DB", url)
+    with open_project(root, url) as made:
+        yield made
+
+
+@pytest.fixture(params=BOTH)
+def example_project_on_both(request, example_root: Path, example_database: Path):
+    """``example_project`` on SQLite, then on PostgreSQL."""
+    yield from _on(request, example_root, example_database, "example")
+
+
+@pytest.fixture(params=BOTH)
+def coded_project_on_both(request, example_root: Path, coded_database: Path):
+    """``coded_project`` on SQLite, then on PostgreSQL."""
+    yield from _on(request, example_root, coded_database, "coded")
+
+
+@pytest.fixture(params=BOTH)
+def project_on_both(request, tmp_path: Path):
+    """An empty project (``project``) on SQLite, then on PostgreSQL."""
+    server = None if request.param == "sqlite" else request.getfixturevalue("postgres_server")
+    url = server.database() if server else None
+    if url:
+        request.getfixturevalue("monkeypatch").setenv("QUALCODE_DB", url)
+    with init_project(tmp_path, url) as made:
+        yield made
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -56,12 +56,15 @@ class Server:
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{USER}@127.0.0.1:{self.port}/{database}"
 
-    def database(self) -> str:
+    def database(self, template: str | None = None) -> str:
+        """A new database: empty, or a copy of the database at URL ``template`` (which
+        nobody may be connected to), made by PostgreSQL from its files in a moment."""
         import psycopg
 
         name = f"test_{uuid.uuid4().hex[:12]}"
+        like = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
         with psycopg.connect(self.admin, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"{like}')
         return self.url(name)
 
 

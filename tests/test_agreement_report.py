@@ -24,6 +24,18 @@ EXCLUSIVE = "Relationship types"
 
 
 @pytest.fixture
+def coded_project(coded_project_on_both):
+    """Each test here runs on SQLite and on PostgreSQL (conftest.BOTH)."""
+    return coded_project_on_both
+
+
+@pytest.fixture
+def example_project(example_project_on_both):
+    """Each test here runs on SQLite and on PostgreSQL (conftest.BOTH)."""
+    return example_project_on_both
+
+
+@pytest.fixture
 def three(example_project):
     """ana, ben and cy on one document: cy copies ana; ben differs on 3, 6 and 9."""
     with example_project.transaction() as session:

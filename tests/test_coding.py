@@ -22,6 +22,18 @@ from qualcode.undo import undo_last
 DOC = "area-1-mapping-workshop.md"
 
 
+@pytest.fixture
+def example_project(example_project_on_both):
+    """Each test here runs on SQLite and on PostgreSQL (conftest.BOTH)."""
+    return example_project_on_both
+
+
+@pytest.fixture
+def coded_project(coded_project_on_both):
+    """Each test here runs on SQLite and on PostgreSQL (conftest.BOTH)."""
+    return coded_project_on_both
+
+
 def segment_text(project, ordinal: int) -> str:
     frame = queries.segments(project, DOC)
     return frame[frame.ordinal == ordinal].text.iloc[0]

@@ -30,6 +30,13 @@ And me, as chair.
 """
 
 
+
+@pytest.fixture
+def project(project_on_both):
+    """Each test here runs on SQLite and on PostgreSQL (conftest.BOTH)."""
+    return project_on_both
+
+
 def count(project, model) -> int:
     with project.sessionmaker() as session:
         return session.scalar(select(func.count()).select_from(model))

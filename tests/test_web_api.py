@@ -21,6 +21,12 @@ TOKEN = "test-token"
 AREA_1 = "area-1-mapping-workshop.md"
 
 
+@pytest.fixture
+def coded_project(coded_project_on_both):
+    """Each test here runs on SQLite and on PostgreSQL (conftest.BOTH)."""
+    return coded_project_on_both
+
+
 def client_for(project: Project, coder: str | None = "ana", **headers: str) -> TestClient:
     app = create_app(project, WebSettings(token=TOKEN, coder=coder))
     return TestClient(app, headers={"Authorization": f"Bearer {TOKEN}", **headers})

@@ -35,7 +35,7 @@ from .views import documents_table, parse_where
 router = APIRouter(prefix="/api", tags=["api"])
 DocumentRef = Annotated[str, PathParam(min_length=1, max_length=255, description="Id or name.")]
 CodingId = Annotated[str, PathParam(min_length=1, max_length=64, description="A coding's id.")]
-SuggestionId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+SuggestionId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]  # an INTEGER key on PostgreSQL too
 EXPORT_TYPES = {
     "html": "text/html; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
