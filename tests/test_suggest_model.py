@@ -10,6 +10,7 @@ import random
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from qualcode.errors import QualcodeError
 from qualcode.nlp import load_pipeline
@@ -18,7 +19,7 @@ from qualcode.suggest.combine import Calibrator, Scores, best_threshold, fit_log
 from qualcode.suggest.data import CodeInfo, Corpus
 from qualcode.suggest.evaluate import METHODS, evaluate, precision_at, top1
 from qualcode.suggest.linear import Kernels, LinearSettings, LinearSuggester
-from qualcode.suggest.neighbours import nearest_mean
+from qualcode.suggest.neighbours import Neighbours, nearest_mean
 from qualcode.suggest.rules import RuleSuggester
 from qualcode.suggest.training import fit, group_folds, score_texts
 
@@ -312,3 +313,15 @@ def test_a_saved_model_keeps_its_similar_passages(corpus):
     found = trained.score_corpus(corpus.texts, passages)
     assert trained.neighbours is not None and found[2].max() > 0
     assert np.array_equal(again.score_corpus(corpus.texts, passages), found)
+
+
+def test_similar_passages_split_their_product_without_changing_it():
+    """Common n-grams multiplied densely, the rest sparsely: the same cosines."""
+    rng = np.random.default_rng(0)
+    dense = rng.random((60, 400)) * (rng.random((60, 400)) < np.linspace(0.9, 0.01, 400))
+    vectors = sp.csr_matrix(dense / np.linalg.norm(dense, axis=1, keepdims=True))
+    coded = rng.random((60, 3)) < 0.3
+    near = Neighbours(vectors, coded, 4)
+    assert 0 < near._split[0][1].shape[0] < 400  # some columns common, some not
+    x = vectors[:7]
+    assert np.allclose(near.score(x), nearest_mean((x @ vectors.T).toarray(), coded, 4))

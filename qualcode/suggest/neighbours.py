@@ -9,6 +9,7 @@ that, unlike a linear model, remembers single striking passages.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ import scipy.sparse as sp
 
 K = 5
 BLOCK = 1000  # passages compared at a time: a dense block of BLOCK x training passages
+COMMON = 256  # n-grams in this many training passages or more are multiplied densely
 
 
 def nearest_mean(similarity: np.ndarray, labels: np.ndarray, k: int = K) -> np.ndarray:
@@ -41,12 +43,34 @@ class Neighbours:
     k: int = K
 
     def score(self, x: sp.csr_matrix) -> np.ndarray:
-        """(rows of ``x`` x codes) ``nearest_mean`` of weighted passage vectors ``x``."""
+        """(rows of ``x`` x codes) ``nearest_mean`` of weighted passage vectors ``x``.
+
+        The cosines are one product, in two parts: the n-grams most training passages
+        share (common words) as a dense product, the rest as a sparse one, since a
+        sparse product pays for every pair of passages that share a word."""
+        dense, rare = self._split
         parts = [np.zeros((0, self.labels.shape[1]), dtype=np.float32)]
         for start in range(0, x.shape[0], BLOCK):
-            similarity = (x[start : start + BLOCK] @ self.vectors.T).toarray()
+            block = x[start : start + BLOCK]
+            similarity = (block @ rare).toarray() + (block @ dense[0]).toarray() @ dense[1]
             parts.append(nearest_mean(similarity, self.labels, self.k))
         return np.vstack(parts)
+
+    @functools.cached_property
+    def _split(self) -> tuple[tuple[sp.csr_matrix, np.ndarray], sp.csr_matrix]:
+        """((columns -> common columns selector, common part of the vectors transposed),
+        the rest of the vectors transposed)."""
+        columns = self.vectors.shape[1]
+        shared = np.bincount(self.vectors.indices, minlength=columns)
+        common = np.flatnonzero(shared >= min(COMMON, max(self.vectors.shape[0] // 4, 2)))
+        pick = sp.csr_matrix(
+            (np.ones(len(common), dtype=np.float32), (common, np.arange(len(common)))),
+            shape=(columns, len(common)),
+        )
+        rest = np.ones(columns, dtype=np.float32)
+        rest[common] = 0
+        rare = (self.vectors @ sp.diags(rest)).T.tocsr()
+        return (pick, (self.vectors @ pick).toarray().T), rare
 
     def arrays(self) -> dict[str, np.ndarray]:
         v = self.vectors
