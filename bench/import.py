@@ -11,8 +11,11 @@ so the reference cannot inflate it. The last line printed is a JSON summary.
 and two columns and court transcripts, written with fpdf2 from the same generated text;
 ``--distinct`` of them different, the rest copies), read with ``read_transcript`` as the
 import does, against the reference of pypdfium2 alone taking each page's text from the same
-files. Each side runs three times, alternately, and the fastest run of each counts (wall
-and CPU time, each with its ratio; the load average is printed beside them).
+files: open each file, load each page and its text page, take the page's whole text
+(``get_text_range``), close them. The reader does that same work and, beyond it, asks PDFium
+for the text boxes, some characters' boxes and font sizes, the page sizes and labels, then
+lays the text out in Python. Each side runs three times, alternately, and the fastest run of
+each counts (wall and CPU time, each with its ratio; the load average is printed beside them).
 
     .venv/bin/python bench/import.py --files 50 --words 2000
     .venv/bin/python bench/import.py --pdf --files 100

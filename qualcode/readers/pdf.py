@@ -40,8 +40,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Mapping
-from itertools import compress, repeat
-from operator import attrgetter, eq, lt, ne, or_, sub
+from operator import attrgetter, eq, sub
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +63,7 @@ _LABEL = re.compile(r"\S{1,20}")
 _ENDS_SENTENCE = tuple(".?!:;\"'”’)]")
 _LABEL_STARTS = "[(*0123456789"
 _HYPHENS = (SOFT_HYPHEN, "-")
-_LEFT, _RIGHT, _TOP, _BOTTOM = map(attrgetter, ("left", "right", "top", "bottom"))
-_TEXT, _PAGE, _SIZE = attrgetter("text"), attrgetter("page"), attrgetter("size")
+_LEFT, _TOP = attrgetter("left"), attrgetter("top")
 _HINT_DAMAGED = "Open it in a PDF viewer and save or print it to a new PDF, then import that copy"
 
 
@@ -169,10 +167,8 @@ def _drop_running_lines(pages: list[list[Box]], sizes: list[tuple[float, float]]
     banded = []  # per page: its boxes in the top or bottom band, each with its key
     for boxes, (_width, height) in zip(pages, sizes, strict=True):
         low, high = height * _BAND, height * (1 - _BAND)
-        above = map(high.__lt__, map(_BOTTOM, boxes))  # each box's test made in C
-        below = map(low.__gt__, map(_TOP, boxes))
-        band = compress(boxes, map(or_, above, below))
-        banded.append([(b, _DIGITS.sub("#", b.text.casefold())) for b in band])
+        banded.append([(b, _DIGITS.sub("#", b.text.casefold()))
+                       for b in boxes if b.bottom > high or b.top < low])  # fmt: skip
     keys = Counter(key for band in banded for key in {key for _box, key in band})
     with_text = sum(1 for boxes in pages if boxes)
     running = {key for key, count in keys.items() if count >= max(2, with_text / 2)}
@@ -186,8 +182,7 @@ def _drop_line_numbers(pages: list[list[Box]]) -> bool:
     """Remove a margin column of line numbers; True when there was one."""
     found = False
     for boxes in pages:
-        digits = compress(boxes, map(str.isdigit, map(_TEXT, boxes)))
-        numbers = [box for box in digits if len(box.text) <= 3]
+        numbers = [box for box in boxes if box.text.isdigit() and len(box.text) <= 3]
         if len(numbers) < 3 or len(numbers) == len(boxes):
             continue
         listed = set(map(id, numbers))
@@ -206,8 +201,7 @@ def _reading_order(boxes: list[Box], width: float) -> list[Box]:
     middle = width / 2
     slack = width * 0.02
     right, left = middle - slack, middle + slack  # wholly right of the one, left of the other
-    in_right = sum(map(right.__le__, map(_LEFT, boxes)))  # counted in C
-    if in_right < 3 or sum(map(left.__ge__, map(_RIGHT, boxes))) < 3:
+    if sum(b.left >= right for b in boxes) < 3 or sum(b.right <= left for b in boxes) < 3:
         return _lines(boxes)  # most pages: no box, or one, wholly in the right half
     down = _downwards(boxes)
     ordered: list[Box] = []
@@ -260,42 +254,50 @@ def _paragraphs(lines: list[Box]) -> tuple[list[Para], list[list[tuple[int, int]
     text begins inside it."""
     if not lines:
         return [], []
-    texts = list(map(_TEXT, lines))
-    bottoms, tops, numbers = (list(map(get, lines)) for get in (_BOTTOM, _TOP, _PAGE))
-    larger, gap = _measures(lines, texts, bottoms, tops, numbers)
-    bigs = list(map(larger.__lt__, map(_SIZE, lines)))  # in a heading's type
-    # what each line after the first says of itself and of the line before it, taken in C:
-    following = zip(
-        lines[1:],
-        texts[1:],
-        bigs[1:],
-        map(str.find, texts[1:], repeat(":"), repeat(0), repeat(90)),  # a label's colon?
-        map(sub, bottoms, bottoms[1:]),  # the space from the line before
-        map(ne, numbers, numbers[1:]),  # a new page
-        map(lt, tops, tops[1:]),  # above the line before: a new column
-        strict=False,
-    )
+    body = statistics.median([line.top - line.bottom for line in lines])
+    exact: dict[float, int] = {}  # characters in each type size
+    for line in lines:
+        exact[line.size] = exact.get(line.size, 0) + len(line.text)
+    sizes: Counter[float] = Counter()
+    for size, count in exact.items():  # rounded once per size, first seen first
+        sizes[round(size, 1)] += count
+    larger = sizes.most_common(1)[0][0] * 1.15  # a heading's type is larger than this
+    bottoms = [line.bottom for line in lines]
+    numbers = [line.page for line in lines]
+    highest = body * 3
+    down = map(sub, bottoms, bottoms[1:])  # the space from each line down to the next
+    same = map(eq, numbers, numbers[1:])  # on its page
+    steps = [step for step, ok in zip(down, same, strict=True) if ok and 0 < step < highest]
+    gap = (statistics.median(steps) if steps else body * 1.2) * 1.4  # starts a paragraph
     paras: list[Para] = []
-    pages = [[(0, lines[0].page)]]
-    parts = [texts[0]]
-    heading = bigs[0]
-    previous = lines[0]
-    for line, text, big, colon, drop, new_page, rises in following:
-        if big != heading:
+    pages: list[list[tuple[int, int]]] = []
+    parts: list[str] = []
+    heading = False
+    previous: Box | None = None
+    for line in lines:
+        big = line.size > larger
+        text = line.text
+        if previous is None or big != heading:
             starts = True
-        elif colon > 0 or text[0] in "[(" or new_page or rises:  # a label, a stage note...
+        elif (
+            text.find(":", 0, 90) > 0  # perhaps a label
+            or text[0] in "[("  # perhaps a stage note
+            or line.page != previous.page  # a new page
+            or line.top > previous.top  # a new column
+        ):
             starts = _starts_paragraph(previous, line, gap)
         else:  # most lines: only the space above them counts
-            starts = drop > gap
+            starts = previous.bottom - line.bottom > gap
         if starts:
-            paras.append(Para("".join(parts), heading=heading))
+            if parts:
+                paras.append(Para("".join(parts), heading=heading))
             parts, heading = [], big
             pages.append([])
         elif parts[-1][-1:] in _HYPHENS:
             text = _join(parts, text)
         else:
             text = " " + text
-        if new_page:
+        if previous is None or line.page != previous.page:
             pages[-1].append((sum(map(len, parts)), line.page))
         parts.append(text)
         previous = line
@@ -304,26 +306,6 @@ def _paragraphs(lines: list[Box]) -> tuple[list[Para], list[list[tuple[int, int]
         if SOFT_HYPHEN in para.text:
             para.text = para.text.replace(SOFT_HYPHEN, "-")
     return paras, pages
-
-
-def _measures(
-    lines: list[Box], texts: list[str], bottoms: list[float], tops: list[float], numbers: list[int]
-) -> tuple[float, float]:
-    """The type size above which a line is a heading, and the space above a line that
-    starts a paragraph (1.4 times the usual line spacing)."""
-    body = statistics.median(list(map(sub, tops, bottoms)))
-    exact: dict[float, int] = {}  # characters in each type size
-    for size, text in zip(map(_SIZE, lines), texts, strict=True):
-        exact[size] = exact.get(size, 0) + len(text)
-    sizes: Counter[float] = Counter()
-    for size, count in exact.items():  # rounded once per size, first seen first
-        sizes[round(size, 1)] += count
-    larger = sizes.most_common(1)[0][0] * 1.15
-    highest = body * 3
-    down = map(sub, bottoms, bottoms[1:])  # the space from each line down to the next
-    same = map(eq, numbers, numbers[1:])  # on its page
-    steps = [step for step, ok in zip(down, same, strict=True) if ok and 0 < step < highest]
-    return larger, (statistics.median(steps) if steps else body * 1.2) * 1.4
 
 
 def _starts_paragraph(previous: Box, line: Box, gap: float) -> bool:
