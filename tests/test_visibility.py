@@ -356,13 +356,15 @@ def _round_still_closed(blind: Blind) -> None:
 
 def _own_rank_model(blind: Blind, output: str, who: str | None) -> None:
     """The codes ranked for a selection come from the asker's own model (A's two codings,
-    never B's); nobody in particular is refused."""
+    never B's); nobody in particular is refused, and a team's viewer (no codings of their
+    own while the round is closed) gets codes no model learnt."""
     from qualcode.models import Setting
     from qualcode.suggest import scope_for
     from qualcode.suggest.run import SETTING_PREFIX
 
     if who is None:
-        assert "nobody said" in output or "who is coding" in output.lower(), output
+        refused = "nobody said" in output or "who is coding" in output.lower()
+        assert refused or {row["method"] for row in json.loads(output)} <= {None, "rules"}
         return
     assert json.loads(output)[0]["rank"] == 1
     with blind.project.sessionmaker() as session:
