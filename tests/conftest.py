@@ -19,10 +19,37 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO.parent / "shared" / "sample-transcripts"
 
 
+# A test module that sets ``ON_BOTH_BACKENDS = True`` runs each test that asks for
+# ``project``, ``example_project`` or ``coded_project`` on SQLite and on PostgreSQL.
+# PostgreSQL's runs are slow (a server, a database per test), so `make test` leaves them
+# to `make test-slow` (CI runs both).
+BOTH = ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.slow])]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if getattr(metafunc.module, "ON_BOTH_BACKENDS", False) and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BOTH, indirect=True)
+
+
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database a test's project is on: SQLite, unless its module asks for both."""
+    return getattr(request, "param", "sqlite")
+
+
+def _postgres_database(request: pytest.FixtureRequest, template: str | None = None) -> str:
+    """A database of the tests' PostgreSQL server, which commands run with --project ROOT
+    find as a user's would ($QUALCODE_DB)."""
+    url = request.getfixturevalue("postgres_server").database(template)
+    request.getfixturevalue("monkeypatch").setenv("QUALCODE_DB", url)
+    return url
+
+
+@pytest.fixture
+def project(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Project:
     """An empty project in a temporary folder."""
-    with init_project(tmp_path) as made:
+    url = _postgres_database(request) if backend == "postgresql" else None
+    with init_project(tmp_path, url) as made:
         yield made
 
 
@@ -49,10 +76,21 @@ def example_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def example_project(example_root: Path, example_database: Path) -> Project:
+def example_project(example_root: Path, example_database: Path, backend: str,
+                    request: pytest.FixtureRequest) -> Project:  # fmt: skip
     """The example project imported and synced, as `make example` leaves it."""
-    shutil.copy(example_database, example_root / "qualcode.db")
-    with open_project(example_root) as made:
+    yield from _example(request, backend, example_root, example_database, "example")
+
+
+def _example(request: pytest.FixtureRequest, backend: str, root: Path, database: Path,
+             name: str) -> Iterator[Project]:  # fmt: skip
+    """A copy of an example database: of the SQLite file, or of its copy in PostgreSQL."""
+    if backend == "postgresql":
+        url = _postgres_database(request, request.getfixturevalue("postgres_examples")[name])
+    else:
+        shutil.copy(database, root / "qualcode.db")
+        url = None
+    with open_project(root, url) as made:
         yield made
 
 
@@ -68,11 +106,10 @@ def coded_database(example_database: Path, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture
-def coded_project(example_root: Path, coded_database: Path) -> Project:
+def coded_project(example_root: Path, coded_database: Path, backend: str,
+                  request: pytest.FixtureRequest) -> Project:  # fmt: skip
     """The example project as `make example` leaves it, codings of two coders included."""
-    shutil.copy(coded_database, example_root / "qualcode.db")
-    with open_project(example_root) as made:
-        yield made
+    yield from _example(request, backend, example_root, coded_database, "coded")
 
 
 @pytest.fixture
@@ -95,12 +132,6 @@ def postgres_server():
         yield server
 
 
-# The backends a test module runs on when it asks for the ``*_on_both`` fixtures below:
-# PostgreSQL's runs are slow (a server, a database per test), so `make test` leaves them
-# to `make test-slow` (CI runs both).
-BOTH = ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.slow])]
-
-
 @pytest.fixture(scope="session")
 def postgres_examples(postgres_server, example_database: Path, coded_database: Path,
                       tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:  # fmt: skip
@@ -116,42 +147,6 @@ def postgres_examples(postgres_server, example_database: Path, coded_database: P
         assert copied.differences == [], copied.differences
         made[name] = url
     return made
-
-
-def _on(request: pytest.FixtureRequest, root: Path, database: Path, name: str) -> Iterator[Project]:
-    if request.param == "sqlite":
-        shutil.copy(database, root / "qualcode.db")
-        url = None
-    else:
-        template = request.getfixturevalue("postgres_examples")[name]
-        url = request.getfixturevalue("postgres_server").database(template)
-        # commands a test runs with --project ROOT find the database as a user's would
-        request.getfixturevalue("monkeypatch").setenv("QUALCODE_DB", url)
-    with open_project(root, url) as made:
-        yield made
-
-
-@pytest.fixture(params=BOTH)
-def example_project_on_both(request, example_root: Path, example_database: Path):
-    """``example_project`` on SQLite, then on PostgreSQL."""
-    yield from _on(request, example_root, example_database, "example")
-
-
-@pytest.fixture(params=BOTH)
-def coded_project_on_both(request, example_root: Path, coded_database: Path):
-    """``coded_project`` on SQLite, then on PostgreSQL."""
-    yield from _on(request, example_root, coded_database, "coded")
-
-
-@pytest.fixture(params=BOTH)
-def project_on_both(request, tmp_path: Path):
-    """An empty project (``project``) on SQLite, then on PostgreSQL."""
-    server = None if request.param == "sqlite" else request.getfixturevalue("postgres_server")
-    url = server.database() if server else None
-    if url:
-        request.getfixturevalue("monkeypatch").setenv("QUALCODE_DB", url)
-    with init_project(tmp_path, url) as made:
-        yield made
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

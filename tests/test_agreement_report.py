@@ -22,17 +22,7 @@ from qualcode.team import assign
 DOC = "area-1-mapping-workshop.md"
 EXCLUSIVE = "Relationship types"
 
-
-@pytest.fixture
-def coded_project(coded_project_on_both):
-    """Each test here runs on SQLite and on PostgreSQL (conftest.BOTH)."""
-    return coded_project_on_both
-
-
-@pytest.fixture
-def example_project(example_project_on_both):
-    """Each test here runs on SQLite and on PostgreSQL (conftest.BOTH)."""
-    return example_project_on_both
+ON_BOTH_BACKENDS = True  # on SQLite and on PostgreSQL (conftest.py)
 
 
 @pytest.fixture

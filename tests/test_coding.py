@@ -21,17 +21,7 @@ from qualcode.undo import undo_last
 
 DOC = "area-1-mapping-workshop.md"
 
-
-@pytest.fixture
-def example_project(example_project_on_both):
-    """Each test here runs on SQLite and on PostgreSQL (conftest.BOTH)."""
-    return example_project_on_both
-
-
-@pytest.fixture
-def coded_project(coded_project_on_both):
-    """Each test here runs on SQLite and on PostgreSQL (conftest.BOTH)."""
-    return coded_project_on_both
+ON_BOTH_BACKENDS = True  # on SQLite and on PostgreSQL (conftest.py)
 
 
 def segment_text(project, ordinal: int) -> str:

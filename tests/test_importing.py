@@ -30,11 +30,7 @@ And me, as chair.
 """
 
 
-
-@pytest.fixture
-def project(project_on_both):
-    """Each test here runs on SQLite and on PostgreSQL (conftest.BOTH)."""
-    return project_on_both
+ON_BOTH_BACKENDS = True  # on SQLite and on PostgreSQL (conftest.py)
 
 
 def count(project, model) -> int:

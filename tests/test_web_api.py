@@ -20,11 +20,7 @@ with warnings.catch_warnings():
 TOKEN = "test-token"
 AREA_1 = "area-1-mapping-workshop.md"
 
-
-@pytest.fixture
-def coded_project(coded_project_on_both):
-    """Each test here runs on SQLite and on PostgreSQL (conftest.BOTH)."""
-    return coded_project_on_both
+ON_BOTH_BACKENDS = True  # on SQLite and on PostgreSQL (conftest.py)
 
 
 def client_for(project: Project, coder: str | None = "ana", **headers: str) -> TestClient:
