@@ -82,7 +82,7 @@ class _Chars:
         start = ctypes.addressof(self.values)
         self.addresses = (start, start + 8, start + 16, start + 24)
         self.by_height: dict[float, float] = {}  # box height -> font size, on this page
-        self.by_rounded: dict[float, float] = {}  # the same, the height to 0.01 point
+        self.by_rounded: dict[int, float] = {}  # the same, the height in 0.01 points
 
     def size(self, at: int, rect: Rect) -> float:
         """The font size of character ``at``, the first of box ``rect``: boxes of one
@@ -90,7 +90,7 @@ class _Chars:
         height = rect[3] - rect[1]
         found = self.by_height.get(height)
         if found is None:
-            rounded = round(height, 2)
+            rounded = round(height * 100)  # a whole number: far quicker than round(height, 2)
             found = self.by_rounded.get(rounded)
             if found is None:
                 found = self.by_rounded[rounded] = self.calls.font_size(self.handle, at)
