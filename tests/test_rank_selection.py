@@ -9,12 +9,11 @@ import warnings
 import pytest
 import test_suggest_project
 from sqlalchemy import select
-from test_suggest_project import CODEBOOK, code_study, write_study
+from test_suggest_project import CODEBOOK, make_study
 
-from qualcode import init_project, load_codebook, sync_codebook
-from qualcode.coding import apply_coding, get_coder
+from qualcode import open_project
+from qualcode.coding import apply_coding
 from qualcode.errors import QualcodeError
-from qualcode.importing import import_files
 from qualcode.models import Segment
 from qualcode.queries import find_document
 from qualcode.suggest.selection import selected_words
@@ -34,22 +33,13 @@ WEATHER = "      - name: Weather\n        definition: What the sky did to the pl
 @pytest.fixture(scope="module")
 def study_template(tmp_path_factory):  # the study of test_suggest_project, and Weather
     root = tmp_path_factory.mktemp("ranked")
-    write_study(root)
-    (root / "codebook.yaml").write_text(CODEBOOK + WEATHER, encoding="utf-8")
-    with init_project(root) as project:
-        with project.transaction() as session:
-            sync_codebook(session, load_codebook(root / "codebook.yaml"))
-        import_files(project, [root / "transcripts"])
-        code_study(project, "ana", ["interview-1.txt", "interview-2.txt", "interview-3.txt"])
-        code_study(project, "ben", ["interview-2.txt", "interview-3.txt", "interview-4.txt"])
-        with project.transaction() as session:
-            get_coder(session, "lee", role="lead")
-            for name in ("interview-2.txt", "interview-3.txt", "interview-4.txt"):
-                doc = find_document(session, name)
-                segments = session.scalars(select(Segment).where(Segment.document_id == doc.id))
-                for segment in segments:
-                    if doc.text[segment.start : segment.end] == RAIN:
-                        apply_coding(session, doc, segment.start, segment.end, "Weather", "ben")
+    make_study(root, CODEBOOK + WEATHER)
+    with open_project(root) as project, project.transaction() as session:
+        for name in ("interview-2.txt", "interview-3.txt", "interview-4.txt"):
+            doc = find_document(session, name)
+            for segment in session.scalars(select(Segment).where(Segment.document_id == doc.id)):
+                if doc.text[segment.start : segment.end] == RAIN:
+                    apply_coding(session, doc, segment.start, segment.end, "Weather", "ben")
     return root
 
 

@@ -104,10 +104,10 @@ def code_study(project, coder: str, documents: list[str]) -> int:
     return made
 
 
-@pytest.fixture(scope="module")
-def study_template(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("study")
+def make_study(root: Path, codebook: str = CODEBOOK) -> None:
+    """The study's project: ana coded interviews 1-3, ben 2-4, and lee is the lead."""
     write_study(root)
+    (root / "codebook.yaml").write_text(codebook, encoding="utf-8")
     with init_project(root) as project:
         with project.transaction() as session:
             sync_codebook(session, load_codebook(root / "codebook.yaml"))
@@ -116,6 +116,12 @@ def study_template(tmp_path_factory) -> Path:
         code_study(project, "ben", ["interview-2.txt", "interview-3.txt", "interview-4.txt"])
         with project.transaction() as session:
             get_coder(session, "lee", role="lead")
+
+
+@pytest.fixture(scope="module")
+def study_template(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("study")
+    make_study(root)
     return root
 
 
