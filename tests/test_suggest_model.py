@@ -325,3 +325,34 @@ def test_similar_passages_split_their_product_without_changing_it():
     assert 0 < near._split[0][1].shape[0] < 400  # some columns common, some not
     x = vectors[:7]
     assert np.allclose(near.score(x), nearest_mean((x @ vectors.T).toarray(), coded, 4))
+
+
+def test_models_saved_at_once_by_many_writers_leave_one_whole_folder(tmp_path):
+    """Two selections ranked at once (or two server workers) train and save the same
+    coder's model: each write lands whole, the last one wins, nothing is left over."""
+    import threading
+
+    from qualcode.suggest.run import _swap_in
+
+    target = tmp_path / "models" / "coder-x"
+    errors = []
+
+    def write(n: int) -> None:
+        fresh = tmp_path / "models" / f".coder-x.{n}"
+        fresh.mkdir(parents=True)
+        for part in ("model.bin", "calibration.json"):
+            (fresh / part).write_text(str(n))
+        try:
+            _swap_in(fresh, target)
+        except Exception as error:  # the test reports any
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert {p.read_text() for p in target.iterdir()} == {(target / "model.bin").read_text()}
+    assert sorted(p.name for p in target.iterdir()) == ["calibration.json", "model.bin"]
+    assert [p.name for p in target.parent.iterdir()] == ["coder-x"]

@@ -160,6 +160,27 @@ def ensure_model(
     return SuggestionModel(scope, fitted, meta, f"trained: {why}")
 
 
+def _swap_in(fresh: Path, path: Path) -> None:
+    """Put the folder ``fresh`` where ``path`` is, whole: two servers or workers training
+    the same coder's model at once each write a folder of their own, and the last to
+    finish wins; a reader never sees a half-written model."""
+    for _attempt in range(5):
+        old = path.parent / f".{path.name}.old.{uuid.uuid4().hex}"
+        try:
+            path.rename(old)
+        except FileNotFoundError:
+            old = None
+        try:
+            fresh.rename(path)
+        except OSError:  # another writer put its folder there in between: try again
+            continue
+        finally:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        return
+    shutil.rmtree(fresh, ignore_errors=True)  # the others' model stands; it is as new
+
+
 def _save(
     path: Path,
     fitted: Fitted,
@@ -167,15 +188,15 @@ def _save(
     now: dict[str, Any],
     scope: Scope,
 ) -> dict[str, Any]:
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
+    fresh = path.parent / f".{path.name}.{uuid.uuid4().hex}"
+    fresh.mkdir(parents=True)
     if fitted.model is not None:
-        (path / MODEL_FILE).write_bytes(fitted.model.to_bytes())
+        (fresh / MODEL_FILE).write_bytes(fitted.model.to_bytes())
     if fitted.held_out is not None:
-        np.savez_compressed(path / HELD_OUT, ids=fitted.held_out_ids, logits=fitted.held_out)
+        np.savez_compressed(fresh / HELD_OUT, ids=fitted.held_out_ids, logits=fitted.held_out)
     calibration = {"codes": [code.id for code in codes], **fitted.calibrator.to_json()}
-    (path / "calibration.json").write_text(json.dumps(calibration), encoding="utf-8")
+    (fresh / "calibration.json").write_text(json.dumps(calibration), encoding="utf-8")
+    _swap_in(fresh, path)
     codebook = now["codebook"] or {}
     return {
         "format": MODEL_FORMAT,
