@@ -259,6 +259,28 @@ def test_web_serve_prints_its_address_with_the_token_first(coded_project):
             assert welcome.status_code == 303 and "HttpOnly" in welcome.headers["set-cookie"]
 
 
+def test_web_serve_answers_first_requests_that_each_need_spacy_at_once(coded_project):
+    """A ranking and a codebook change sent together, the first requests to need spaCy:
+    both are answered. Two threads importing spaCy for the first time at once break
+    each other's imports, so `qualcode serve` imports it before it serves."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qualcode.queries import documents, segments
+
+    name = documents(coded_project).name.iloc[0]
+    first = segments(coded_project, name).iloc[0]
+    rank = (f"/api/documents/{name}/rank", {"start": int(first.start), "end": int(first.end)})
+    define = {"action": "define", "code": "Trust", "definition": "Relied upon."}
+    with serving(coded_project, "--coder", "ana") as (_, base, token):
+        bearer = {"Authorization": f"Bearer {token}"}
+        client = httpx.Client(base_url=base, timeout=300, headers=bearer)
+        with client, ThreadPoolExecutor(2) as pool:
+            ranked = pool.submit(client.get, rank[0], params=rank[1])
+            changed = pool.submit(client.post, "/api/codebook", json=define)
+            answers = [ranked.result(), changed.result()]
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+
+
 def test_web_serve_beyond_loopback_needs_a_team_server(coded_project, runner):
     """One shared token is no way to let other machines in: `--host 0.0.0.0` is refused
     without --team (tests/test_team_serve.py runs the team server, whose Host check

@@ -118,7 +118,7 @@ def serve(
     import uvicorn
 
     from ..web import create_app
-    from ..web.app import calm_garbage_collector
+    from ..web.app import calm_garbage_collector, import_spacy_now
     from ..web.security import host_names
 
     if host not in LOOPBACK and not team:
@@ -159,6 +159,7 @@ def serve(
         _run_workers(project, settings, workers, sock, options)
         return
     server = uvicorn.Server(uvicorn.Config(create_app(project, settings), **options))
+    import_spacy_now()
     calm_garbage_collector()
     try:
         server.run(sockets=[sock])

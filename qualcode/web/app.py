@@ -113,8 +113,19 @@ def from_environment() -> FastAPI:
     settings = WebSettings(**given["settings"])
     settings.template_dirs = [Path(d) for d in settings.template_dirs]
     app = create_app(open_project(given["root"], given["db"]), settings)
+    import_spacy_now()
     calm_garbage_collector()
     return app
+
+
+def import_spacy_now() -> None:
+    """Import spaCy (and its English tokenizer) before serving. Requests run in threads,
+    and two threads importing spaCy for the first time at once (a codebook check beside
+    a ranking) can each find the other's modules half made and fail."""
+    import importlib
+
+    importlib.import_module("spacy.matcher")  # spaCy, and the rules' matchers
+    importlib.import_module("spacy.lang.en")
 
 
 def calm_garbage_collector() -> None:
