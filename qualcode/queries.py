@@ -192,15 +192,19 @@ CODING_COLUMNS = [
 ]  # fmt: skip
 
 
-def _themes(session: Session) -> dict[uuid.UUID, tuple[str, str]]:
-    """code id -> (code name, name of its top-level theme)."""
-    rows = {c.id: c for c in session.scalars(select(Code))}
+def code_themes(session: Session) -> dict[uuid.UUID, tuple[str, str]]:
+    """code id -> (code name, name of its top-level theme), from plain columns (no code
+    read whole with its JSON: the API answers each coding applied with this)."""
+    rows = {
+        code_id: (parent, name)
+        for code_id, parent, name in session.execute(select(Code.id, Code.parent_id, Code.name))
+    }
     names = {}
-    for code in rows.values():
-        top = code
-        while top.parent_id is not None and top.parent_id in rows:
-            top = rows[top.parent_id]
-        names[code.id] = (code.name, top.name)
+    for code_id, (_parent, name) in rows.items():
+        top = code_id
+        while rows[top][0] is not None and rows[top][0] in rows:
+            top = rows[top][0]
+        names[code_id] = (name, rows[top][1])
     return names
 
 
@@ -242,7 +246,7 @@ def codings(
         if code is not None:
             query = query.where(Coding.code_id.in_(code_and_descendants(session, code)))
         rows = session.execute(query).all()
-        names = _themes(session)
+        names = code_themes(session)
         texts = document_texts(session, (row.doc_id for row in rows))
     return pd.DataFrame(
         [
@@ -291,7 +295,7 @@ def history(
         if limit is not None:
             query = query.limit(limit)
         entries = session.execute(query).all()
-        names = _themes(session)
+        names = code_themes(session)
         documents = dict(session.execute(select(Document.id, Document.name)).all())
         places = [place_of(entry.data) for entry, _name in entries]
         texts = document_texts(session, (p.document_id for p in places if p.document_id))

@@ -10,7 +10,8 @@ import pandas as pd
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from ..models import Code, Coder, Coding, Document, Segment, Speaker
+from ..models import Coder, Coding, Document, Segment, Speaker
+from ..queries import code_themes
 from ..visibility import Viewer
 
 
@@ -76,11 +77,7 @@ def coding(session: Session, made: Coding) -> dict[str, Any]:
     plain columns (no query over all codings: applying a coding stays fast on a large
     document; no code read whole with its JSON)."""
     document = session.get_one(Document, made.document_id)
-    tree = {code_id: (parent, name) for code_id, parent, name in session.execute(
-        select(Code.id, Code.parent_id, Code.name))}  # fmt: skip
-    theme = made.code_id
-    while tree[theme][0] is not None and tree[theme][0] in tree:
-        theme = tree[theme][0]
+    code, theme = code_themes(session)[made.code_id]
     coder, ordinal, speaker = session.execute(
         select(Coder.name, Segment.ordinal, Speaker.label)
         .select_from(Coder)
@@ -95,9 +92,9 @@ def coding(session: Session, made: Coding) -> dict[str, Any]:
         "end": made.end,
         "segment": ordinal,
         "speaker": speaker,
-        "code": tree[made.code_id][1],
+        "code": code,
         "code_id": str(made.code_id),
-        "theme": tree[theme][1],
+        "theme": theme,
         "coder": coder,
         "origin": made.origin,
         "memo": made.memo,
