@@ -20,6 +20,8 @@ from qualcode.reliability import agreement_table
 from qualcode.team import assign
 from qualcode.undo import undo_last
 
+ON_BOTH_BACKENDS = True  # on SQLite and on PostgreSQL (conftest.py)
+
 DOC = "area-1-mapping-workshop.md"
 
 

@@ -12,6 +12,8 @@ from qualcode.coding import code_segment, find_code, get_coder
 from qualcode.models import Coding
 from qualcode.team import assign
 
+ON_BOTH_BACKENDS = True  # on SQLite and on PostgreSQL (conftest.py)
+
 DOC = "area-1-mapping-workshop.md"
 
 

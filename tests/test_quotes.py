@@ -13,6 +13,8 @@ from qualcode.coding import apply_coding, code_segment, find_code, get_coder
 from qualcode.quotes import QUOTE_COLUMNS, code_matrix, cooccurrence, project_redactor, quotes
 from qualcode.redact import Redactor
 
+ON_BOTH_BACKENDS = True  # on SQLite and on PostgreSQL (conftest.py)
+
 PCN = "area-3-facilitated-conversation-pcn.md"
 WORKSHOP = "area-1-mapping-workshop.md"
 

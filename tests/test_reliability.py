@@ -29,6 +29,8 @@ from qualcode.models import Coding, Document
 from qualcode.reliability import agreement_table, render_html, require_lead_or_open_round
 from qualcode.team import assign, set_round
 
+ON_BOTH_BACKENDS = True  # on SQLite and on PostgreSQL (conftest.py)
+
 DOC_A = "area-1-mapping-workshop.md"
 DOC_B = "area-2-interview-council-officer.txt"
 EXCLUSIVE = "Relationship types"

@@ -22,6 +22,8 @@ from qualcode.team import assign
 from qualcode.undo import undo_last
 from qualcode.web import WebSettings, create_app
 
+ON_BOTH_BACKENDS = True  # on SQLite and on PostgreSQL (conftest.py)
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's note about httpx versions
     from fastapi.testclient import TestClient
