@@ -14,7 +14,7 @@ from test_suggest_project import CODEBOOK, make_study
 from qualcode import open_project
 from qualcode.coding import apply_coding
 from qualcode.errors import QualcodeError
-from qualcode.models import Segment
+from qualcode.models import Code, Coding, Segment
 from qualcode.queries import find_document
 from qualcode.suggest.selection import selected_words
 from qualcode.team import set_round
@@ -99,3 +99,29 @@ def test_a_selection_outside_the_text_or_by_nobody_is_refused_in_one_line(study)
         f"/api/documents/{name}/rank", params={"start": start, "end": start + 5}
     )
     assert nobody.status_code in (400, 401, 403) and "detail" in nobody.json()
+
+
+def test_the_model_is_read_once_and_a_retrained_one_ranks_at_once(study):
+    """The app keeps a coder's model in memory between selections (reading it took most
+    of a ranking's time), yet ranks with the new one as soon as it is retrained."""
+    from qualcode.nlp import load_pipeline
+    from qualcode.suggest.data import scope_for
+    from qualcode.suggest.run import ensure_model
+
+    nlp = load_pipeline()
+    with study.sessionmaker() as session:
+        scope = scope_for(session, "ben")
+    trained = ensure_model(study, scope, nlp=nlp).fitted
+    assert ensure_model(study, scope, nlp=nlp).fitted is ensure_model(study, scope, nlp=nlp).fitted
+    name, start, end = rain_in(study)
+    span = {"start": start, "end": end}
+    before = client(study, "ben").get(f"/api/documents/{name}/rank", params=span).json()
+    assert before[0]["code"] == "Weather"
+    with study.transaction() as session:
+        for coding in session.scalars(select(Coding).join(Code).where(Code.name == "Weather")):
+            session.delete(coding)
+    retrained = ensure_model(study, scope, nlp=nlp, retrain=True).fitted
+    assert retrained is not trained
+    after = client(study, "ben").get(f"/api/documents/{name}/rank", params=span).json()
+    weather = next(row for row in after if row["code"] == "Weather")
+    assert after[0]["code"] != "Weather" and weather["method"] is None

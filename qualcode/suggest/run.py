@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -147,7 +149,7 @@ def ensure_model(
     why = "--retrain" if retrain else _stale(meta, codes, now)
     path = model_path(project, scope)
     if why is None and meta is not None:
-        loaded = _load(path, codes, nlp, meta)
+        loaded = _load_once(path, codes, nlp, meta)
         if loaded is not None:
             return SuggestionModel(scope, loaded, meta, "loaded")
         why = "its files are missing"
@@ -212,6 +214,36 @@ def _save(
         "training": now["training"],
         **fitted.info,
     }
+
+
+# Models read from disk, kept in this process: a ranking beside each selection in the
+# app would otherwise read the model and build its rules again every time (most of the
+# ranking's time). Keyed by what the project records of the model and by its files'
+# change times, so that a retrained or replaced model is read afresh.
+_LOADED: OrderedDict[tuple, Fitted] = OrderedDict()
+_LOADED_MAX = 4
+_LOADED_LOCK = threading.Lock()  # the app's request threads share it
+
+
+def _load_once(
+    path: Path, codes: list[CodeInfo], nlp: Language, meta: dict[str, Any]
+) -> Fitted | None:
+    try:
+        stamp = tuple(file.stat().st_mtime_ns for file in sorted(path.iterdir()))
+    except OSError:
+        return None
+    key = (str(path), stamp, json.dumps(meta, sort_keys=True, default=str), id(nlp))
+    with _LOADED_LOCK:
+        fitted = _LOADED.get(key)
+    if fitted is None:
+        fitted = _load(path, codes, nlp, meta)
+        if fitted is None:
+            return None
+        with _LOADED_LOCK:
+            _LOADED[key] = fitted
+            while len(_LOADED) > _LOADED_MAX:
+                _LOADED.popitem(last=False)
+    return fitted
 
 
 def _load(path: Path, codes: list[CodeInfo], nlp: Language, meta: dict[str, Any]) -> Fitted | None:
