@@ -20,11 +20,12 @@ def test_init_creates_database_at_head_with_default_settings(tmp_path):
         assert project.settings() == {"unit": "sentence", "pipeline": "blank"}
 
 
-def test_migrations_from_empty_database_match_the_models(tmp_path):
-    """The migration chain, run on an empty file, builds exactly the schema of models.py."""
-    path = tmp_path / "empty.db"
-    sqlite3.connect(path).close()
-    with init_project(tmp_path, db=str(path)) as project, project.engine.connect() as conn:
+def test_migrations_from_empty_database_match_the_models(tmp_path, database_url):
+    """The migration chain, run on an empty database (a SQLite file, a PostgreSQL one),
+    builds exactly the schema of models.py."""
+    if database_url.startswith("sqlite"):
+        sqlite3.connect(tmp_path / "qualcode.db").close()
+    with init_project(tmp_path, db=database_url) as project, project.engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert differences == []
 
@@ -85,11 +86,12 @@ def test_unknown_unit_is_refused(tmp_path):
         init_project(tmp_path, unit="word")
 
 
-def test_a_project_made_at_the_first_schema_opens_and_keeps_its_data(tmp_path):
-    """An old project database is migrated on open, and what it held is still there."""
+def test_a_project_made_at_the_first_schema_opens_and_keeps_its_data(tmp_path, database_url):
+    """An old project database, on SQLite or PostgreSQL, is migrated on open, and what it
+    held is still there."""
     from alembic import command
 
-    engine = create_engine(f"sqlite:///{tmp_path / 'qualcode.db'}")
+    engine = create_engine(database_url)
     config = migrations._config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
@@ -102,6 +104,7 @@ def test_a_project_made_at_the_first_schema_opens_and_keeps_its_data(tmp_path):
             )
         )
     assert migrations.current_revision(engine) == "0001"
-    with open_project(tmp_path) as project:
+    engine.dispose()
+    with open_project(tmp_path, database_url) as project:
         assert migrations.current_revision(project.engine) == migrations.head_revision() != "0001"
         assert project.status()["counts"]["documents"] == 1
