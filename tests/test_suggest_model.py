@@ -315,16 +315,45 @@ def test_a_saved_model_keeps_its_similar_passages(corpus):
     assert np.array_equal(again.score_corpus(corpus.texts, passages), found)
 
 
-def test_similar_passages_split_their_product_without_changing_it():
-    """Common n-grams multiplied densely, the rest sparsely: the same cosines."""
+def plain_nearest_mean(similarity: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """The reference: per row and code, sort the coded rows' values, average the k first."""
+    found = np.zeros((similarity.shape[0], labels.shape[1]))
+    for i, row in enumerate(similarity):
+        for j in range(labels.shape[1]):
+            values = sorted(row[labels[:, j]], reverse=True)[:k]
+            found[i, j] = np.mean(values) if values else 0.0
+    return found
+
+
+def test_similar_passages_fast_path_equals_the_plain_computation():
+    """Codes of very different sizes (one with none, some with fewer than k), ties and
+    zeros among the values: the same means as sorting each row and code."""
+    rng = np.random.default_rng(1)
+    similarity = np.round(rng.random((37, 50)), 1)  # many ties
+    similarity[:, ::7] = 0
+    labels = rng.random((50, 6)) < np.array([0.9, 0.5, 0.1, 0.04, 0.02, 0.0])
+    for k in (1, 3, 5, 60):
+        expected = plain_nearest_mean(similarity, labels, k)
+        assert np.allclose(nearest_mean(similarity, labels, k), expected, atol=1e-6)
+    assert nearest_mean(similarity[:0], labels).shape == (0, 6)
+
+
+def test_similar_passages_split_their_product_without_changing_it(monkeypatch):
+    """Common n-grams multiplied densely, the rest sparsely, passages with no code left
+    out, in blocks: the same scores as the plain product and sort."""
     rng = np.random.default_rng(0)
     dense = rng.random((60, 400)) * (rng.random((60, 400)) < np.linspace(0.9, 0.01, 400))
     vectors = sp.csr_matrix(dense / np.linalg.norm(dense, axis=1, keepdims=True))
     coded = rng.random((60, 3)) < 0.3
+    coded[:5] = False  # passages nobody coded
     near = Neighbours(vectors, coded, 4)
-    assert 0 < near._split[0][1].shape[0] < 400  # some columns common, some not
-    x = vectors[:7]
-    assert np.allclose(near.score(x), nearest_mean((x @ vectors.T).toarray(), coded, 4))
+    common = near._split[1].shape[0]
+    assert 0 < common < 400  # some columns common, some not
+    x = sp.csr_matrix(rng.random((25, 400)) * (rng.random((25, 400)) < 0.2), dtype=np.float32)
+    expected = plain_nearest_mean((x @ vectors.T).toarray(), coded, 4)
+    assert np.allclose(near.score(x), expected, atol=1e-5)
+    monkeypatch.setattr("qualcode.suggest.neighbours.BLOCK", 4)
+    assert np.allclose(near.score(x), expected, atol=1e-5)
 
 
 def test_models_saved_at_once_by_many_writers_leave_one_whole_folder(tmp_path):
