@@ -10,6 +10,9 @@ features:
   before and after in the document (people code passages, not sentences);
 - the passage model's score for the passage the segment belongs to;
 - how like its passage is to the training passages coded with the code (``neighbours``);
+- the passage model's mean score of the speaker's other passages in the document, and
+  how far that falls short of the best code's (``speaker_context``: who speaks, and
+  about what, tells of the passage too; a witness who runs a charity speaks of funding);
 - whether a rule of the code matched, and that times the log-odds of the code's rule
   precision on the training segments (smoothed towards the precision of all rules),
   so that a reliable pattern counts for more than a loose one; and the same for the
@@ -89,6 +92,7 @@ class Scores:
     following: np.ndarray
     passage: np.ndarray | None = None  # the passage model's score of each segment's passage
     similar: np.ndarray | None = None  # its passage's likeness to coded ones (``neighbours``)
+    context: np.ndarray | None = None  # the speaker's other passages (``speaker_context``)
 
     @classmethod
     def alone(
@@ -124,6 +128,7 @@ class Calibrator:
     thresholds: dict[str, float] = field(default_factory=dict)  # the best F1 in training
     # per method: [cut-off, precision, pairs at or above it] on the training pairs
     curves: dict[str, list[list[float]]] = field(default_factory=dict)
+    context: bool = False  # whether the speaker's other passages are features
 
     def features(self, method: str, scores: Scores) -> np.ndarray:
         """(pairs x features) for every (segment, code), in row-major order."""
@@ -142,6 +147,9 @@ class Calibrator:
             columns.append(self.margin(scores.passage))
             if scores.similar is not None:
                 columns.append(np.where(self.learnable[None, :], scores.similar, 0.0))
+            if self.context:  # none known (a selection, not a segment): no other passage
+                context = scores.context if scores.context is not None else np.zeros_like(model)
+                columns += [np.where(self.learnable[None, :], context, 0.0), self.margin(context)]
         return np.stack([c.ravel() for c in columns], axis=1)
 
     def margin(self, values: np.ndarray) -> np.ndarray:
@@ -190,6 +198,7 @@ class Calibrator:
             "weights": self.weights,
             "thresholds": self.thresholds,
             "curves": self.curves,
+            "context": self.context,
         }
 
     @classmethod
@@ -200,6 +209,7 @@ class Calibrator:
             weights=data["weights"],
             thresholds=data["thresholds"],
             curves=data.get("curves", {}),
+            context=data.get("context", False),
         )
 
     @classmethod
@@ -233,7 +243,10 @@ def fit_calibrator(
     ``scores.model`` must hold out-of-fold log-odds (see ``training.fit``): a model's
     scores on its own training segments are too sure of themselves.
     """
-    calibrator = Calibrator(rule_precision(scores.rules, labels, known), learnable.copy())
+    calibrator = Calibrator(
+        rule_precision(scores.rules, labels, known), learnable.copy(),
+        context=scores.context is not None,
+    )  # fmt: skip
     methods = ("rules",) if scores.model is None or not learnable.any() else METHODS
     for method in methods:
         # The model's weights are fitted on the codes it learnt; the rest keep the rules'.
@@ -256,3 +269,40 @@ def precision_curve(probability: np.ndarray, truth: np.ndarray) -> list[list[flo
         for cut, n in zip(CUTS, pairs, strict=True)
         if n > 0
     ]
+
+
+def speaker_context(
+    values: np.ndarray,
+    passages: np.ndarray,
+    documents: np.ndarray,
+    speakers: np.ndarray | None,
+) -> np.ndarray | None:
+    """Per segment and code, the mean of ``values`` (a passage's, given for each of its
+    segments) over the *other* passages of the same speaker in the same document; 0 where
+    the speaker has none, or is not known. None if no speaker is known at all.
+
+    It uses no label, only scores of passages, so a document's context is as new to a
+    model as the document: in evaluation and calibration, the scores of models that did
+    not learn from it."""
+    if speakers is None or not len(passages):
+        return None
+    import scipy.sparse as sp
+
+    first = np.unique(passages, return_index=True)[1]  # passages are numbered 0, 1, ...
+    groups: dict[tuple[Any, Any], int] = {}
+    group = np.array(
+        [
+            groups.setdefault((document, speaker if speaker is not None else ("passage", p)),
+                              len(groups))
+            for p, (document, speaker) in enumerate(
+                zip(documents[first].tolist(), speakers[first].tolist(), strict=True)
+            )
+        ]
+    )  # fmt: skip
+    own = values[first].astype(np.float64)
+    members = sp.csr_matrix(
+        (np.ones(len(group)), (group, np.arange(len(group)))), shape=(len(groups), len(group))
+    )
+    others = (np.bincount(group)[group] - 1)[:, None]
+    mean = np.where(others > 0, (members @ own)[group] - own, 0.0) / np.maximum(others, 1)
+    return mean[passages]

@@ -120,6 +120,7 @@ class Corpus:
     previous: np.ndarray | None = None  # row of the segment before in its document, or -1
     following: np.ndarray | None = None  # row of the segment after, or -1
     passages: np.ndarray | None = None  # each row's passage (0, 1, ...): see passage_groups
+    speakers: np.ndarray | None = None  # each row's speaker (an id, or None), if known
 
     def __post_init__(self) -> None:
         if self.previous is None or self.following is None:
@@ -164,6 +165,7 @@ class Corpus:
             previous=renumber(self.previous, index),
             following=renumber(self.following, index),
             passages=self.passages[index],
+            speakers=None if self.speakers is None else self.speakers[index],
         )
 
     def positives(self) -> np.ndarray:
@@ -270,6 +272,7 @@ def load_corpus(
         spans=[(row.start, row.end) for row in rows],
         ordinals=[row.ordinal for row in rows],
         passages=passage_groups(rows, texts),
+        speakers=np.array([row.speaker_id for row in rows], dtype=object),
     )
 
 

@@ -81,6 +81,7 @@ class LinearSettings:
     penalties: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)  # the choice, when left None
     codebook: bool = True  # learn from the codebook's examples and definitions too
     neighbours: int = 5  # the K closest coded passages per code, as a source (0: none)
+    context: bool = True  # the speaker's other passages in the document, as a source
     seed: int = 0  # folds of the out-of-fold scores the calibrator learns from
 
     def grid(self) -> tuple[tuple[float, ...], tuple[float, ...]]:

@@ -22,7 +22,7 @@ from spacy.language import Language
 
 from .base import Suggester
 from .batch import iter_batches
-from .combine import Calibrator, Scores, fit_calibrator
+from .combine import Calibrator, Scores, fit_calibrator, speaker_context
 from .data import Corpus
 from .linear import Kernels, LinearSettings, LinearSuggester
 from .rules import RuleSuggester
@@ -215,7 +215,12 @@ class Fitted:
             known = self.held_out_ids[at] == corpus.segment_ids
             found[: len(self.held_out), known] = self.held_out[:, at[known]]
         similar = found[2] if self.model is not None and self.model.neighbours else None
-        return Scores(rules, found[0], corpus.previous, corpus.following, found[1], similar)
+        context = None
+        if self.calibrator.context:
+            context = speaker_context(found[1], corpus.passages, corpus.documents, corpus.speakers)
+        return Scores(
+            rules, found[0], corpus.previous, corpus.following, found[1], similar, context
+        )
 
 
 def fit(
@@ -270,7 +275,9 @@ def fit(
         )
         similar[test] = 0 if near is None else near
     scores.similar = similar if settings.neighbours else None
-    calibrator, i, j = _best_penalties(scores, corpus, learnable, segment, passage)
+    calibrator, i, j = _best_penalties(
+        scores, corpus, learnable, segment, passage, settings.context
+    )
     info["penalties"] = {"segment": segment_grid[i], "passage": passage_grid[j]}
     model = kernels.final(segment_grid[i], passage_grid[j])
     held_out = np.stack([segment[i], passage[j], similar])
@@ -283,12 +290,14 @@ def _best_penalties(
     learnable: np.ndarray,
     segment: np.ndarray,
     passage: np.ndarray,
+    context: bool = True,
 ) -> tuple[Calibrator, int, int]:
     """The penalties of the segment and of the passage model whose out-of-fold scores
     come closest to the training labels (mean squared error over the known labels of
     the codes the model learns: the criterion ridge itself minimises, as a
     cross-validated ridge chooses its penalty), and the calibrator of the scores they
-    give. Each model is chosen on its own, so the grid costs no calibration."""
+    give (with the speaker's other passages as context, if ``context``). Each model is
+    chosen on its own, so the grid costs no calibration."""
     fit_on = corpus.known & learnable[None, :]
     truth = corpus.labels[fit_on].astype(np.float32)
 
@@ -297,4 +306,8 @@ def _best_penalties(
 
     i, j = best(segment), best(passage)
     scores.model, scores.passage = segment[i], passage[j]
+    if context:
+        scores.context = speaker_context(
+            passage[j], corpus.passages, corpus.documents, corpus.speakers
+        )
     return fit_calibrator(scores, corpus.labels, corpus.known, learnable), i, j
