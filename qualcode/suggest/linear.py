@@ -33,6 +33,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
 from .data import CodeInfo, Corpus
+from .hashing import HashedCounts
 from .neighbours import Neighbours, nearest_mean
 
 HASHED = 2**20  # hashed columns per view; collisions are rare at a study's vocabulary
@@ -50,18 +51,12 @@ def _with_pairs(words: list[str]) -> list[str]:
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
-def _stems(words: list[str]) -> list[str]:
-    """The first STEM letters of each longer word: a stemmer of sorts, at no cost."""
-    return [word[:STEM] for word in words if len(word) > STEM]
-
-
-# both read a text's words (found once for the two): words and pairs, and stems
+# one text's words and pairs, for its evidence
 _WORDS = HashingVectorizer(
     analyzer=_with_pairs, alternate_sign=False, norm=None, n_features=HASHED, dtype=np.float32
 )
-_STEMS = HashingVectorizer(
-    analyzer=_stems, alternate_sign=False, norm=None, n_features=HASHED, dtype=np.float32
-)
+# many texts' words and pairs, then stems (hashing each distinct one once)
+_COUNTS = HashedCounts(HASHED, STEM, _TOKEN)
 # text -> its counts (columns, values): evaluation scores the same texts many times
 _MEMO: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 MEMO_SIZE = 100_000
@@ -121,8 +116,7 @@ def hashed_counts(texts: Sequence[str]) -> sp.csr_matrix:
 
 
 def _count(texts: Sequence[str]) -> sp.csr_matrix:
-    words = [_TOKEN.findall(text.lower()) for text in texts]
-    return sp.hstack([_WORDS.transform(words), _STEMS.transform(words)], format="csr")
+    return _COUNTS.count(texts)
 
 
 @dataclass

@@ -1,0 +1,104 @@
+"""Hashed counts of words, word pairs and word stems, each distinct one hashed once.
+
+The linear models read a text as the hashed columns of its words, its pairs of
+adjacent words and the first letters of its longer words, as scikit-learn's
+``HashingVectorizer`` hashes them (murmurhash3 of the string, its absolute value
+modulo the columns). Hashing every word of every text, one Python call per text,
+costs more than the rest of scoring; here each word gets an id and its columns once,
+a pair of word ids gets its column the first time it is seen, and a text's counts are
+array operations on ids. The ids and columns are kept between calls (up to a limit).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import murmurhash3_32
+
+CACHE = 2_000_000  # words and pairs remembered before starting afresh
+SEPARATOR = "\x00"  # between texts searched at once
+
+
+def column(feature: str, columns: int) -> int:
+    """The hashed column of ``feature``, as ``HashingVectorizer`` places it."""
+    return abs(murmurhash3_32(feature, seed=0)) % columns
+
+
+class HashedCounts:
+    """(texts x 2 * ``columns``) counts of the words ``token`` finds in lower-case texts:
+    words and word pairs, then the first ``stem`` letters of the words longer than that."""
+
+    def __init__(self, columns: int, stem: int, token: re.Pattern[str]) -> None:
+        self.columns, self.stem = columns, stem
+        self.token = re.compile(f"{token.pattern}|{SEPARATOR}")  # and where texts end
+        self._lock = threading.Lock()
+        self._clear()
+
+    def _clear(self) -> None:
+        self.ids: dict[str, int] = {SEPARATOR: 0}
+        self.words: list[str] = [SEPARATOR]
+        self.word_columns = np.full(1, -1, dtype=np.int64)
+        self.stem_columns = np.full(1, -1, dtype=np.int64)  # -1: too short to have a stem
+        self.pair_keys = np.zeros(0, dtype=np.int64)  # first id << 32 | second id, sorted
+        self.pair_columns = np.zeros(0, dtype=np.int64)
+
+    def count(self, texts: Sequence[str]) -> sp.csr_matrix:
+        if any(SEPARATOR in text for text in texts):  # a non-word character, as a space is
+            texts = [text.replace(SEPARATOR, " ") for text in texts]
+        # all texts' words in one search, texts ending at each SEPARATOR
+        flat = self.token.findall(SEPARATOR.join(texts).lower())
+        with self._lock:
+            return self._count(flat, len(texts))
+
+    def _count(self, flat: list[str], texts: int) -> sp.csr_matrix:
+        if len(self.ids) + len(flat) > CACHE or len(self.pair_keys) > CACHE:
+            self._clear()
+        self._add_words(set(flat).difference(self.ids))
+        ids = np.fromiter(map(self.ids.__getitem__, flat), dtype=np.int64, count=len(flat))
+        ends = ids == 0
+        rows = np.cumsum(ends)[~ends]
+        together = ~ends[:-1] & ~ends[1:]  # a word and the next one, in the same text
+        keys = (ids[:-1][together] << 32) | ids[1:][together]
+        ids = ids[~ends]
+        stems = self.stem_columns[ids]
+        has_stem = stems >= 0
+        found = np.concatenate(
+            [self.word_columns[ids], self._pair_columns(keys), stems[has_stem] + self.columns]
+        )
+        at = np.concatenate([rows, np.cumsum(ends)[:-1][together], rows[has_stem]])
+        counts = sp.csr_matrix(
+            (np.ones(len(found), dtype=np.float32), (at, found)),
+            shape=(texts, 2 * self.columns),
+        )
+        counts.sum_duplicates()
+        return counts
+
+    def _add_words(self, new: set[str]) -> None:
+        if not new:
+            return
+        fresh = sorted(new)
+        for word in fresh:
+            self.ids[word] = len(self.words)
+            self.words.append(word)
+        stems = [column(w[: self.stem], self.columns) if len(w) > self.stem else -1 for w in fresh]
+        self.word_columns = np.r_[self.word_columns, [column(w, self.columns) for w in fresh]]
+        self.stem_columns = np.r_[self.stem_columns, stems]
+
+    def _pair_columns(self, keys: np.ndarray) -> np.ndarray:
+        """The column of each pair of word ids (``keys``), hashing the pairs not seen yet."""
+        distinct, where = np.unique(keys, return_inverse=True)  # sorted: a quick search
+        at = np.searchsorted(self.pair_keys, distinct)
+        seen = at < len(self.pair_keys)
+        seen[seen] = self.pair_keys[at[seen]] == distinct[seen]
+        if not seen.all():
+            new, words = distinct[~seen], self.words
+            columns = [column(f"{words[k >> 32]} {words[k & 0xFFFFFFFF]}", self.columns)
+                       for k in new.tolist()]  # fmt: skip
+            self.pair_keys = np.insert(self.pair_keys, at[~seen], new)
+            self.pair_columns = np.insert(self.pair_columns, at[~seen], columns)
+            at = np.searchsorted(self.pair_keys, distinct)
+        return self.pair_columns[at][where.reshape(-1)]
