@@ -12,15 +12,19 @@ line break, two spaces) is a token of its own for spaCy, so it breaks a sequence
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from itertools import chain, repeat
 
 import numpy as np
 
 _PIECES = re.compile(r"\S+|\s+")
-_OTHER_SPACE = re.compile(r"[^\S ]|  ")  # white space but one space
+_OTHER_SPACE = re.compile(r"[^\S ]")  # white space but a space
+_ASCII_OTHER_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"  # the same, in ASCII
 BREAK = -1  # white space spaCy makes a token of, and the gap between texts
 CHUNK_CACHE = 500_000
+FILTER = 2**16  # entries of the table that rules out most places at once
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
 _BASE = 0x100000001B3
 
@@ -42,6 +46,16 @@ def _hashes(values: np.ndarray, n: int) -> np.ndarray:
     return found
 
 
+def _other_space(text: str) -> bool:
+    """Whether ``text`` has white space other than single spaces (spaCy makes a token of
+    it): a search for a few characters where the text is ASCII, as most are."""
+    if "  " in text:
+        return True
+    if text.isascii():
+        return any(space in text for space in _ASCII_OTHER_SPACE)
+    return _OTHER_SPACE.search(text) is not None
+
+
 class PhraseIndex:
     """Sequences of lower-case words, each under a match id; ``find`` locates them."""
 
@@ -49,7 +63,14 @@ class PhraseIndex:
         self.tokenize = tokenize  # one chunk (no white space) -> its tokens, lower case
         self.ids: dict[str, int] = {}
         self.sought: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-        self._chunks: dict[str, list[int]] = {}
+        self._lock = threading.Lock()
+        self._forget()
+
+    def _forget(self) -> None:
+        """Start afresh: chunk -> its number, and word ids of each numbered chunk (chunk
+        k's are ``_pool[_offsets[k] : _offsets[k] + _lengths[k]]``)."""
+        self._chunks: dict[str, int] = {}
+        self._offsets = self._lengths = self._pool = np.zeros(0, dtype=np.int64)
 
     def add(self, match_id: int, words: Sequence[str]) -> None:
         ids = np.array([self.ids.setdefault(w.lower(), len(self.ids)) for w in words])
@@ -60,24 +81,44 @@ class PhraseIndex:
     def tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All texts' word ids in one row (BREAK between texts), and where each starts
         and ends in it."""
-        if len(self._chunks) > CHUNK_CACHE:
-            self._chunks.clear()
-        row: list[int] = []
-        starts = np.zeros(len(texts), dtype=np.int64)
-        ends = np.zeros(len(texts), dtype=np.int64)
-        chunks = self._chunks
-        for i, text in enumerate(texts):
-            starts[i] = len(row)
-            # most texts have single spaces only: split on them, and look no further
-            pieces = _PIECES.findall(text) if _OTHER_SPACE.search(text) else text.split(" ")
-            for piece in pieces:
-                ids = chunks.get(piece)
-                if ids is None:
-                    ids = chunks[piece] = self._ids_of(piece)
-                row.extend(ids)
-            ends[i] = len(row)
-            row.append(BREAK)
-        return np.array(row, dtype=np.int64), starts, ends
+        if _other_space("x".join(texts)):  # some text needs its white space looked at
+            per_text = [
+                _PIECES.findall(text) if _other_space(text) else text.split(" ") for text in texts
+            ]
+            pieces = list(chain.from_iterable(per_text))
+            counts = np.fromiter(map(len, per_text), dtype=np.int64, count=len(texts))
+        else:  # most texts have single spaces only: one split, and look no further
+            pieces = " ".join(texts).split(" ")
+            counts = np.fromiter((text.count(" ") + 1 for text in texts), np.int64, len(texts))
+        with self._lock:
+            if len(self._chunks) > CHUNK_CACHE:
+                self._forget()
+            chunks = self._chunks
+            numbers = np.fromiter(map(chunks.get, pieces, repeat(-1)), np.int64, len(pieces))
+            new = np.flatnonzero(numbers < 0).tolist()
+            if new:
+                self._number({pieces[k] for k in new})
+                numbers[new] = [chunks[pieces[k]] for k in new]
+            lengths = self._lengths[numbers]
+            before = np.r_[0, np.cumsum(lengths)]  # words of the pieces before each piece
+            at = np.repeat(self._offsets[numbers] - before[:-1], lengths)
+            words = self._pool[at + np.arange(len(at))]
+        first_piece = np.r_[0, np.cumsum(counts)]  # each text's words: those of its pieces
+        lengths = np.diff(before[first_piece])
+        starts = before[first_piece[:-1]] + np.arange(len(texts))  # a BREAK after each text
+        row = np.full(len(words) + len(texts), BREAK, dtype=np.int64)
+        row[np.arange(len(words)) + np.repeat(np.arange(len(texts)), lengths)] = words
+        return row, starts, starts + lengths
+
+    def _number(self, new: set[str]) -> None:
+        """Number chunks not seen before, and keep their word ids."""
+        ids = [self._ids_of(piece) for piece in new]
+        for piece in new:
+            self._chunks[piece] = len(self._chunks)
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        self._offsets = np.r_[self._offsets, len(self._pool) + np.cumsum(lengths) - lengths]
+        self._lengths = np.r_[self._lengths, lengths]
+        self._pool = np.r_[self._pool, np.fromiter(chain.from_iterable(ids), dtype=np.int64)]
 
     def _ids_of(self, piece: str) -> list[int]:
         """A chunk's word ids (-2: a word no sequence has), or BREAK for white space
@@ -95,6 +136,10 @@ class PhraseIndex:
                 continue
             hashes = _hashes(values, n)
             wanted = np.fromiter(keys, dtype=np.uint64, count=len(keys))
-            for at in np.flatnonzero(np.isin(hashes, wanted)).tolist():
+            # a table of the sought hashes' low bits leaves few places to look at closely
+            table = np.zeros(FILTER, dtype=bool)
+            table[(wanted % np.uint64(FILTER)).astype(np.intp)] = True
+            maybe = np.flatnonzero(table[(hashes % np.uint64(FILTER)).astype(np.intp)])
+            for at in maybe[np.isin(hashes[maybe], wanted)].tolist():
                 found.extend((match_id, at, at + n) for match_id in keys[int(hashes[at])])
         return found
