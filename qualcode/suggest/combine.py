@@ -13,6 +13,9 @@ features:
 - the passage model's mean score of the speaker's other passages in the document, and
   how far that falls short of the best code's (``speaker_context``: who speaks, and
   about what, tells of the passage too; a witness who runs a charity speaks of funding);
+- the passage's cosine to the code's own words in the codebook (its definition, examples
+  and when to use it: ``linear.codebook_vectors``), and how far that falls short of the
+  best code's;
 - whether a rule of the code matched, and that times the log-odds of the code's rule
   precision on the training segments (smoothed towards the precision of all rules),
   so that a reliable pattern counts for more than a loose one; and the same for the
@@ -93,6 +96,7 @@ class Scores:
     passage: np.ndarray | None = None  # the passage model's score of each segment's passage
     similar: np.ndarray | None = None  # its passage's likeness to coded ones (``neighbours``)
     context: np.ndarray | None = None  # the speaker's other passages (``speaker_context``)
+    likeness: np.ndarray | None = None  # its passage's cosine to each code's codebook words
 
     @classmethod
     def alone(
@@ -129,6 +133,7 @@ class Calibrator:
     # per method: [cut-off, precision, pairs at or above it] on the training pairs
     curves: dict[str, list[list[float]]] = field(default_factory=dict)
     context: bool = False  # whether the speaker's other passages are features
+    likeness: bool = False  # whether the codebook likeness is a feature
 
     def features(self, method: str, scores: Scores) -> np.ndarray:
         """(pairs x features) for every (segment, code), in row-major order."""
@@ -150,6 +155,12 @@ class Calibrator:
             if self.context:  # none known (a selection, not a segment): no other passage
                 context = scores.context if scores.context is not None else np.zeros_like(model)
                 columns += [np.where(self.learnable[None, :], context, 0.0), self.margin(context)]
+            if self.likeness:
+                assert scores.likeness is not None
+                columns += [
+                    np.where(self.learnable[None, :], scores.likeness, 0.0),
+                    self.margin(scores.likeness),
+                ]
         return np.stack([c.ravel() for c in columns], axis=1)
 
     def margin(self, values: np.ndarray) -> np.ndarray:
@@ -199,6 +210,7 @@ class Calibrator:
             "thresholds": self.thresholds,
             "curves": self.curves,
             "context": self.context,
+            "likeness": self.likeness,
         }
 
     @classmethod
@@ -210,6 +222,7 @@ class Calibrator:
             thresholds=data["thresholds"],
             curves=data.get("curves", {}),
             context=data.get("context", False),
+            likeness=data.get("likeness", False),
         )
 
     @classmethod
@@ -245,7 +258,7 @@ def fit_calibrator(
     """
     calibrator = Calibrator(
         rule_precision(scores.rules, labels, known), learnable.copy(),
-        context=scores.context is not None,
+        context=scores.context is not None, likeness=scores.likeness is not None,
     )  # fmt: skip
     methods = ("rules",) if scores.model is None or not learnable.any() else METHODS
     for method in methods:

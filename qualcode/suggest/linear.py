@@ -77,6 +77,7 @@ class LinearSettings:
     codebook: bool = True  # learn from the codebook's examples and definitions too
     neighbours: int = 5  # the K closest coded passages per code, as a source (0: none)
     context: bool = True  # the speaker's other passages in the document, as a source
+    likeness: bool = True  # each passage's likeness to each code's codebook words, a source
     seed: int = 0  # folds of the out-of-fold scores the calibrator learns from
 
     def grid(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -233,6 +234,7 @@ class Kernels:
     corpus: Corpus
     codebook: bool = False  # the codebook's own words as rows coded with their code
     neighbours: int = 0  # K of the similar passages' source (0: none)
+    likeness: bool = False  # the codebook likeness source (``codebook_vectors``)
     weighting: Weighting = field(init=False)
     segments: sp.csr_matrix = field(init=False)
     passages: sp.csr_matrix = field(init=False)
@@ -258,6 +260,21 @@ class Kernels:
         # single precision: twice as fast to solve, and ample for a ridge penalty >= 0.1
         self.segment_gram = (self.segments @ self.segments.T).toarray().astype(np.float32)
         self.passage_gram = (self.passages @ self.passages.T).toarray().astype(np.float32)
+        self.code_words = None
+        if self.likeness and extra:
+            owners = np.array([j for j, _text in extra])
+            self.code_words = codebook_vectors(
+                self.passages[-len(extra) :], owners, len(self.corpus.codes)
+            )
+
+    def codebook_likeness(self) -> np.ndarray | None:
+        """(rows x codes): each row's passage's cosine to each code's codebook words (None
+        without them). It learns from no label, so it is the same in and out of fold."""
+        if self.code_words is None:
+            return None
+        count = self.corpus.passage_count
+        found = np.asarray((self.passages[:count] @ self.code_words).todense())
+        return found[self.corpus.passages]
 
     def held_out(
         self,
@@ -306,7 +323,22 @@ class Kernels:
         if self.neighbours:
             coded = self.passage_labels[:count] > 0
             near = Neighbours(self.passages[:count], coded, self.neighbours)
-        return LinearSuggester(self.corpus.codes, segment, passage, near)
+        return LinearSuggester(self.corpus.codes, segment, passage, near, self.code_words)
+
+
+def codebook_vectors(rows: sp.csr_matrix, owners: np.ndarray, codes: int) -> sp.csr_matrix:
+    """(columns x codes): each code's codebook rows (weighted) added up, to length 1, so
+    that a weighted passage times it is the passage's cosine to the code's own words
+    (its definition, examples and when to use it), as a reader of the codebook would
+    compare them; a code without words gets a column of zeros."""
+    members = sp.csr_matrix(
+        (np.ones(len(owners), dtype=np.float32), (owners, np.arange(len(owners)))),
+        shape=(codes, len(owners)),
+    )
+    summed = (members @ rows).tocsr()
+    norms = np.sqrt(np.asarray(summed.multiply(summed).sum(axis=1)).ravel())
+    scale = sp.diags(np.where(norms > 0, 1 / np.maximum(norms, 1e-12), 0).astype(np.float32))
+    return (scale @ summed).T.tocsr()
 
 
 def _ridge_scores(
@@ -333,11 +365,13 @@ class LinearSuggester:
         segment: LinearModel,
         passage: LinearModel,
         neighbours: Neighbours | None = None,
+        codebook: sp.csr_matrix | None = None,
     ) -> None:
         self.codes = list(codes)
         self.segment = segment
         self.passage = passage
         self.neighbours = neighbours
+        self.codebook = codebook  # ``codebook_vectors``, in the passage weighting's columns
 
     def score_texts(self, texts: Sequence[str]) -> np.ndarray:
         """(texts x codes) scores of the segment model."""
@@ -350,18 +384,24 @@ class LinearSuggester:
     def score_corpus(
         self, texts: Sequence[str], passages: np.ndarray, remember: bool = True
     ) -> np.ndarray:
-        """(3, segments, codes): the segment model's scores of ``texts``, the passage
+        """(4, segments, codes): the segment model's scores of ``texts``, the passage
         model's of the passage each belongs to (``passages``: numbered 0, 1, ... in
-        order), and its passage's likeness to the coded passages (``neighbours``; 0
-        without), counting the words of every segment once (and keeping the counts for
-        the next call, unless ``remember`` is False: a big project scored in parts)."""
+        order), its passage's likeness to the coded passages (``neighbours``; 0
+        without) and to each code's codebook words (``codebook``; 0 without), counting
+        the words of every segment once (and keeping the counts for the next call,
+        unless ``remember`` is False: a big project scored in parts)."""
         counts = hashed_counts(texts) if remember else _count(texts)
         x = self.passage.weighting.transform(passage_sums(passages, counts))
         passage = np.asarray(x @ self.passage.weights) + self.passage.bias
         similar = np.zeros_like(passage)
         if self.neighbours is not None:
             similar = self.neighbours.score(x)
-        return np.stack([self.segment.score(counts), passage[passages], similar[passages]])
+        likeness = np.zeros_like(passage)
+        if self.codebook is not None:
+            likeness = np.asarray((x @ self.codebook).todense())
+        return np.stack(
+            [self.segment.score(counts), passage[passages], similar[passages], likeness[passages]]
+        )
 
     def evidence(
         self,
@@ -407,6 +447,12 @@ class LinearSuggester:
             }
         if self.neighbours is not None:
             arrays |= self.neighbours.arrays()
+        if self.codebook is not None:
+            found = self.codebook
+            arrays |= {
+                "codebook_data": found.data, "codebook_indices": found.indices,
+                "codebook_indptr": found.indptr, "codebook_shape": np.array(found.shape),
+            }  # fmt: skip
         np.savez_compressed(buffer, **arrays)
         return buffer.getvalue()
 
@@ -422,7 +468,13 @@ class LinearSuggester:
                 for v in ("segment", "passage")
             ]
             near = Neighbours.from_arrays(saved) if "near_data" in saved else None
-        return cls(codes, *views, near)
+            codebook = None
+            if "codebook_data" in saved:
+                codebook = sp.csr_matrix(
+                    (saved["codebook_data"], saved["codebook_indices"], saved["codebook_indptr"]),
+                    shape=tuple(saved["codebook_shape"]),
+                )
+        return cls(codes, *views, near, codebook)
 
 
 _NUMBER = re.compile(r"^[\d.,:]+$")

@@ -51,11 +51,14 @@ def rank_codes(
         scope = scope_for(session, coder)
     fitted = ensure_model(project, scope, nlp=nlp).fitted
     rules = score_texts(nlp, [fitted.rules], [text], processes=1)["rules"]
-    model = passage = similar = None
+    model = passage = similar = likeness = None
     if fitted.model is not None:
-        model, passage, similar = fitted.model.score_corpus([text], np.zeros(1, dtype=np.int64))
+        model, passage, similar, likeness = fitted.model.score_corpus(
+            [text], np.zeros(1, dtype=np.int64)
+        )
         similar = similar if fitted.model.neighbours else None
     scores = Scores.alone(rules, model, passage, similar)
+    scores.likeness = likeness
     calibrator = fitted.calibrator
     method = "combined" if model is not None and "combined" in calibrator.weights else "rules"
     probability = calibrator.probability(method, scores)[0]

@@ -218,9 +218,11 @@ class Fitted:
         context = None
         if self.calibrator.context:
             context = speaker_context(found[1], corpus.passages, corpus.documents, corpus.speakers)
+        likeness = found[3] if self.calibrator.likeness else None
         return Scores(
-            rules, found[0], corpus.previous, corpus.following, found[1], similar, context
-        )
+            rules, found[0], corpus.previous, corpus.following, found[1], similar, context,
+            likeness,
+        )  # fmt: skip
 
 
 def fit(
@@ -263,7 +265,7 @@ def fit(
     if not learnable.any() or len(set(groups.tolist())) < 2:
         calibrator = fit_calibrator(scores, corpus.labels, corpus.known, learnable)
         return Fitted(rules, None, calibrator, info)
-    kernels = Kernels(corpus, settings.codebook, settings.neighbours)
+    kernels = Kernels(corpus, settings.codebook, settings.neighbours, settings.likeness)
     segment_grid, passage_grid = settings.grid()
     shape = corpus.labels.shape
     segment = np.zeros((len(segment_grid), *shape), dtype=np.float32)
@@ -275,6 +277,7 @@ def fit(
         )
         similar[test] = 0 if near is None else near
     scores.similar = similar if settings.neighbours else None
+    scores.likeness = kernels.codebook_likeness()
     calibrator, i, j = _best_penalties(
         scores, corpus, learnable, segment, passage, settings.context
     )
