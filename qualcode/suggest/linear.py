@@ -12,7 +12,9 @@ A segment is scored twice: by a model of segments, on its own words, and by a mo
 *passages*, on the words of the whole passage it belongs to (the run of one speaker's
 segments with nothing but paragraph breaks between them; its counts are its segments'
 added up, so no text is read twice), since people code passages,
-not sentences (``data.passage_groups``). The calibrator (``combine``) weighs the two.
+not sentences (``data.passage_groups``). The calibrator (``combine``) weighs the two,
+beside two sources read off the same passage vectors: its likeness to the coded passages
+(``neighbours``) and to each code's own words in the codebook (``codebook_vectors``).
 
 The model is linear, so the evidence for a suggestion is read off it: each word of
 the segment times its weight for the code.
