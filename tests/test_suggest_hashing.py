@@ -54,6 +54,7 @@ def real_texts() -> list[str]:
 
 ODD = [
     "", "a", "Ab ab AB ab", "Funding funds; FUNDED fund.", "x" * 40, "ΟΔΟΣ οδοσ Σ",
+    "ΟΔΟΣ. ΣΑΣ'Σ ΟΔΟΣ\u2003ΟΔΟΣ\x1fΟΔΟΣ",
     "naïve café Café — 2023, 12.5%", "tab\there\nline break", "nul\x00inside text", "",
     "the the the the", "one",
 ]  # fmt: skip

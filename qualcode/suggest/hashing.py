@@ -4,9 +4,11 @@ The linear models read a text as the hashed columns of its words, its pairs of
 adjacent words and the first letters of its longer words, as scikit-learn's
 ``HashingVectorizer`` hashes them (murmurhash3 of the string, its absolute value
 modulo the columns). Hashing every word of every text, one Python call per text,
-costs more than the rest of scoring; here each word gets an id and its columns once,
-a pair of word ids gets its column the first time it is seen, and a text's counts are
-array operations on ids. The ids and columns are kept between calls (up to a limit).
+costs more than the rest of scoring; here each piece of text between white space is
+read once (its words found and numbered: no word spans two pieces), each word gets its
+columns once, a pair of word ids gets its column the first time it is seen, and a
+text's counts are array operations on ids. All of it is kept between calls (up to a
+limit).
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import murmurhash3_32
+
+from .phrases import Chunks
 
 CACHE = 2_000_000  # words and pairs remembered before starting afresh
 SEPARATOR = "\x00"  # between texts searched at once
@@ -35,6 +40,8 @@ class HashedCounts:
     def __init__(self, columns: int, stem: int, token: re.Pattern[str]) -> None:
         self.columns, self.stem = columns, stem
         self.token = re.compile(f"{token.pattern}|{SEPARATOR}")  # and where texts end
+        # the word ids of each piece of text between white space (no word spans two)
+        self.chunks = Chunks(self._ids_of)
         self._lock = threading.Lock()
         self._clear()
 
@@ -45,20 +52,25 @@ class HashedCounts:
         self.stem_columns = np.full(1, -1, dtype=np.int64)  # -1: too short to have a stem
         self.pair_keys = np.zeros(0, dtype=np.int64)  # first id << 32 | second id, sorted
         self.pair_columns = np.zeros(0, dtype=np.int64)
+        self.chunks.clear()
 
     def count(self, texts: Sequence[str]) -> sp.csr_matrix:
         if any(SEPARATOR in text for text in texts):  # a non-word character, as a space is
             texts = [text.replace(SEPARATOR, " ") for text in texts]
-        # all texts' words in one search, texts ending at each SEPARATOR
-        flat = self.token.findall(SEPARATOR.join(texts).lower())
+        # all texts' pieces in one split, texts ending at each SEPARATOR
+        pieces = f" {SEPARATOR} ".join(texts).split()
         with self._lock:
-            return self._count(flat, len(texts))
+            if max(len(self.ids), len(self.chunks), len(self.pair_keys)) > CACHE:
+                self._clear()
+            return self._count(self.chunks.gather(pieces)[0], len(texts))
 
-    def _count(self, flat: list[str], texts: int) -> sp.csr_matrix:
-        if len(self.ids) + len(flat) > CACHE or len(self.pair_keys) > CACHE:
-            self._clear()
-        self._add_words(set(flat).difference(self.ids))
-        ids = np.fromiter(map(self.ids.__getitem__, flat), dtype=np.int64, count=len(flat))
+    def _ids_of(self, pieces: list[str]) -> list[list[int]]:
+        """The word ids of each piece (new words numbered and hashed)."""
+        words = [self.token.findall(piece.lower()) for piece in pieces]
+        self._add_words(set(chain.from_iterable(words)).difference(self.ids))
+        return [[self.ids[word] for word in found] for found in words]
+
+    def _count(self, ids: np.ndarray, texts: int) -> sp.csr_matrix:
         ends = ids == 0
         rows = np.cumsum(ends)[~ends]
         together = ~ends[:-1] & ~ends[1:]  # a word and the next one, in the same text

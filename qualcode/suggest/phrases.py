@@ -56,6 +56,44 @@ def _other_space(text: str) -> bool:
     return _OTHER_SPACE.search(text) is not None
 
 
+class Chunks:
+    """Pieces of text, each numbered the first time it is seen, with its ids (``ids_of``
+    makes them for many new pieces at once) kept in one array, so that the ids of many
+    pieces are gathered with a few array operations. Its owner holds a lock around it."""
+
+    def __init__(self, ids_of: Callable[[list[str]], list[list[int]]]) -> None:
+        self.ids_of = ids_of
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every piece (piece k's ids are ``pool[offsets[k] : offsets[k] + lengths[k]]``)."""
+        self.numbers: dict[str, int] = {}
+        self.offsets = self.lengths = self.pool = np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def gather(self, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The ids of every piece, one piece after another, and how many each has."""
+        numbers = np.fromiter(map(self.numbers.get, pieces, repeat(-1)), np.int64, len(pieces))
+        new = np.flatnonzero(numbers < 0).tolist()
+        if new:
+            self._number(list(dict.fromkeys(pieces[k] for k in new)))
+            numbers[new] = [self.numbers[pieces[k]] for k in new]
+        lengths = self.lengths[numbers]
+        at = np.repeat(self.offsets[numbers] - (np.cumsum(lengths) - lengths), lengths)
+        return self.pool[at + np.arange(len(at))], lengths
+
+    def _number(self, new: list[str]) -> None:
+        ids = self.ids_of(new)
+        for piece in new:
+            self.numbers[piece] = len(self.numbers)
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        self.offsets = np.r_[self.offsets, len(self.pool) + np.cumsum(lengths) - lengths]
+        self.lengths = np.r_[self.lengths, lengths]
+        self.pool = np.r_[self.pool, np.fromiter(chain.from_iterable(ids), dtype=np.int64)]
+
+
 class PhraseIndex:
     """Sequences of lower-case words, each under a match id; ``find`` locates them."""
 
@@ -64,13 +102,7 @@ class PhraseIndex:
         self.ids: dict[str, int] = {}
         self.sought: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         self._lock = threading.Lock()
-        self._forget()
-
-    def _forget(self) -> None:
-        """Start afresh: chunk -> its number, and word ids of each numbered chunk (chunk
-        k's are ``_pool[_offsets[k] : _offsets[k] + _lengths[k]]``)."""
-        self._chunks: dict[str, int] = {}
-        self._offsets = self._lengths = self._pool = np.zeros(0, dtype=np.int64)
+        self._chunks = Chunks(lambda pieces: [self._ids_of(piece) for piece in pieces])
 
     def add(self, match_id: int, words: Sequence[str]) -> None:
         ids = np.array([self.ids.setdefault(w.lower(), len(self.ids)) for w in words])
@@ -92,33 +124,15 @@ class PhraseIndex:
             counts = np.fromiter((text.count(" ") + 1 for text in texts), np.int64, len(texts))
         with self._lock:
             if len(self._chunks) > CHUNK_CACHE:
-                self._forget()
-            chunks = self._chunks
-            numbers = np.fromiter(map(chunks.get, pieces, repeat(-1)), np.int64, len(pieces))
-            new = np.flatnonzero(numbers < 0).tolist()
-            if new:
-                self._number({pieces[k] for k in new})
-                numbers[new] = [chunks[pieces[k]] for k in new]
-            lengths = self._lengths[numbers]
-            before = np.r_[0, np.cumsum(lengths)]  # words of the pieces before each piece
-            at = np.repeat(self._offsets[numbers] - before[:-1], lengths)
-            words = self._pool[at + np.arange(len(at))]
+                self._chunks.clear()
+            words, lengths = self._chunks.gather(pieces)
+        before = np.r_[0, np.cumsum(lengths)]  # words of the pieces before each piece
         first_piece = np.r_[0, np.cumsum(counts)]  # each text's words: those of its pieces
         lengths = np.diff(before[first_piece])
         starts = before[first_piece[:-1]] + np.arange(len(texts))  # a BREAK after each text
         row = np.full(len(words) + len(texts), BREAK, dtype=np.int64)
         row[np.arange(len(words)) + np.repeat(np.arange(len(texts)), lengths)] = words
         return row, starts, starts + lengths
-
-    def _number(self, new: set[str]) -> None:
-        """Number chunks not seen before, and keep their word ids."""
-        ids = [self._ids_of(piece) for piece in new]
-        for piece in new:
-            self._chunks[piece] = len(self._chunks)
-        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
-        self._offsets = np.r_[self._offsets, len(self._pool) + np.cumsum(lengths) - lengths]
-        self._lengths = np.r_[self._lengths, lengths]
-        self._pool = np.r_[self._pool, np.fromiter(chain.from_iterable(ids), dtype=np.int64)]
 
     def _ids_of(self, piece: str) -> list[int]:
         """A chunk's word ids (-2: a word no sequence has), or BREAK for white space
