@@ -106,7 +106,7 @@ def test_the_model_is_read_once_and_a_retrained_one_ranks_at_once(study):
     of a ranking's time), yet ranks with the new one as soon as it is retrained."""
     from qualcode.nlp import load_pipeline
     from qualcode.suggest.data import scope_for
-    from qualcode.suggest.run import ensure_model
+    from qualcode.suggest.saved import ensure_model
 
     nlp = load_pipeline()
     with study.sessionmaker() as session:

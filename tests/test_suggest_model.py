@@ -361,7 +361,7 @@ def test_models_saved_at_once_by_many_writers_leave_one_whole_folder(tmp_path):
     coder's model: each write lands whole, the last one wins, nothing is left over."""
     import threading
 
-    from qualcode.suggest.run import _swap_in
+    from qualcode.suggest.saved import swap_in
 
     target = tmp_path / "models" / "coder-x"
     errors = []
@@ -372,7 +372,7 @@ def test_models_saved_at_once_by_many_writers_leave_one_whole_folder(tmp_path):
         for part in ("model.bin", "calibration.json"):
             (fresh / part).write_text(str(n))
         try:
-            _swap_in(fresh, target)
+            swap_in(fresh, target)
         except Exception as error:  # the test reports any
             errors.append(error)
 

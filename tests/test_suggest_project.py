@@ -315,7 +315,7 @@ def test_consensus_codings_of_a_document_replace_the_coders_own(study):
 
 
 def test_the_model_is_kept_and_retrained_when_enough_changed(study, monkeypatch):
-    monkeypatch.setattr("qualcode.suggest.run.RETRAIN_AFTER", 3)
+    monkeypatch.setattr("qualcode.suggest.saved.RETRAIN_AFTER", 3)
     with study.sessionmaker() as session:
         scope = scope_for(session, "ana")
     nlp = load_pipeline()

@@ -360,7 +360,7 @@ def _own_rank_model(blind: Blind, output: str, who: str | None) -> None:
     own while the round is closed) gets codes no model learnt."""
     from qualcode.models import Setting
     from qualcode.suggest import scope_for
-    from qualcode.suggest.run import SETTING_PREFIX
+    from qualcode.suggest.saved import SETTING_PREFIX
 
     if who is None:
         refused = "nobody said" in output or "who is coding" in output.lower()

@@ -49,9 +49,9 @@ _exports = lazy_exports(
         "load_corpus": ".data",
         "scope_for": ".data",
         "Evaluation": ".evaluate",
-        "SuggestionModel": ".run",
+        "SuggestionModel": ".saved",
         "SuggestReport": ".run",
-        "ensure_model": ".run",
+        "ensure_model": ".saved",
         "evaluate_project": ".run",
         "run_suggestions": ".run",
         "RANK_COLUMNS": ".rank",
@@ -77,7 +77,8 @@ if TYPE_CHECKING:
     from .data import CodeInfo, Corpus, Scope, leaf_codes, load_corpus, scope_for
     from .evaluate import Evaluation
     from .rank import RANK_COLUMNS, rank_codes
-    from .run import SuggestionModel, SuggestReport, ensure_model, evaluate_project, run_suggestions
+    from .run import SuggestReport, evaluate_project, run_suggestions
+    from .saved import SuggestionModel, ensure_model
     from .store import SUGGESTION_COLUMNS, Accepted, accept, reject, store_suggestions, suggestions
 
 __all__ = [

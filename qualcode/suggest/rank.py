@@ -19,7 +19,8 @@ from ..project import Project
 from .batch import make_batch
 from .combine import Scores
 from .data import scope_for
-from .run import _capitalised, _names_and_speakers, ensure_model
+from .run import _capitalised, _names_and_speakers
+from .saved import ensure_model
 from .training import score_texts
 
 RANK_COLUMNS = ["rank", "code", "code_id", "score", "method", "words", "matches"]
