@@ -385,3 +385,21 @@ def test_models_saved_at_once_by_many_writers_leave_one_whole_folder(tmp_path):
     assert {p.read_text() for p in target.iterdir()} == {(target / "model.bin").read_text()}
     assert sorted(p.name for p in target.iterdir()) == ["calibration.json", "model.bin"]
     assert [p.name for p in target.parent.iterdir()] == ["coder-x"]
+
+
+def test_scores_from_worker_processes_equal_those_of_one_process(nlp, monkeypatch):
+    """A big project is scored in forked workers, each writing its rows into arrays shared
+    with the parent: the same rules, models and similar passages, row for row."""
+    from dataclasses import replace
+
+    fitted = fit(made_up_corpus(), nlp, RuleSuggester(nlp, CODES), FAST)
+    new = made_up_corpus(documents=10, seed=1)
+    new = replace(new, segment_ids=new.segment_ids + 10_000)  # none held out in training
+    alone = fitted.scores(nlp, new)
+    monkeypatch.setattr("qualcode.suggest.training.PARALLEL_FROM", 10)
+    monkeypatch.setattr("qualcode.suggest.training.CHUNK", 40)
+    monkeypatch.setattr("qualcode.suggest.training.worker_count", lambda: 2)
+    shared = fitted.scores(nlp, new)
+    assert alone.similar is not None and (alone.rules > 0).any()
+    for name in ("rules", "model", "passage", "similar"):
+        assert np.allclose(getattr(shared, name), getattr(alone, name), atol=1e-6), name

@@ -10,6 +10,7 @@ is then trained on every training segment.
 
 from __future__ import annotations
 
+import mmap
 import multiprocessing
 import os
 import random
@@ -114,7 +115,8 @@ def score_fitted(
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The rules' scores of every segment of ``corpus`` (if ``with_rules``) and the
     model's (segment and passage: see ``LinearSuggester.score_corpus``), in chunks of
-    whole passages: in worker processes from PARALLEL_FROM segments on, as ``score_texts``.
+    whole passages: in worker processes from PARALLEL_FROM segments on, as ``score_texts``,
+    which write their rows into arrays shared with this process (nothing sent back).
     """
     texts, passages = corpus.texts, corpus.passages
     if len(texts) < PARALLEL_FROM or worker_count() < 2 or not can_fork():
@@ -123,15 +125,27 @@ def score_fitted(
     cuts = np.unique(firsts[np.minimum(np.searchsorted(firsts, np.arange(0, len(texts), CHUNK)),
                                        len(firsts) - 1)])  # fmt: skip
     bounds = list(zip(cuts.tolist(), [*cuts[1:].tolist(), len(texts)], strict=True))
-    _SHARED.update(nlp=nlp, fitted=fitted, texts=texts, passages=passages, rules=with_rules)
+    codes, model = len(fitted.rules.codes), None
+    rules = _shared_zeros((len(texts), codes)) if with_rules else None
+    if fitted.model is not None:  # one text scored here says how many sources there are
+        sources = len(fitted.model.score_corpus(texts[:1], np.zeros(1, np.int64), False))
+        model = _shared_zeros((sources, len(texts), codes))
+    _SHARED.update(nlp=nlp, fitted=fitted, texts=texts, passages=passages, out=(rules, model))
     try:
         with multiprocessing.get_context("fork").Pool(worker_count()) as pool:
-            results = pool.map(_fitted_worker, bounds, chunksize=1)
+            pool.map(_fitted_worker, bounds, chunksize=1)
     finally:
         _SHARED.clear()
-    rules = np.vstack([r[0] for r in results]) if with_rules else None
-    model = np.concatenate([r[1] for r in results], axis=1) if fitted.model else None
     return rules, model
+
+
+def _shared_zeros(shape: tuple[int, ...]) -> np.ndarray:
+    """A float32 array of zeros in memory that forked workers write into and this process
+    reads (an anonymous shared mapping)."""
+    size = int(np.prod(shape)) * 4
+    return np.frombuffer(mmap.mmap(-1, max(size, 1)), dtype=np.float32, count=size // 4).reshape(
+        shape
+    )
 
 
 def _fitted_chunk(
@@ -149,12 +163,17 @@ def _fitted_chunk(
     return rules, fitted.model.score_corpus(texts, local, remember)
 
 
-def _fitted_worker(bounds: tuple[int, int]) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _fitted_worker(bounds: tuple[int, int]) -> None:
     start, end = bounds
-    return _fitted_chunk(
+    rules_out, model_out = _SHARED["out"]
+    rules, model = _fitted_chunk(
         _SHARED["nlp"], _SHARED["fitted"], _SHARED["texts"][start:end],
-        _SHARED["passages"][start:end], _SHARED["rules"], remember=False,
+        _SHARED["passages"][start:end], rules_out is not None, remember=False,
     )  # fmt: skip
+    if rules is not None:
+        rules_out[start:end] = rules
+    if model is not None:
+        model_out[:, start:end] = model
 
 
 def group_folds(groups: Sequence[Any], k: int, seed: int = 0) -> list[np.ndarray]:
