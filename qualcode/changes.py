@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .db import insert_new
+from .db import insert_new_row
 from .models import (
     CODING_IDENTITY,
     Coder,
@@ -104,9 +104,10 @@ def containing_segment(session: Session, document: Document, start: int, end: in
     ).first()
 
 
-def insert_coding(session: Session, values: dict[str, Any]) -> bool:
-    """Store a coding unless the same one (``CODING_IDENTITY``) is there; True if stored.
-    The coding's anchor (quote, context, revision) is taken from its document's text."""
+def insert_coding(session: Session, values: dict[str, Any]) -> Coding | None:
+    """Store a coding unless the same one (``CODING_IDENTITY``) is there: the coding
+    stored, or None. The coding's anchor (quote, context, revision) is taken from its
+    document's text."""
     if values.get("quote") is None:
         document = session.get_one(Document, values["document_id"])
         anchor = anchor_of(document.text, values["start"], values["end"])
@@ -114,7 +115,7 @@ def insert_coding(session: Session, values: dict[str, Any]) -> bool:
             **values, "quote": anchor.quote, "prefix": anchor.prefix, "suffix": anchor.suffix,
             "revision": document.revision,
         }  # fmt: skip
-    return insert_new(session, Coding.__table__, values, CODING_IDENTITY)
+    return insert_new_row(session, Coding, values, CODING_IDENTITY)
 
 
 def twin_of(session: Session, coding: Coding, code_id: uuid.UUID) -> Coding | None:

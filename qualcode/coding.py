@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from .changes import (
     containing_segment,
@@ -90,24 +90,27 @@ def trimmed_span(document: Document, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_THEME, _SIBLING = aliased(Code, name="theme"), aliased(Code, name="sibling")  # made once
+
+
 def _exclusive_clash(
     session: Session, segment_id: int | None, coder: Coder, code: Code
 ) -> Code | None:
-    """Another code of the same exclusive theme, by the same coder, on the same segment."""
+    """Another code of the same exclusive theme, by the same coder, on the same segment
+    (one query: the theme's flag read with the codings, not the theme's whole row)."""
     if code.parent_id is None or segment_id is None:
         return None
-    parent = session.get(Code, code.parent_id)
-    if parent is None or not parent.exclusive:
-        return None
-    siblings = select(Code.id).where(Code.parent_id == parent.id, Code.id != code.id)
     clash = session.scalars(
-        select(Coding).where(
-            Coding.segment_id == segment_id,
-            Coding.coder_id == coder.id,
-            Coding.code_id.in_(siblings),
+        select(Coding.code_id)
+        .join(_SIBLING, _SIBLING.id == Coding.code_id)
+        .join(_THEME, _THEME.id == _SIBLING.parent_id)
+        .where(
+            Coding.segment_id == segment_id, Coding.coder_id == coder.id,
+            _THEME.id == code.parent_id, _THEME.exclusive, _SIBLING.id != code.id,
         )
-    ).first()
-    return session.get(Code, clash.code_id) if clash else None
+        .limit(1)
+    ).first()  # fmt: skip
+    return session.get(Code, clash) if clash is not None else None
 
 
 def apply_coding(
@@ -138,30 +141,31 @@ def apply_coding(
     if origin not in CODING_ORIGINS:
         raise QualcodeError(f"unknown origin {origin!r}: one of {', '.join(CODING_ORIGINS)}")
     start, end = trimmed_span(doc, start, end)
-    same = select(Coding).where(
-        Coding.document_id == doc.id, Coding.start == start, Coding.end == end,
-        Coding.code_id == code_row.id, Coding.coder_id == coder_row.id,
-    )  # fmt: skip
-    existing = session.scalars(same).first()
-    if existing is None:
-        segment_id = containing_segment(session, doc, start, end)
-        clash = _exclusive_clash(session, segment_id, coder_row, code_row)
-        if clash is not None:
-            raise QualcodeError(
-                f"{code_row.name!r} and {clash.name!r} belong to an exclusive theme: a segment "
-                f"takes one of them per coder. Remove {clash.name!r} from it first "
-                "(qualcode uncode)"
-            )
+    segment_id = containing_segment(session, doc, start, end)
+    clash = _exclusive_clash(session, segment_id, coder_row, code_row)
+    if clash is None:  # stored, unless the same coding is there (or a writer beat us to it)
         values = {
             "id": uuid.uuid4(), "document_id": doc.id, "start": start, "end": end,
             "segment_id": segment_id, "code_id": code_row.id, "coder_id": coder_row.id,
             "origin": origin, "memo": memo, "created_at": utcnow(),
         }  # fmt: skip
-        if insert_coding(session, values):
-            coding = session.get_one(Coding, values["id"])
+        coding = insert_coding(session, values)
+        if coding is not None:
             log_change(session, coder_row, "add", coding)
             return coding
-        existing = session.scalars(same).one()  # another writer stored it first
+    same = session.scalars(
+        select(Coding).where(
+            Coding.document_id == doc.id, Coding.start == start, Coding.end == end,
+            Coding.code_id == code_row.id, Coding.coder_id == coder_row.id,
+        )
+    )  # fmt: skip
+    existing = same.one() if clash is None else same.first()  # one: the insert met it
+    if existing is None:
+        raise QualcodeError(
+            f"{code_row.name!r} and {clash.name!r} belong to an exclusive theme: a segment "
+            f"takes one of them per coder. Remove {clash.name!r} from it first "
+            "(qualcode uncode)"
+        )
     if memo and existing.memo != memo:
         before = existing.memo
         existing.memo = memo

@@ -9,7 +9,7 @@ so that the database's unique constraints, not a read before the write, keep the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.engine import make_url
@@ -27,6 +27,7 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
 
 class Base(DeclarativeBase):
@@ -55,6 +56,21 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _unless_there(
+    session: Session, target: Any, values: dict[str, Any], unique: Sequence[str]
+) -> Any:
+    """``INSERT ... ON CONFLICT (unique) DO NOTHING`` of ``values`` into ``target`` (a
+    table or a mapped class), on SQLite and PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        raise QualcodeError(f"qualcode keeps projects in SQLite or PostgreSQL, not {dialect}")
+    return insert(target).values(**values).on_conflict_do_nothing(index_elements=list(unique))
+
+
 def insert_new(
     session: Session, table: Table, values: dict[str, Any], unique: Sequence[str]
 ) -> bool:
@@ -63,17 +79,17 @@ def insert_new(
 
     A writer that loses the race gets False, not an error, and then reads the winner's row.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        raise QualcodeError(f"qualcode keeps projects in SQLite or PostgreSQL, not {dialect}")
-    statement = (
-        insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=list(unique))
-        .returning(*table.primary_key.columns)  # a row back only if this call inserted it
+    statement = _unless_there(session, table, values, unique).returning(
+        *table.primary_key.columns  # a row back only if this call inserted it
     )
     return session.execute(statement).first() is not None
+
+
+def insert_new_row(
+    session: Session, model: type[T], values: dict[str, Any], unique: Sequence[str]
+) -> T | None:
+    """:func:`insert_new` for a mapped class: the row this call inserted, as an object of
+    ``session`` (what the database stored, returned by the INSERT: no read after it), or
+    None when the row was there already."""
+    statement = _unless_there(session, model, values, unique).returning(model)
+    return session.scalars(statement).first()

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import difflib
 import uuid
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
@@ -27,8 +27,29 @@ def by_id(session: Session, model: type[T], ref: str) -> T | None:
         return None
 
 
+def _canonical_id(ref: str) -> uuid.UUID | None:
+    """``ref`` as a UUID if it is one written as ``str(uuid)`` writes it, else None."""
+    try:
+        found = uuid.UUID(ref)
+    except ValueError:
+        return None
+    return found if str(found) == ref else None
+
+
+def _named(session: Session, model: type[T], *matches: Any) -> T | None:
+    """The one row of ``model`` that ``matches`` (conditions, any of them) find, in one
+    query; None if none or several do (then the caller looks closer)."""
+    found = session.scalars(select(model).where(or_(*matches)).limit(2)).all()
+    return found[0] if len(found) == 1 else None
+
+
 def find_document(session: Session, ref: str) -> Document:
     """A document by name, by name without extension, or by (a prefix of) its id."""
+    key = _canonical_id(ref)
+    exact = _named(session, Document, Document.name == ref,
+                   Document.id == key if key else false())  # fmt: skip
+    if exact is not None:  # what every page and script sends: one query
+        return exact
     rows = session.execute(select(Document.id, Document.name)).all()
     for doc_id, name in rows:
         if ref in (name, name.rsplit(".", 1)[0]) or str(doc_id) == ref:
@@ -45,10 +66,17 @@ def find_code(session: Session, ref: str | Code) -> Code:
     """A code by id, slug (``speaking-the-language``) or name (any case)."""
     if isinstance(ref, Code):
         return ref
+    wanted = ref.strip().casefold()
+    key = _canonical_id(wanted)
+    exact = _named(
+        session, Code, Code.slug == wanted, Code.name == ref.strip(),
+        Code.id == key if key else false(),
+    )  # fmt: skip
+    if exact is not None and not exact.archived:  # the page's id, a script's name: one query
+        return exact
     # plain columns, then the one row: a codebook's codes carry JSON (examples, rules)
     # that every apply would otherwise read and parse
     codes = session.execute(select(Code.id, Code.slug, Code.name, Code.archived)).all()
-    wanted = ref.strip().casefold()
     for live_first in (True, False):
         for code in codes:
             if code.archived == live_first:

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,14 +186,22 @@ def _coder(base: str, team: Team, name: str, start: threading.Barrier, until: li
         outcome.trails[name] = trail
 
 
-def run(base: str, team: Team, seconds: float, pause: float = 0.5) -> Outcome:
-    """Every coder at once for ``seconds``; ``pause``: the mean wait between actions."""
+def run(
+    base: str, team: Team, seconds: float, pause: float = 0.5,
+    at_start: Callable[[], None] = lambda: None,
+) -> Outcome:  # fmt: skip
+    """Every coder at once for ``seconds``; ``pause``: the mean wait between actions.
+    ``at_start`` is called once every coder has signed in, just before the clock starts."""
     outcome = Outcome()
     lead = httpx.get(f"{base}/api/documents", timeout=60)  # 401: only to wake the server
     assert lead.status_code == 401
     until = [0.0]
-    start = threading.Barrier(len(team.coders),
-                              action=lambda: until.__setitem__(0, time.perf_counter() + seconds))
+
+    def clock() -> None:
+        at_start()
+        until[0] = time.perf_counter() + seconds
+
+    start = threading.Barrier(len(team.coders), action=clock)
     threads = [threading.Thread(target=_coder, args=(base, team, name, start, until, pause, k,
                                                      outcome, DOC))  # fmt: skip
                for k, name in enumerate(team.coders)]  # fmt: skip

@@ -8,6 +8,7 @@ import warnings
 import pytest
 
 from qualcode.coding import get_coder
+from qualcode.importing import import_files
 from qualcode.project import Project
 from qualcode.suggest.store import Found, store_suggestions
 from qualcode.team import set_round
@@ -169,6 +170,27 @@ def test_web_api_applies_a_code_trimmed_to_words(api):
     again = api.post("/api/codings", json={"document": AREA_1, "start": seg["start"],
                                            "end": seg["end"], "code": "Trust"})  # fmt: skip
     assert again.json()["id"] == body["id"]
+
+
+def test_web_api_answers_with_the_coded_words_past_wide_characters(example_project, tmp_path):
+    """The answer to an apply or a recode reads the coded words from the database, not the
+    whole text: the same characters as Python's slice after accents, emoji and a flag
+    (two to four bytes each in UTF-8, one or two characters), on SQLite and PostgreSQL."""
+    said = "Q: Café ☕ and 🎉, naïve or not?\n\nA: Señor 🇬🇧 said “trust” is earned.\n"
+    (tmp_path / "wide.md").write_text(said, encoding="utf-8")
+    assert not import_files(example_project, [tmp_path / "wide.md"]).failed
+    api = client_for(example_project)
+    text = api.get("/api/documents/wide.md").json()["text"]
+    start = text.index("trust")
+    made = api.post("/api/codings", json={"document": "wide.md", "start": start,
+                                          "end": start + 5, "code": "trust"})  # fmt: skip
+    assert made.status_code == 201, made.text
+    assert made.json()["text"] == text[start : start + 5] == "trust"
+    changed = api.patch(f"/api/codings/{made.json()['id']}", json={"code": "Speaking the language"})
+    assert (changed.json()["text"], changed.json()["code"]) == ("trust", "Speaking the language")
+    earlier = api.post("/api/codings", json={"document": "wide.md", "start": text.index("Señor"),
+                                             "end": start - 2, "code": "trust"})  # fmt: skip
+    assert earlier.json()["text"] == text[text.index("Señor") : start - 2] == "Señor 🇬🇧 said"
 
 
 @pytest.mark.parametrize(

@@ -17,12 +17,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Query
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy.orm import Session
 
 from .. import adjudicate, memos, queries, reliability, team
 from .. import coding as coding_lib
 from .. import suggest as suggesting
 from ..errors import QualcodeError
 from ..export import render_export
+from ..models import Coder, Coding
 from ..quotes import code_tree, quotes
 from ..undo import undo_last
 from ..visibility import check_may_change, ensure_sees, viewer_for
@@ -129,9 +131,11 @@ def one_coding(web: Web, seen: Asker, coding_id: CodingId) -> dict[str, Any]:
         return records.coding(session, found)
 
 
-def _mine(session: Any, found: Any, who: str) -> None:
+def _mine(session: Session, found: Coding, who: str) -> Coder:
+    """The coder ``who``, if they may change the coding ``found``."""
     actor = coding_lib.get_coder(session, who)
     check_may_change(session, actor, found.coder_id, "this coding")
+    return actor
 
 
 @router.patch("/codings/{coding_id}", response_model=schemas.Coding, summary="Recode, memo")
@@ -142,9 +146,9 @@ def change(
     code on that span already, the coding merges into that one, which is returned."""
     with web.project.transaction() as session:
         found = find_coding(session, coding_id)
-        _mine(session, found, who)
+        actor = _mine(session, found, who)
         if body.code is not None:
-            found = coding_lib.recode(session, found, body.code, who)
+            found = coding_lib.recode(session, found, body.code, actor)
         if body.memo is not None:
             memos.write_memo(session, "coding", str(found.id), body.memo, who)
         return records.coding(session, found)
@@ -154,8 +158,7 @@ def change(
 def remove(web: Web, who: CoderName, coding_id: CodingId) -> dict[str, str]:
     with web.project.transaction() as session:
         found = find_coding(session, coding_id)
-        _mine(session, found, who)
-        coding_lib.remove_coding(session, found, who)
+        coding_lib.remove_coding(session, found, _mine(session, found, who))
     return {"message": f"removed coding {coding_id}"}
 
 

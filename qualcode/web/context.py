@@ -54,7 +54,10 @@ class WebState:
         )
 
 
-def state(request: Request) -> WebState:
+async def state(request: Request) -> WebState:
+    """The app's state. The dependencies here are ``async``, though they do no I/O:
+    FastAPI runs a plain function in a thread of the pool, and each such hop costs a
+    request time and CPU under load (a page or an apply waits its turn for the GIL)."""
     return request.app.state.qualcode
 
 
@@ -72,12 +75,17 @@ def viewer(request: Request) -> str | None:
     return named[:100] or None
 
 
-def asker(request: Request) -> Who:
+async def asker(request: Request) -> Who:
     """Who asks, for what they may see: the coder's name, else NOBODY."""
     return viewer(request) or NOBODY
 
 
-def coder(request: Request) -> str:
+async def asking(request: Request) -> str | None:
+    """:func:`viewer` as a dependency."""
+    return viewer(request)
+
+
+async def coder(request: Request) -> str:
     """Who is coding: required for every write."""
     name = viewer(request)
     if name is None:
@@ -86,7 +94,7 @@ def coder(request: Request) -> str:
 
 
 Web = Annotated[WebState, Depends(state)]
-Viewer = Annotated[str | None, Depends(viewer)]
+Viewer = Annotated[str | None, Depends(asking)]
 Asker = Annotated[Who, Depends(asker)]
 
 # Query parameters shared by the pages and the API.
@@ -94,7 +102,7 @@ Filter = Annotated[str | None, Query(max_length=255)]
 Many = Annotated[list[str], Query(max_length=50)]
 
 
-def quote_query(
+async def quote_query(
     code: Many = [],  # noqa: B006
     theme: Many = [],  # noqa: B006
     coder: Many = [],  # noqa: B006

@@ -103,12 +103,12 @@ def transcript(request: Request, web: Web, who: Viewer, document: str) -> Respon
         lambda: web.templates.get_template("web/turns.html").render(doc=shown, media=playable),
     )  # fmt: skip
     with web.project.sessionmaker() as session:
-        seen = viewer_for(session, who)
+        seen = viewer_for(session, who)  # resolved once: the calls below are handed it
         codings = records.page_codings(session, uuid.UUID(shown.id), seen)
-    pending = suggesting.suggestions(web.project, viewer=who, document=shown.id)
+    pending = suggesting.suggestions(web.project, viewer=seen, document=shown.id)
     held = held_back(web.project, who, shown.id)  # by the precision cut-off, last run
     themes = views.codebook(web.project)
-    notes = memos.document_memos(web.project, shown.id, viewer=who)
+    notes = memos.document_memos(web.project, shown.id, viewer=seen)
     data = {
         "document": {"id": shown.id, "name": shown.name, "length": shown.length},
         "coder": who,

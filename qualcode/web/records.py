@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..models import Coder, Coding, Document, Segment, Speaker
@@ -75,19 +75,21 @@ def plain(data: Any) -> Any:
 def coding(session: Session, made: Coding) -> dict[str, Any]:
     """One coding in the shape of ``qualcode codings --json``, in two small queries of
     plain columns (no query over all codings: applying a coding stays fast on a large
-    document; no code read whole with its JSON)."""
-    document = session.get_one(Document, made.document_id)
+    document; no code read whole with its JSON; of its document, the name and the coded
+    words, not the whole text)."""
     code, theme = code_themes(session)[made.code_id]
-    coder, ordinal, speaker = session.execute(
-        select(Coder.name, Segment.ordinal, Speaker.label)
+    coder, ordinal, speaker, document, text = session.execute(
+        select(Coder.name, Segment.ordinal, Speaker.label, Document.name,
+               func.substr(Document.text, made.start + 1, made.end - made.start))
         .select_from(Coder)
+        .join(Document, Document.id == made.document_id)
         .outerjoin(Segment, Segment.id == made.segment_id)
         .outerjoin(Speaker, Speaker.id == Segment.speaker_id)
         .where(Coder.id == made.coder_id)
     ).one()  # fmt: skip
     return {
         "id": str(made.id),
-        "document": document.name,
+        "document": document,
         "start": made.start,
         "end": made.end,
         "segment": ordinal,
@@ -98,7 +100,7 @@ def coding(session: Session, made: Coding) -> dict[str, Any]:
         "coder": coder,
         "origin": made.origin,
         "memo": made.memo,
-        "text": document.text[made.start : made.end],
+        "text": text,
         "created_at": made.created_at,
     }
 

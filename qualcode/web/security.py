@@ -276,7 +276,7 @@ class TeamMiddleware:
             )  # fmt: skip
             await refusal(scope, receive, send)
             return
-        identity = await run_in_threadpool(self.identify, scope, headers)
+        identity = await self.identify(scope, headers)
         scope.setdefault("state", {})["identity"] = identity
         refusal = self.check(scope, headers, host, identity)
         answer = guarded(send, started, scope.get("root_path", ""))
@@ -293,20 +293,23 @@ class TeamMiddleware:
         finally:
             ACTOR.reset(token)
 
-    def identify(self, scope: Scope, headers: Headers) -> Identity | None:
+    async def identify(self, scope: Scope, headers: Headers) -> Identity | None:
         """Who signed in: looked up once every few seconds per session (see
-        :class:`~qualcode.web.team_live.Identities`)."""
+        :class:`~qualcode.web.team_live.Identities`), in a thread of the pool only then."""
         header = self.settings.trusted_user_header
         if header and headers.get(header):
             name = headers[header]
-            return self.identities.get(f"trusted:{name}", lambda: self._look(
-                lambda session: identify_trusted(session, name, self.settings.token)))
-        secret = Request(scope).cookies.get(self.settings.session_cookie)
-        if not secret:
-            return None
-        return self.identities.get(
-            f"session:{secret}", lambda: self._look(lambda session: identify(session, secret))
-        )
+            key, how = f"trusted:{name}", lambda session: identify_trusted(
+                session, name, self.settings.token)  # fmt: skip
+        else:
+            secret = Request(scope).cookies.get(self.settings.session_cookie)
+            if not secret:
+                return None
+            key, how = f"session:{secret}", lambda session: identify(session, secret)
+        remembered = self.identities.remembered(key)
+        if remembered is not None:
+            return remembered[0]
+        return await run_in_threadpool(self.identities.get, key, lambda: self._look(how))
 
     def _look(self, how: Callable[[Session], Identity | None]) -> Identity | None:
         with self.project.sessionmaker() as session:

@@ -37,12 +37,17 @@ class Identities:
         self.seconds = seconds
         self.known: dict[str, tuple[float, Identity | None]] = {}
 
+    def remembered(self, key: str) -> tuple[Identity | None] | None:
+        """``(who key is,)`` while it is remembered, else None (look it up)."""
+        found = self.known.get(key)
+        return (found[1],) if found is not None and found[0] > time.monotonic() else None
+
     def get(self, key: str, look: Callable[[], Identity | None]) -> Identity | None:
         """Who ``key`` is: remembered, else ``look()`` (a query), then remembered."""
+        remembered = self.remembered(key)
+        if remembered is not None:
+            return remembered[0]
         now = time.monotonic()
-        found = self.known.get(key)
-        if found is not None and found[0] > now:
-            return found[1]
         identity = look()
         if len(self.known) >= MOST:
             self.known = {}
