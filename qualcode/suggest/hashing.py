@@ -22,9 +22,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import murmurhash3_32
 
-from .phrases import Chunks
+from .phrases import CHUNK_CACHE, Chunks
 
-CACHE = 2_000_000  # words and pairs remembered before starting afresh
+CACHE = 2_000_000  # pairs remembered before starting afresh (pieces and words: CHUNK_CACHE)
 SEPARATOR = "\x00"  # between texts searched at once
 
 
@@ -60,7 +60,7 @@ class HashedCounts:
         # all texts' pieces in one split, texts ending at each SEPARATOR
         pieces = f" {SEPARATOR} ".join(texts).split()
         with self._lock:
-            if max(len(self.ids), len(self.chunks), len(self.pair_keys)) > CACHE:
+            if max(len(self.ids), len(self.chunks)) > CHUNK_CACHE or len(self.pair_keys) > CACHE:
                 self._clear()
             return self._count(self.chunks.gather(pieces)[0], len(texts))
 
