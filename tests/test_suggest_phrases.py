@@ -84,3 +84,30 @@ def test_rules_find_what_spacys_matchers_find_on_real_text(nlp):
         found = rules.match_texts(part)
         assert found is not None and (found[:, -1] > 0).sum() > 100
         assert np.array_equal(found, rules.score(make_batch(nlp, part)))
+
+
+def test_a_forked_worker_is_not_stuck_on_a_lock_held_at_the_fork(nlp):
+    """A thread inside the rules' or the counts' caches when a scoring pool forks: the
+    worker makes its own lock and starts the caches afresh, and counts the same."""
+    import multiprocessing
+
+    from qualcode.suggest.linear import _COUNTS, hashed_counts
+
+    rules = RuleSuggester(nlp, [CodeInfo("w", "Words", ("our own money", "the"))])
+    texts = real_texts()[:50] + ODD
+    expected = rules.match_texts(texts), hashed_counts(texts)
+    FORKED.update(rules=rules, texts=texts)  # what the worker inherits
+    context = multiprocessing.get_context("fork")
+    with rules.index._lock, _COUNTS._lock, context.Pool(1) as pool:  # as if a thread were in
+        found = pool.apply_async(_match_and_count).get(timeout=60)
+    assert np.array_equal(found[0], expected[0])
+    assert (found[1] != expected[1]).nnz == 0
+
+
+FORKED: dict = {}
+
+
+def _match_and_count():
+    from qualcode.suggest.linear import _count
+
+    return FORKED["rules"].match_texts(FORKED["texts"]), _count(FORKED["texts"])

@@ -14,7 +14,6 @@ limit).
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from itertools import chain
 
@@ -22,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import murmurhash3_32
 
-from .phrases import CHUNK_CACHE, Chunks
+from .phrases import CHUNK_CACHE, Chunks, guard
 
 CACHE = 2_000_000  # pairs remembered before starting afresh (pieces and words: CHUNK_CACHE)
 SEPARATOR = "\x00"  # between texts searched at once
@@ -42,10 +41,10 @@ class HashedCounts:
         self.token = re.compile(f"{token.pattern}|{SEPARATOR}")  # and where texts end
         # the word ids of each piece of text between white space (no word spans two)
         self.chunks = Chunks(self._ids_of)
-        self._lock = threading.Lock()
-        self._clear()
+        self._forget()
+        self._lock = guard(self)
 
-    def _clear(self) -> None:
+    def _forget(self) -> None:
         self.ids: dict[str, int] = {SEPARATOR: 0}
         self.words: list[str] = [SEPARATOR]
         self.word_columns = np.full(1, -1, dtype=np.int64)
@@ -61,7 +60,7 @@ class HashedCounts:
         pieces = f" {SEPARATOR} ".join(texts).split()
         with self._lock:
             if max(len(self.ids), len(self.chunks)) > CHUNK_CACHE or len(self.pair_keys) > CACHE:
-                self._clear()
+                self._forget()
             return self._count(self.chunks.gather(pieces)[0], len(texts))
 
     def _ids_of(self, pieces: list[str]) -> list[list[int]]:

@@ -11,11 +11,14 @@ line break, two spaces) is a token of its own for spaCy, so it breaks a sequence
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from itertools import chain, repeat
+from typing import Any
 
 import numpy as np
 
@@ -54,6 +57,27 @@ def _other_space(text: str) -> bool:
     if text.isascii():
         return any(space in text for space in _ASCII_OTHER_SPACE)
     return _OTHER_SPACE.search(text) is not None
+
+
+_GUARDED: weakref.WeakSet[Any] = weakref.WeakSet()  # owners of caches behind a lock
+
+
+def guard(owner: Any) -> threading.Lock:
+    """A lock for ``owner``'s caches. A process forked while a thread was inside them has
+    the lock held by a thread it does not have: there the lock is made anew and the
+    caches, maybe half updated, start afresh (``owner._forget()``)."""
+    _GUARDED.add(owner)
+    return threading.Lock()
+
+
+def _after_fork() -> None:
+    for owner in list(_GUARDED):
+        if owner._lock.locked():
+            owner._lock = threading.Lock()
+            owner._forget()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 class Chunks:
@@ -101,8 +125,11 @@ class PhraseIndex:
         self.tokenize = tokenize  # one chunk (no white space) -> its tokens, lower case
         self.ids: dict[str, int] = {}
         self.sought: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-        self._lock = threading.Lock()
         self._chunks = Chunks(lambda pieces: [self._ids_of(piece) for piece in pieces])
+        self._lock = guard(self)
+
+    def _forget(self) -> None:
+        self._chunks.clear()
 
     def add(self, match_id: int, words: Sequence[str]) -> None:
         ids = np.array([self.ids.setdefault(w.lower(), len(self.ids)) for w in words])
@@ -124,7 +151,7 @@ class PhraseIndex:
             counts = np.fromiter((text.count(" ") + 1 for text in texts), np.int64, len(texts))
         with self._lock:
             if len(self._chunks) > CHUNK_CACHE:
-                self._chunks.clear()
+                self._forget()
             words, lengths = self._chunks.gather(pieces)
         before = np.r_[0, np.cumsum(lengths)]  # words of the pieces before each piece
         first_piece = np.r_[0, np.cumsum(counts)]  # each text's words: those of its pieces
