@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from .changes import place_of
@@ -192,13 +192,27 @@ CODING_COLUMNS = [
 ]  # fmt: skip
 
 
-def code_themes(session: Session) -> dict[uuid.UUID, tuple[str, str]]:
+def _codes_above() -> Any:
+    """A code (the parameter ``code``) and every code above it, as names and parents: a
+    recursive query of a few rows, built once."""
+    chain = select(Code.id, Code.parent_id).where(Code.id == bindparam("code"))
+    chain = chain.cte("chain", recursive=True)
+    chain = chain.union(select(Code.id, Code.parent_id).where(Code.id == chain.c.parent_id))
+    return select(Code.id, Code.parent_id, Code.name).where(Code.id.in_(select(chain.c.id)))
+
+
+_CODES_ABOVE = _codes_above()
+
+
+def code_themes(
+    session: Session, only: uuid.UUID | None = None
+) -> dict[uuid.UUID, tuple[str, str]]:
     """code id -> (code name, name of its top-level theme), from plain columns (no code
-    read whole with its JSON: the API answers each coding applied with this)."""
-    rows = {
-        code_id: (parent, name)
-        for code_id, parent, name in session.execute(select(Code.id, Code.parent_id, Code.name))
-    }
+    read whole with its JSON: the API answers each coding applied with this); ``only``:
+    that code alone, read with the codes above it and not the whole codebook."""
+    query = select(Code.id, Code.parent_id, Code.name) if only is None else _CODES_ABOVE
+    found = session.execute(query, {} if only is None else {"code": only})
+    rows = {code_id: (parent, name) for code_id, parent, name in found}
     names = {}
     for code_id, (_parent, name) in rows.items():
         top = code_id

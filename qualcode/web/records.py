@@ -77,7 +77,7 @@ def coding(session: Session, made: Coding) -> dict[str, Any]:
     plain columns (no query over all codings: applying a coding stays fast on a large
     document; no code read whole with its JSON; of its document, the name and the coded
     words, not the whole text)."""
-    code, theme = code_themes(session)[made.code_id]
+    code, theme = code_themes(session, only=made.code_id)[made.code_id]
     coder, ordinal, speaker, document, text = session.execute(
         select(Coder.name, Segment.ordinal, Speaker.label, Document.name,
                func.substr(Document.text, made.start + 1, made.end - made.start))
