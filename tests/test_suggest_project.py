@@ -411,7 +411,15 @@ def test_cli_evaluate_prints_a_table_and_json(study, runner):
         "penalties",
     } == set(shape["folds"][0])
     table = invoke(runner, study.root, "--as", "ana", "suggest", "--evaluate", "--folds", "2")
-    assert table.exit_code == 0 and "keyword" in table.output and "F1" in table.output
+    assert table.exit_code == 0 and "F1 micro" in table.output
+    # Captured or piped, the tables are printed whole, not cut to 80 columns: every method
+    # and every code is named in full, and no figure is cut short
+    assert "…" not in table.output
+    lines = table.output.splitlines()
+    for method in shape["methods"]:
+        assert any(line.split()[:1] == [method] for line in lines), method
+    for code in shape["codes"]:
+        assert f"│ {code['code']} " in table.output, code["code"]
 
 
 def test_a_lead_marks_a_coders_codings_as_training_material_for_everyone(study, runner):

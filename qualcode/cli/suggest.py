@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
+from rich.table import Column, Table
 
 from .. import suggest as suggesting
 from ._base import (
@@ -163,7 +163,9 @@ def _print_evaluation(result: Evaluation) -> None:
         f"{settings['folds']} folds by document; {settings.get('scope', '')}"
     )
     _summary_table(result)
-    codes = Table("code", "examples", *[f"F1 {m}" for m in result.methods], "note")
+    codes = Table(
+        "code", "examples", *[f"F1 {m}" for m in result.methods], Column("note", max_width=48)
+    )
     for code in result.codes:
         codes.add_row(
             code["code"],
@@ -171,7 +173,7 @@ def _print_evaluation(result: Evaluation) -> None:
             *[f"{code['methods'][m]['f1']:.2f}" for m in result.methods],
             cell(code["note"]),
         )
-    console().print(codes)
+    _print_whole(codes)
     kept = result.held_out
     if kept is not None:
         fold = kept.folds[0]
@@ -200,7 +202,18 @@ def _summary_table(result: Evaluation) -> None:
             f"{macro['f1']:.3f}", f"{found['top1']:.3f}", f"{at['5']:.3f}", f"{at['10']:.3f}",
             f"{at['25']:.3f}",
         )  # fmt: skip
-    console().print(table)
+    _print_whole(table)
+
+
+def _print_whole(table: Table) -> None:
+    """Print a table of figures whole when the output is a file or a pipe: at the width
+    it needs, not rich's 80 columns, which cut the names of methods and codes. A terminal
+    keeps its own width."""
+    out = console()
+    if not out.is_terminal:
+        wide = out.options.update(max_width=10_000)
+        out.width = max(out.width, out.measure(table, options=wide).maximum)
+    out.print(table)
 
 
 def _evidence(evidence: dict[str, Any]) -> str:
