@@ -105,10 +105,12 @@ class Scores:
         model: np.ndarray | None = None,
         passage: np.ndarray | None = None,
         similar: np.ndarray | None = None,
+        likeness: np.ndarray | None = None,
     ) -> Scores:
         """Scores of segments whose neighbours are unknown."""
         none = np.full(len(rules), -1)
-        return cls(rules, model, none, none, passage if passage is not None else model, similar)
+        passage = passage if passage is not None else model
+        return cls(rules, model, none, none, passage, similar, likeness=likeness)
 
     def nearby(self, values: np.ndarray, empty: float | None = None) -> np.ndarray:
         """Per segment and code, the larger of the two neighbours' values.

@@ -39,6 +39,7 @@ from .hashing import HashedCounts
 from .neighbours import Neighbours, nearest_mean
 
 HASHED = 2**20  # hashed columns per view; collisions are rare at a study's vocabulary
+SOURCES = 4  # what score_corpus gives: segment, passage, similar passages, likeness
 STEM = 5  # a longer word also counts as its first STEM letters: fund, funds, funding
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
@@ -386,7 +387,7 @@ class LinearSuggester:
     def score_corpus(
         self, texts: Sequence[str], passages: np.ndarray, remember: bool = True
     ) -> np.ndarray:
-        """(4, segments, codes): the segment model's scores of ``texts``, the passage
+        """(SOURCES, segments, codes): the segment model's scores of ``texts``, the passage
         model's of the passage each belongs to (``passages``: numbered 0, 1, ... in
         order), its passage's likeness to the coded passages (``neighbours``; 0
         without) and to each code's codebook words (``codebook``; 0 without), counting

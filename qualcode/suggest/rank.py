@@ -58,8 +58,7 @@ def rank_codes(
             [text], np.zeros(1, dtype=np.int64)
         )
         similar = similar if fitted.model.neighbours else None
-    scores = Scores.alone(rules, model, passage, similar)
-    scores.likeness = likeness
+    scores = Scores.alone(rules, model, passage, similar, likeness)
     calibrator = fitted.calibrator
     method = "combined" if model is not None and "combined" in calibrator.weights else "rules"
     probability = calibrator.probability(method, scores)[0]

@@ -25,7 +25,7 @@ from .base import Suggester
 from .batch import iter_batches
 from .combine import Calibrator, Scores, fit_calibrator, speaker_context
 from .data import Corpus
-from .linear import Kernels, LinearSettings, LinearSuggester
+from .linear import SOURCES, Kernels, LinearSettings, LinearSuggester
 from .rules import RuleSuggester
 
 PARALLEL_FROM = 40_000  # segments to score before worker processes pay for themselves
@@ -127,9 +127,8 @@ def score_fitted(
     bounds = list(zip(cuts.tolist(), [*cuts[1:].tolist(), len(texts)], strict=True))
     codes, model = len(fitted.rules.codes), None
     rules = _shared_zeros((len(texts), codes)) if with_rules else None
-    if fitted.model is not None:  # one text scored here says how many sources there are
-        sources = len(fitted.model.score_corpus(texts[:1], np.zeros(1, np.int64), False))
-        model = _shared_zeros((sources, len(texts), codes))
+    if fitted.model is not None:
+        model = _shared_zeros((SOURCES, len(texts), codes))
     _SHARED.update(nlp=nlp, fitted=fitted, texts=texts, passages=passages, out=(rules, model))
     try:
         with multiprocessing.get_context("fork").Pool(worker_count()) as pool:
