@@ -96,12 +96,15 @@ def undone_entries(session: Session) -> set[int]:
 
 
 def containing_segment(session: Session, document: Document, start: int, end: int) -> int | None:
-    """The id of the segment that holds [start, end), if one does."""
-    return session.scalars(
-        select(Segment.id).where(
-            Segment.document_id == document.id, Segment.start <= start, Segment.end >= end
-        )
+    """The id of the segment that holds [start, end), if one does: segments do not
+    overlap, so only the one starting last at or before ``start`` can (an index lookup)."""
+    found = session.execute(
+        select(Segment.id, Segment.end)
+        .where(Segment.document_id == document.id, Segment.start <= start)
+        .order_by(Segment.start.desc())
+        .limit(1)
     ).first()
+    return found.id if found is not None and found.end >= end else None
 
 
 def insert_coding(session: Session, values: dict[str, Any]) -> Coding | None:

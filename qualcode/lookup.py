@@ -11,10 +11,11 @@ import uuid
 from typing import Any, TypeVar
 
 from sqlalchemy import false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from .errors import NotFound
 from .models import Code, Document
+from .texts import with_text
 
 T = TypeVar("T")
 
@@ -36,20 +37,20 @@ def _canonical_id(ref: str) -> uuid.UUID | None:
     return found if str(found) == ref else None
 
 
-def _named(session: Session, model: type[T], *matches: Any) -> T | None:
+def _named(session: Session, model: type[T], *matches: Any, options: tuple = ()) -> T | None:
     """The one row of ``model`` that ``matches`` (conditions, any of them) find, in one
     query; None if none or several do (then the caller looks closer)."""
-    found = session.scalars(select(model).where(or_(*matches)).limit(2)).all()
+    found = session.scalars(select(model).where(or_(*matches)).options(*options).limit(2)).all()
     return found[0] if len(found) == 1 else None
 
 
 def find_document(session: Session, ref: str) -> Document:
     """A document by name, by name without extension, or by (a prefix of) its id."""
     key = _canonical_id(ref)
-    exact = _named(session, Document, Document.name == ref,
-                   Document.id == key if key else false())  # fmt: skip
-    if exact is not None:  # what every page and script sends: one query
-        return exact
+    exact = _named(session, Document, Document.name == ref, Document.id == key if key else false(),
+                   options=(defer(Document.text),))  # fmt: skip
+    if exact is not None:  # what every page and script sends: one query, the text kept
+        return with_text(session, exact)
     rows = session.execute(select(Document.id, Document.name)).all()
     for doc_id, name in rows:
         if ref in (name, name.rsplit(".", 1)[0]) or str(doc_id) == ref:

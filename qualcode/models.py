@@ -129,7 +129,10 @@ class Speaker(Base):
 
 class Segment(Base):
     __tablename__ = "segments"
-    __table_args__ = (UniqueConstraint("document_id", "ordinal"),)
+    __table_args__ = (
+        UniqueConstraint("document_id", "ordinal"),
+        Index("ix_segments_document_start", "document_id", "start"),  # the one holding a span
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     ordinal: Mapped[int] = mapped_column(Integer)

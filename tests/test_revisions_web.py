@@ -5,7 +5,8 @@ correct a document that holds another coder's codings (a lead can)."""
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from test_revisions import PASSAGES, TALK, coded, state  # noqa: F401  (coded: a fixture)
+from helpers import write
+from test_revisions import CORRECTED, PASSAGES, TALK, coded, run, state  # noqa: F401  (coded: a fixture)
 
 from qualcode import open_project
 from qualcode.coding import get_coder
@@ -35,6 +36,28 @@ def test_a_turn_corrected_in_place_keeps_its_codings(coded):  # noqa: F811
     s, e, anchor = codings[ids["language"]]
     assert (text[s:e], anchor) == ("We learnt to speak the councils language", "reanchored")
     assert "correct-turn" in web.get("/documents/talk.txt").text
+
+
+def test_a_server_that_coded_before_a_correction_codes_the_corrected_words(coded, runner):  # noqa: F811
+    """The server keeps a document's text in memory between requests: a correction made
+    meanwhile from the command line is what the next coding quotes, never the old words."""
+    root, _ = coded
+    web = client(root, "ana")
+    code = "Speaking the language"
+    before = web.post(
+        "/api/codings", json={"document": "talk.txt", "start": 4, "end": 9, "code": code}
+    )
+    assert before.json()["text"] == "We learnt"
+    write(root / "talk.txt", CORRECTED)
+    run(runner, root, "--as", "lead", "import", "--replace", str(root / "talk.txt"))
+    at = CORRECTED.index("council's language")
+    after = web.post(
+        "/api/codings", json={"document": "talk.txt", "start": at + 2, "end": at + 12, "code": code}
+    )
+    assert after.status_code == 201, after.text
+    assert after.json()["text"] == "council's language"  # widened to whole words of the new text
+    listed = web.get("/api/codings", params={"document": "talk.txt"}).json()
+    assert {row["text"] for row in listed} >= {"council's language", "We learnt"}
 
 
 def test_the_review_page_re_places_and_drops(coded):  # noqa: F811

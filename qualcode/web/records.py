@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import String, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..models import Coder, Coding, Document, Segment, Speaker
@@ -78,9 +78,11 @@ def coding(session: Session, made: Coding) -> dict[str, Any]:
     document; no code read whole with its JSON; of its document, the name and the coded
     words, not the whole text)."""
     code, theme = code_themes(session, only=made.code_id)[made.code_id]
+    words = func.substr(Document.text, made.start + 1, made.end - made.start)
+    if made.quote is not None:  # its anchor holds its words while the text is that revision
+        words = case((Document.revision == made.revision, None), else_=words)
     coder, ordinal, speaker, document, text = session.execute(
-        select(Coder.name, Segment.ordinal, Speaker.label, Document.name,
-               func.substr(Document.text, made.start + 1, made.end - made.start))
+        select(Coder.name, Segment.ordinal, Speaker.label, Document.name, words)
         .select_from(Coder)
         .join(Document, Document.id == made.document_id)
         .outerjoin(Segment, Segment.id == made.segment_id)
@@ -100,7 +102,7 @@ def coding(session: Session, made: Coding) -> dict[str, Any]:
         "coder": coder,
         "origin": made.origin,
         "memo": made.memo,
-        "text": text,
+        "text": made.quote if text is None else text,
         "created_at": made.created_at,
     }
 
