@@ -74,7 +74,7 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as folder:
         if not args.skip_postgres and server_binaries() is not None:
-            with running_server() as server:
+            with running_server(durable=True) as server:  # each commit flushed to disk
                 results.append(measure("postgresql", server.database(), Path(folder) / "pg",
                                        args, workers=2, database_pid=server.pid()))  # fmt: skip
         sqlite = Path(folder) / "sqlite"

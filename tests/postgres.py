@@ -76,8 +76,10 @@ def _run(command: list[str], owner: str | None, log: Path) -> None:
 
 
 @contextmanager
-def running_server() -> Iterator[Server]:
-    """Start a server in a temporary folder; stop it and remove the folder afterwards."""
+def running_server(durable: bool = False) -> Iterator[Server]:
+    """Start a server in a temporary folder; stop it and remove the folder afterwards.
+    Tests run it with ``fsync`` off; ``durable`` keeps PostgreSQL's default (each commit
+    flushed to disk), as a team's server runs, for benchmarks."""
     binaries = server_binaries()
     if binaries is None:
         raise FileNotFoundError(f"no PostgreSQL server binaries under {BIN_GLOB}")
@@ -88,7 +90,8 @@ def running_server() -> Iterator[Server]:
         os.chown(folder, entry.pw_uid, entry.pw_gid)
     data, log, port = folder / "data", folder / "log", _free_port()
     pg_ctl = [str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log)]
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+    options += "" if durable else " -c fsync=off"
     try:
         _run(
             [str(binaries / "initdb"), "-D", str(data), "-U", USER, "--auth=trust",
