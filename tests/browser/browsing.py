@@ -86,9 +86,13 @@ def code_item(page: Page, name: str):
 
 
 def apply_code(page: Page, name: str) -> None:
-    """Click a code in the codebook for the selection, and wait for its label."""
+    """Click a code in the codebook for the selection, and wait until the server has stored
+    it: the page then says "Name: “words”". The toast is emptied first, since the one of
+    the coding before may still show the same name."""
+    toast = page.locator("#toast")
+    toast.evaluate("box => { box.textContent = '' }")
     code_item(page, name).locator(":scope > .code-row .apply").click()
-    expect(page.locator("#toast")).to_contain_text(name)
+    expect(toast).to_contain_text(f"{name}: “")
 
 
 def label(page: Page, code: str):
