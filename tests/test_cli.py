@@ -224,3 +224,16 @@ def test_assignments_says_when_there_are_none(runner, tmp_path):
         "No document is assigned yet: `qualcode assign DOCUMENT... --coders A,B`.\n"
     )
     assert json.loads(run(runner, tmp_path, "assignments", "--json").output) == []
+
+
+def test_tables_written_to_a_file_or_a_pipe_keep_names_whole(runner, coded_project):
+    """`qualcode documents > list.txt`: each name on one line, nothing cut to 'area-1-fac…'
+    (rich lays tables out in 80 columns when it has no terminal)."""
+    root = coded_project.root
+    names = [row["name"] for row in json.loads(run(runner, root, "documents", "--json").output)]
+    listed = run(runner, root, "documents").output
+    assert "…" not in listed
+    assert all(name in listed for name in names)
+    assert max(len(line) for line in listed.splitlines()) <= 200
+    coded = run(runner, root, "--as", "ana", "codings").output
+    assert names[0] in coded and "…" not in coded

@@ -85,6 +85,20 @@ def console() -> Console:
     return Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
+PIPED_WIDTH = 200  # the widest a table is printed into a file or a pipe
+
+
+def print_table(table: Any) -> None:
+    """Print a table (or any rich renderable) at the width it needs, up to
+    ``PIPED_WIDTH``, when the output is a file or a pipe: rich would otherwise lay it out
+    in 80 columns and cut names to 'area-1-fac…'. A terminal keeps its own width."""
+    out = console()
+    if not out.is_terminal:
+        wide = out.options.update(max_width=PIPED_WIDTH)
+        out.width = max(out.width, min(out.measure(table, options=wide).maximum, PIPED_WIDTH))
+    out.print(table)
+
+
 def clean(value: Any) -> Any:
     """Plain JSON values, the same every time: missing values (None, NaN, pandas' NA and
     NaT) and numbers JSON cannot hold (infinity) become null, numpy numbers Python ones,

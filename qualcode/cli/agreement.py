@@ -14,7 +14,7 @@ from rich.text import Text
 from .. import reliability
 from ..errors import QualcodeError
 from ..project import Project
-from ._base import CommandContext, cli, console, json_option, pass_context, print_json
+from ._base import CommandContext, cli, json_option, pass_context, print_json, print_table
 from .export import _pairs
 
 if TYPE_CHECKING:
@@ -197,7 +197,7 @@ def _print_report(report: reliability.AgreementReport) -> None:
         )
         reasons = {row[f"{k}_reason"] for k in ("kappa", "alpha") if row[f"{k}_reason"]}
         undefined += [f"{row['code']}: {reason}" for reason in sorted(reasons)]
-    console().print(table)
+    print_table(table)
     for line in undefined:
         click.echo(f"undefined, {line}")
     _print_pooled(report)

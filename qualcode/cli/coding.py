@@ -17,10 +17,10 @@ from ._base import (
     cell,
     cli,
     coder_option,
-    console,
     json_option,
     pass_context,
     print_json,
+    print_table,
     records,
 )
 from .codebook import codebook
@@ -111,7 +111,7 @@ def codings(
         table.add_row(
             row.document, f"{row.start}-{row.end}", cell(row.speaker), row.code, row.coder, row.text
         )
-    console().print(table)
+    print_table(table)
     click.echo(f"{len(frame)} codings")
 
 
@@ -208,7 +208,7 @@ def history(obj: CommandContext, who: str | None, limit: int, as_json: bool) -> 
             "" if row.start is None else f"{row.start}-{row.end}",
             cell(row.text),
         )
-    console().print(table)
+    print_table(table)
 
 
 @cli.command()
@@ -277,7 +277,7 @@ def memos_(obj: CommandContext, as_json: bool, export_to: Path | None) -> None:
     table = Table("on", "about", "coder", "memo")
     for row in frame.itertuples(index=False):
         table.add_row(row.target_type, cell(row.target), cell(row.coder), row.text)
-    console().print(table)
+    print_table(table)
 
 
 @codebook.command("merge")

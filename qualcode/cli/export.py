@@ -13,7 +13,15 @@ from rich.table import Column, Table
 from .. import quotes as quotes_lib
 from ..export import FORMATS
 from ..files import writing_to
-from ._base import CommandContext, cli, console, json_option, pass_context, print_json, records
+from ._base import (
+    CommandContext,
+    cli,
+    json_option,
+    pass_context,
+    print_json,
+    print_table,
+    records,
+)
 
 OUT_HINT = "Give --out a folder (or a new file) where you may write"
 
@@ -104,7 +112,7 @@ def quotes(
         quote = " ".join(row.text.split())
         attribution = f" ({row.attribution})" if row.attribution else ""
         table.add_row(row.code, f'"{quote}"{attribution}', row.reference)
-    console().print(table)
+    print_table(table)
     click.echo(f"{len(frame)} excerpt{'' if len(frame) == 1 else 's'}")
 
 

@@ -20,10 +20,10 @@ from ._base import (
     CommandContext,
     cell,
     cli,
-    console,
     json_option,
     pass_context,
     print_json,
+    print_table,
     records,
 )
 
@@ -242,7 +242,7 @@ def documents(obj: CommandContext, as_json: bool) -> None:
         counts = [str(len(row.speakers)), str(row.segments), str(row.words)]
         flag = [str(waiting.get(row.name, ""))] if waiting else []
         table.add_row(row.name, *values, *counts, *flag)
-    console().print(table)
+    print_table(table)
     click.echo(f"{len(frame)} documents")
 
 
@@ -269,7 +269,7 @@ def segments(obj: CommandContext, document: str, as_json: bool) -> None:
             f"{row.start}-{row.end}",
             row.text,
         )
-    console().print(table)
+    print_table(table)
 
 
 @cli.command()

@@ -13,10 +13,10 @@ from ._base import (
     cell,
     cli,
     coder_option,
-    console,
     json_option,
     pass_context,
     print_json,
+    print_table,
     records,
 )
 
@@ -173,7 +173,7 @@ def _print_evaluation(result: Evaluation) -> None:
             *[f"{code['methods'][m]['f1']:.2f}" for m in result.methods],
             cell(code["note"]),
         )
-    _print_whole(codes)
+    print_table(codes)
     kept = result.held_out
     if kept is not None:
         fold = kept.folds[0]
@@ -202,18 +202,7 @@ def _summary_table(result: Evaluation) -> None:
             f"{macro['f1']:.3f}", f"{found['top1']:.3f}", f"{at['5']:.3f}", f"{at['10']:.3f}",
             f"{at['25']:.3f}",
         )  # fmt: skip
-    _print_whole(table)
-
-
-def _print_whole(table: Table) -> None:
-    """Print a table of figures whole when the output is a file or a pipe: at the width
-    it needs, not rich's 80 columns, which cut the names of methods and codes. A terminal
-    keeps its own width."""
-    out = console()
-    if not out.is_terminal:
-        wide = out.options.update(max_width=10_000)
-        out.width = max(out.width, out.measure(table, options=wide).maximum)
-    out.print(table)
+    print_table(table)
 
 
 def _evidence(evidence: dict[str, Any]) -> str:
@@ -290,7 +279,7 @@ def suggestions_(
             str(row.id), row.document, str(row.segment), row.code, f"{row.score:.2f}",
             row.method, _evidence(row.evidence), row.text,
         )  # fmt: skip
-    console().print(table)
+    print_table(table)
     click.echo(f"{len(frame)} suggestion(s)")
 
 
