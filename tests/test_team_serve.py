@@ -82,8 +82,13 @@ def test_user_commands(coded_project):
     refused = CliRunner().invoke(cli, ["--project", str(root), "--as", "sam", "user", "role",
                                        "sam", "lead"])  # fmt: skip
     assert refused.exit_code == 1 and "sam is not a lead" in refused.output
+    visitor = "a-visiting-researcher-from-the-partnership-in-area-three"
+    qualcode(root, "--as", "lee", "user", "add", visitor)
     audit = qualcode(root, "--as", "lee", "audit", "--limit", "5")
     assert "lee  user add  sam" in audit
+    lines = audit.splitlines()  # one line an entry, however long (read by grep)
+    assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  ", line) for line in lines)
+    assert any(f"lee  user add  {visitor}" in line for line in lines)
 
 
 def test_backup_while_another_process_writes(coded_project, tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..accounts.models import ACCOUNT_ROLES
-from ._base import CommandContext, cli, console, json_option, pass_context, print_json, records
+from ._base import CommandContext, cli, json_option, pass_context, print_json, records
 
 
 @cli.group()
@@ -94,7 +94,7 @@ def user_list(obj: CommandContext, as_json: bool) -> None:
         click.echo("No account yet: `qualcode user add NAME --role lead`.")
         return
     for row in frame.itertuples(index=False):
-        console().print(f"{row.name}\t{row.role}\t{row.status}")
+        click.echo(f"{row.name}\t{row.role}\t{row.status}")
 
 
 @cli.command("audit")
@@ -118,8 +118,8 @@ def audit_(obj: CommandContext, limit: int, as_json: bool) -> None:
         return
     for row in frame.itertuples(index=False):
         detail = " ".join(f"{k}={v}" for k, v in (row.detail or {}).items())
-        console().print(f"{row.at:%Y-%m-%d %H:%M:%S}  {row.actor}  {row.action}  {row.target}"
-                        f"  {detail}".rstrip())  # fmt: skip
+        line = f"{row.at:%Y-%m-%d %H:%M:%S}  {row.actor}  {row.action}  {row.target}  {detail}"
+        click.echo(line.rstrip())  # one line each, however long: for grep
 
 
 @cli.group("db")
