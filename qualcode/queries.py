@@ -7,7 +7,6 @@ These are what an analyst calls from Jupyter and what the CLI prints; the CLI's
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, func, or_, select
@@ -17,6 +16,7 @@ from .changes import place_of
 from .lookup import code_and_descendants, find_document
 from .models import Code, Coder, Coding, CodingLog, Document, Segment, Speaker
 from .project import Project
+from .texts import texts_of
 from .visibility import Who, viewer_for
 
 if TYPE_CHECKING:  # pandas is imported by each query: commands that need none start faster
@@ -43,15 +43,6 @@ CODE_COLUMNS = [
     "codings",
     "codings_total",
 ]
-
-
-def document_texts(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """The stored texts of the given documents, in one query."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    rows = session.execute(select(Document.id, Document.text).where(Document.id.in_(wanted)))
-    return dict(rows.all())
 
 
 def documents(project: Project) -> pd.DataFrame:
@@ -261,7 +252,7 @@ def codings(
             query = query.where(Coding.code_id.in_(code_and_descendants(session, code)))
         rows = session.execute(query).all()
         names = code_themes(session)
-        texts = document_texts(session, (row.doc_id for row in rows))
+        texts = texts_of(session, (row.doc_id for row in rows))
     return pd.DataFrame(
         [
             (
@@ -312,7 +303,7 @@ def history(
         names = code_themes(session)
         documents = dict(session.execute(select(Document.id, Document.name)).all())
         places = [place_of(entry.data) for entry, _name in entries]
-        texts = document_texts(session, (p.document_id for p in places if p.document_id))
+        texts = texts_of(session, (p.document_id for p in places if p.document_id))
         rows = []
         for (entry, coder_name), place in zip(entries, places, strict=True):
             text = texts.get(place.document_id, "") if place.document_id else ""

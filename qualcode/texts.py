@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Iterable
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
@@ -58,3 +59,25 @@ def with_text(session: Session, document: Document) -> Document:
         _kept.put(key, text)
     set_committed_value(document, "text", text)
     return document
+
+
+def texts_of(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The texts of the documents ``ids``: their versions in one query, then, in a second,
+    the texts of those not in memory."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    versions = session.execute(
+        select(Document.id, Document.revision, Document.content_hash).where(Document.id.in_(wanted))
+    ).all()
+    found = {doc_id: _kept.get((doc_id, revision, digest)) for doc_id, revision, digest in versions}
+    missing = [doc_id for doc_id, text in found.items() if text is None]
+    if missing:
+        rows = session.execute(
+            select(Document.id, Document.revision, Document.content_hash, Document.text)
+            .where(Document.id.in_(missing))
+        )  # fmt: skip
+        for doc_id, revision, digest, text in rows:
+            _kept.put((doc_id, revision, digest), text)
+            found[doc_id] = text
+    return found

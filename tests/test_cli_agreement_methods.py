@@ -18,6 +18,7 @@ from test_suggest_inquiry import make_project  # the same three hearing days, a 
 
 from qualcode import agreement, open_project, queries
 from qualcode.cli import cli
+from qualcode.texts import texts_of
 
 METHODS = ["--method", "krippendorff-1995", "--method", "atlas", "--method", "maxqda",
            "--method", "nvivo"]  # fmt: skip
@@ -42,7 +43,7 @@ def independent(root: Path):
         codings = queries.codings(project)
         docs = queries.documents(project).sort_values("name")
         with project.sessionmaker() as session:
-            texts = queries.document_texts(session, [uuid.UUID(i) for i in docs["id"]])
+            texts = texts_of(session, [uuid.UUID(i) for i in docs["id"]])
     lengths = {
         name: len(texts[uuid.UUID(i)]) for i, name in zip(docs["id"], docs["name"], strict=True)
     }

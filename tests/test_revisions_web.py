@@ -48,6 +48,8 @@ def test_a_server_that_coded_before_a_correction_codes_the_corrected_words(coded
         "/api/codings", json={"document": "talk.txt", "start": 4, "end": 9, "code": code}
     )
     assert before.json()["text"] == "We learnt"
+    listed = web.get("/api/codings", params={"document": "talk.txt"}).json()
+    assert "We learnt to speak the councils langauge" in {row["text"] for row in listed}
     write(root / "talk.txt", CORRECTED)
     run(runner, root, "--as", "lead", "import", "--replace", str(root / "talk.txt"))
     at = CORRECTED.index("council's language")
@@ -58,6 +60,7 @@ def test_a_server_that_coded_before_a_correction_codes_the_corrected_words(coded
     assert after.json()["text"] == "council's language"  # widened to whole words of the new text
     listed = web.get("/api/codings", params={"document": "talk.txt"}).json()
     assert {row["text"] for row in listed} >= {"council's language", "We learnt"}
+    assert "We learnt to speak the council's language" in {row["text"] for row in listed}
 
 
 def test_the_review_page_re_places_and_drops(coded):  # noqa: F811

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from ..codebook import slugify
 from ..errors import NotAllowed
 from ..models import Code, Coder, Coding, Document, Segment, Suggestion
-from ..queries import document_texts
+from ..texts import texts_of
 from ..visibility import Who, training_coders, viewer_for
 
 
@@ -243,7 +243,7 @@ def load_corpus(
     if documents is not None:
         query = query.where(Segment.document_id.in_(list(documents)))
     rows = session.execute(query).all()
-    texts = document_texts(session, (row.document_id for row in rows))
+    texts = texts_of(session, (row.document_id for row in rows))
     labels = np.zeros((len(rows), len(codes)), dtype=bool)
     known = np.zeros_like(labels)
     where = _segment_index(rows)

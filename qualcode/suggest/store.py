@@ -25,7 +25,7 @@ from ..errors import NotFound, QualcodeError
 from ..lookup import code_and_descendants, find_document
 from ..models import Code, Coder, Coding, Document, Segment, Speaker, Suggestion
 from ..project import Project
-from ..queries import document_texts
+from ..texts import texts_of
 from ..visibility import Who, viewer_for
 
 SUGGESTION_COLUMNS = [
@@ -209,7 +209,7 @@ def suggestions(
             query = query.where(Suggestion.code_id.in_(code_and_descendants(session, code)))
         query = query.where(seen.where(Suggestion.coder_id))
         rows = session.execute(query).all()
-        texts = document_texts(session, (row.doc_id for row in rows))
+        texts = texts_of(session, (row.doc_id for row in rows))
     records, rank, last = [], 0, None
     for row in rows:
         found: Suggestion = row[0]
