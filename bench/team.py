@@ -7,8 +7,10 @@ Prints, per database, the actions per second, p50 and p95 of applying a coding a
 loading the page (as the client sees them, in ms), with the ratio to the issue's targets
 (p95 under 100 ms for a coding and 300 ms for the page), the CPU time the server
 processes (and PostgreSQL's) spent per action once every coder had signed in (an Argon2
-check each, not an action), and the highest load average seen (the machine may be
-shared), then checks that every
+check each, not an action), the highest load average seen (the machine may be shared)
+and the CPU time of a fixed Python loop run just before (the speed of a shared virtual
+machine varies by up to half from one minute to the next, and the figures with it), then
+checks that every
 acknowledged write is in the database and none is doubled. The last line is JSON.
 
     .venv/bin/python bench/team.py [--coders 32] [--seconds 60] [--segments 2000]
@@ -21,6 +23,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,9 +35,18 @@ from team_load import build, check, cpu_seconds, percentiles, run, serving  # no
 TARGETS = {"apply": 100.0, "page": 300.0}
 
 
+def speed_probe() -> float:
+    """CPU seconds of the same ten million additions: how fast the machine is just now."""
+    started, total = time.process_time(), 0
+    for number in range(10_000_000):
+        total += number
+    return round(time.process_time() - started, 2)
+
+
 def measure(label: str, url: str, root: Path, args: argparse.Namespace, workers: int,
             database_pid: int | None = None) -> dict:  # fmt: skip
     team = build(root, url, args.coders, args.segments)
+    probe = speed_probe()
     with serving(team, workers=workers) as (base, server_pid):
         load, before = os.getloadavg()[0], []
         outcome = run(base, team, seconds=args.seconds, pause=args.pause,  # after the sign-ins
@@ -52,14 +64,15 @@ def measure(label: str, url: str, root: Path, args: argparse.Namespace, workers:
         "apply_p95_vs_target": round(apply["p95"] / TARGETS["apply"], 2),
         "page_p95_vs_target": round(page["p95"] / TARGETS["page"], 2),
         "server_cpu_ms_per_action": per_action[0], "database_cpu_ms_per_action": per_action[1],
-        "load_average": round(load, 2),
+        "load_average": round(load, 2), "speed_probe_s": probe,
     }  # fmt: skip
     print(f"{label} ({workers} worker(s), {args.coders} coders, {args.seconds:.0f} s): "
           f"{result['actions_per_s']} actions/s; apply p50 {apply['p50']} p95 {apply['p95']} ms "
           f"(x{result['apply_p95_vs_target']} of 100 ms); page p50 {page['p50']} p95 "
           f"{page['p95']} ms (x{result['page_p95_vs_target']} of 300 ms); CPU per action: "
           f"server {per_action[0]} ms, database {per_action[1]} ms; load average up to "
-          f"{load:.1f}; every write present, none doubled, no 5xx", file=sys.stderr)  # fmt: skip
+          f"{load:.1f}; speed probe {probe} s; every write present, none doubled, no 5xx",
+          file=sys.stderr)  # fmt: skip
     return result
 
 
