@@ -104,6 +104,9 @@ def test_review_lists_replaces_and_drops_then_undo_brings_back(coded, runner):
     listed = run(runner, root, "--as", "ana", "review")
     assert ids["letters"][:8] in listed and "We wrote to them twice." in listed
     assert "1 coding(s) wait for review" in listed
+    at = TALK.index(PASSAGES["letters"])  # its words with their context, on one line for grep
+    was = f"[{PASSAGES['letters']}]{TALK[at + len(PASSAGES['letters']) :][:32]}…"
+    assert was.replace("\n", " ") in listed
     target = CORRECTED.index("We met in the library")
     span = f"{target}:{target + len('We met in the library most weeks.')}"
     run(runner, root, "--as", "ben", "review", ids["letters"][:8], "--at", span, code=1)

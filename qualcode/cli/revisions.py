@@ -9,7 +9,6 @@ from ._base import (
     CommandContext,
     cli,
     coder_option,
-    console,
     json_option,
     pass_context,
     print_json,
@@ -117,20 +116,19 @@ def _show(frame: object) -> None:
     if frame.empty:
         click.echo("No coding waits for review.")
         return
-    out = console()
     for row in frame.itertuples():
-        out.print(
+        click.echo(
             f"{row.id[:8]}  {row.document}  {row.code}  "
             f"({row.coder}, placed on revision {row.revision})"
         )
-        out.print(f"    was: …{row.prefix}[{row.quote}]{row.suffix}…".replace("\n", " "))
+        click.echo(f"    was: …{row.prefix}[{row.quote}]{row.suffix}…".replace("\n", " "))
         for n, candidate in enumerate(row.candidates, start=1):
-            out.print(
+            click.echo(
                 f"    {n}. {candidate['start']}-{candidate['end']} "
                 f"(score {candidate['score']:.2f}): {candidate['text']!r}"
             )
         if not row.candidates:
-            out.print("    no candidate: --at START:END or --drop")
+            click.echo("    no candidate: --at START:END or --drop")
     click.echo(
         f"{len(frame)} coding(s) wait for review: "
         "qualcode review ITEM --place N | --at START:END | --drop"
@@ -161,23 +159,22 @@ def revisions(obj: CommandContext, document: str, number: int | None, as_json: b
             return
         if number is not None:
             for line in revision_diff(project, document, number):
-                console().print(line)
+                click.echo(line)
             return
         frame = revisions_frame(project, document)
-        out = console()
         for row in frame.itertuples():
             mark = " (current)" if row.current else ""
             who = row.author or "unknown"
-            out.print(
+            click.echo(
                 f"{row.number}{mark}  {row.created_at:%Y-%m-%d %H:%M}  {who}  {row.reason}  "
                 f"-{row.words_removed} +{row.words_added} words"
             )
             if row.number > 1:
                 lines = revision_diff(project, document, row.number)
                 for line in lines[:SHOWN_CHANGES]:
-                    out.print(f"    {line}")
+                    click.echo(f"    {line}")
                 if len(lines) > SHOWN_CHANGES:
-                    out.print(f"    … {len(lines) - SHOWN_CHANGES} more: --diff {row.number}")
+                    click.echo(f"    … {len(lines) - SHOWN_CHANGES} more: --diff {row.number}")
 
 
 @cli.command()

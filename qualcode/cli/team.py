@@ -11,7 +11,6 @@ from ._base import (
     CommandContext,
     cli,
     coder_option,
-    console,
     json_option,
     pass_context,
     print_json,
@@ -85,7 +84,7 @@ def assignments_(obj: CommandContext, as_json: bool) -> None:
     frame["who"] = frame["coder"].where(frame["start"].isna(), frame["coder"] + passage)
     grouped = frame.groupby("document")["who"].apply(", ".join)
     for document, names in grouped.items():
-        console().print(f"{document}: {names}")
+        click.echo(f"{document}: {names}")
 
 
 @cli.command("round")
